@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# GICv5 IRS emulation for KVM/arm64: a patch series on Linux 7.3.
+#
+#   make          install what is missing, fetch the base, assemble the tree,
+#                 cross-build the arm64 Image and the KVM selftests
+#   make check    every test layer; ends with "check: N passed, N failed"
+#
+# See README.md for the other targets.
+
+SHELL      := /bin/bash
+TOP        := $(abspath .)
+B          := $(TOP)/build
+P          := $(TOP)/pipeline
+TREE       := $(B)/linux
+KOUT       := $(B)/kout
+KST        := $(B)/kselftest
+RES        := $(B)/results
+ARCHFLAGS  := ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+JOBS       ?= $(shell nproc)
+KMAKE      := $(MAKE) -s -C $(TREE) O=$(KOUT) $(ARCHFLAGS) -j$(JOBS)
+QEMU11     := $(B)/qemu11-root
+BUSYBOX    := $(B)/dl/busybox-static.deb
+# W=1 for the whole Image keeps one set of object files for the Image and
+# for the static layer's W=1 build of arch/arm64/kvm and drivers/irqchip.
+KFLAGS     := W=1
+
+.PHONY: all deps base assemble export kernel selftests series tools \
+	check check-static check-harness check-boot-v3 check-boot-v5 \
+	harness bench clean distclean
+
+all: kernel selftests
+
+deps:
+	@$(P)/deps.sh
+
+$(B)/apt/.updated: | deps
+	@$(P)/apt-extra.sh $(B)/apt update > $(B)/apt-update.log 2>&1 || \
+		{ cat $(B)/apt-update.log; exit 1; }
+	@touch $@
+
+base: $(B)/apt/.updated
+	@$(P)/fetch-base.sh $(B)
+
+# Always re-run: overlay.py compares a fingerprint of the repository with
+# what the tree was assembled from, and does nothing when they match.
+assemble: base
+	@python3 $(P)/overlay.py assemble $(TOP) $(B)/base/linux $(TREE)
+
+# Turn commits made in build/linux back into patches/ and overlay files.
+export:
+	@python3 $(P)/overlay.py export $(TOP) $(TREE)
+
+$(KOUT)/.config: $(P)/test-kernel.config | assemble
+	@mkdir -p $(KOUT)
+	@$(KMAKE) allnoconfig > /dev/null
+	@cd $(TREE) && scripts/kconfig/merge_config.sh -m -O $(KOUT) \
+		$(KOUT)/.config $(P)/test-kernel.config > /dev/null
+	@$(KMAKE) olddefconfig > /dev/null
+	@for c in KVM ARM_GIC_V3 ARM_GIC_V5 KUNIT PROVE_LOCKING; do \
+		grep -q "^CONFIG_$$c=y" $@ || { echo "config: CONFIG_$$c is not y"; exit 1; }; \
+	done
+
+kernel: assemble $(KOUT)/.config
+	@echo "kernel: building Image"
+	@$(KMAKE) $(KFLAGS) Image 2> $(B)/kernel-warnings.log || \
+		{ tail -30 $(B)/kernel-warnings.log; exit 1; }
+	@ls -la $(KOUT)/arch/arm64/boot/Image | awk '{print "kernel: Image " $$5 " bytes"}'
+
+$(KOUT)/usr/include/linux/kvm.h: kernel
+	@$(KMAKE) headers_install > /dev/null
+
+selftests: $(KOUT)/usr/include/linux/kvm.h
+	@echo "selftests: building the KVM selftests"
+	@mkdir -p $(KST)
+	@$(MAKE) -s -C $(TREE)/tools/testing/selftests/kvm $(ARCHFLAGS) -j$(JOBS) \
+		LDFLAGS=-static KHDR_INCLUDES="-isystem $(KOUT)/usr/include" \
+		OUTPUT=$(KST) > $(B)/selftests.log 2>&1 || \
+		{ grep -E 'error|Error' $(B)/selftests.log | head -30; exit 1; }
+
+# A git format-patch series with a cover letter, in build/series.
+series: assemble
+	@rm -rf $(B)/series
+	@git -C $(TREE) format-patch -q --cover-letter --base=base -o $(B)/series base..HEAD
+	@python3 $(P)/cover-letter.py $(P)/cover-letter.txt $(B)/series/0000-cover-letter.patch
+	@ls $(B)/series | sed 's/^/series: /'
+
+tools: deps $(B)/apt/.updated
+	@$(P)/sparse.sh $(B)/sparse $(B)/apt > /dev/null
+	@$(P)/qemu11.sh $(QEMU11) $(B)/apt
+	@test -f $(BUSYBOX) || { cd $(B)/dl && \
+		$(P)/apt-extra.sh $(B)/apt download busybox-static:arm64 2>&1 | grep -v '^W:' ; \
+		mv busybox-static_*_arm64.deb $(BUSYBOX); }
+
+$(B)/initramfs.cpio.gz: $(P)/init $(P)/selftests.list $(P)/initramfs.sh selftests tools
+	@$(P)/initramfs.sh $@ $(BUSYBOX) $(KST) $(P)/selftests.list
+
+# ---------------------------------------------------------------- tests
+
+check:
+	@mkdir -p $(RES); rm -f $(RES)/*.res
+	@start=$$(date +%s); rc=0; \
+	$(MAKE) -s all tools || rc=1; \
+	if [ $$rc = 0 ]; then \
+		for t in check-harness check-static check-boot-v3 check-boot-v5; do \
+			$(MAKE) -s $$t || rc=1; \
+		done; \
+	else \
+		echo "FAIL build (make all)" > $(RES)/build.res; \
+	fi; \
+	python3 $(P)/summary.py $(RES) $$(( $$(date +%s) - start )) || rc=1; \
+	exit $$rc
+
+check-harness: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 check > $(RES)/harness.log 2>&1; \
+	rc=$$?; grep -E '^(not ok|# FAIL)' $(RES)/harness.log | head -40; \
+	python3 $(P)/tap-results.py $(RES)/harness.log harness > $(RES)/harness.res; \
+	tail -1 $(RES)/harness.log; exit $$rc
+
+check-static: series tools
+	@$(P)/static-check.sh $(B) $(RES)/static.res
+
+check-boot-v3: $(B)/initramfs.cpio.gz
+	@python3 $(P)/boot-test.py v3 $(RES)/boot-v3.res $(RES)/boot-v3.log 1500 \
+		$(P)/selftests.list -- \
+		qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu max \
+		-smp 2 -m 2G -nographic -no-reboot -kernel $(KOUT)/arch/arm64/boot/Image \
+		-initrd $(B)/initramfs.cpio.gz \
+		-append "console=ttyAMA0 panic=-1 vt.mode=v3 vt.timeout=600"
+
+check-boot-v5: $(B)/initramfs.cpio.gz
+	@python3 $(P)/boot-test.py v5 $(RES)/boot-v5.res $(RES)/boot-v5.log 300 \
+		$(P)/selftests.list -- \
+		$(P)/qemu11-run.sh $(QEMU11) -M virt,gic-version=x-5 -cpu max \
+		-smp 2 -m 1G -nographic -no-reboot -kernel $(KOUT)/arch/arm64/boot/Image \
+		-initrd $(B)/initramfs.cpio.gz \
+		-append "console=ttyAMA0 panic=-1 vt.mode=v5"
+
+# The userland harness alone: needs the base tree, no cross toolchain and
+# no kernel build.
+harness: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 check
+
+bench: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 bench
+
+clean:
+	rm -rf $(KOUT) $(KST) $(RES) $(B)/series $(B)/static $(B)/initramfs.cpio.gz
+
+distclean:
+	rm -rf $(B)

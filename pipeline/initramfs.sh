@@ -1,0 +1,24 @@
+#!/bin/bash
+# initramfs.sh OUT BUSYBOX_DEB SELFTEST_DIR LIST: a gzip'd newc initramfs
+# with static busybox, the KVM selftests named in LIST (see
+# selftests.list; paths relative to SELFTEST_DIR) and pipeline/init as /init.
+set -euo pipefail
+here=$(dirname "$(realpath "$0")")
+out=$(realpath -m "$1"); deb=$(realpath "$2"); kst=$(realpath "$3"); list=$(realpath "$4")
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,selftests} "$root/usr/bin" "$root/usr/sbin"
+dpkg -x "$deb" "$root/bb"
+cp "$root/bb/bin/busybox" "$root/bin/busybox"
+rm -rf "$root/bb"
+cp "$here/init" "$root/init"
+chmod 755 "$root/init"
+grep -v '^#' "$list" | while read -r expect t args; do
+	[ -n "$t" ] || continue
+	mkdir -p "$root/selftests/$(dirname "$t")"
+	aarch64-linux-gnu-strip -o "$root/selftests/$t" "$kst/$t"
+	echo "$t $args" >> "$root/selftests/list.run"
+done
+(cd "$root" && find . | sort | cpio -o -H newc --quiet | gzip -6) > "$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,123 @@
+#!/bin/bash
+# static-check.sh BUILD RESULTS: the static layer of 'make check'.
+#
+#  - scripts/checkpatch.pl --strict on every patch of the series (BUILD/series,
+#    written by 'make series'); a commit may carry "Checkpatch-ignore: TYPE"
+#    lines that say which checkpatch types it justifies ignoring and why;
+#  - a W=1 build with sparse (C=1) of arch/arm64/kvm/ and drivers/irqchip/,
+#    the objects of those directories rebuilt every time so that every
+#    warning is seen; a finding in a file the series adds or touches fails
+#    unless the same warning (file and message) is in the stock baseline;
+#  - scripts/kernel-doc -none on every .c/.h file the series adds or touches,
+#    compared the same way with the stock file.
+#
+# The baseline is the same W=1/sparse build of the pristine base tree, made
+# once in BUILD/kout-base and cached.
+set -uo pipefail
+here=$(dirname "$(realpath "$0")")
+build=$(realpath "$1")
+results=$(realpath -m "$2")
+tree=$build/linux
+out=$build/kout
+sparse=$build/sparse/sparse
+kmake=(make -s -C "$tree" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- -j"$(nproc)")
+dirs=(arch/arm64/kvm/ drivers/irqchip/)
+work=$build/static
+mkdir -p "$work"
+: > "$results"
+
+pass() { echo "PASS $*" >> "$results"; }
+fail() { echo "FAIL $*" >> "$results"; echo "static: FAIL $*"; }
+
+# warnings as "file<TAB>message", paths relative to the tree
+findings() {
+	sed -n -E 's/^([^ :]+):[0-9]+:([0-9]+:)? (warning|error): (.*)$/\1\t\3: \4/p' "$1" |
+		sed -E -e 's#^(\.\./)*(.*/)?(linux|base-wt)/##' -e 's#^\./##' | sort -u
+}
+
+# 1. checkpatch on every patch of the series
+for p in "$build"/series/*.patch; do
+	name=$(basename "$p")
+	case "$name" in 0000-cover-letter.patch) continue ;; esac
+	ignore=$(sed -n 's/^Checkpatch-ignore: *\([A-Z_,]*\).*/\1/p' "$p" | paste -sd, -)
+	args=(--strict --terse --no-summary --show-types)
+	[ -n "$ignore" ] && args+=(--ignore "$ignore")
+	if (cd "$tree" && ./scripts/checkpatch.pl "${args[@]}" "$p") > "$work/checkpatch.out" 2>&1; then
+		pass "checkpatch $name"
+	else
+		fail "checkpatch $name"
+		sed 's/^/    /' "$work/checkpatch.out" | head -20
+	fi
+done
+
+# 2. W=1 + sparse over the KVM and irqchip directories
+touched=$(git -C "$tree" diff --name-only base HEAD)
+cfg_key=$( (cat "$out/.config"; "$sparse" --version; git -C "$tree" rev-parse base) | sha256sum | cut -c1-16)
+baseline=$build/baseline-$cfg_key.txt
+if [ ! -f "$baseline" ]; then
+	echo "static: building the stock baseline (once)"
+	rm -rf "$build/base-wt" "$build/kout-base"
+	git -C "$tree" worktree prune
+	git -C "$tree" worktree add -q --detach "$build/base-wt" base
+	mkdir -p "$build/kout-base"
+	cp "$out/.config" "$build/kout-base/.config"
+	make -s -C "$build/base-wt" O="$build/kout-base" ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- olddefconfig
+	make -C "$build/base-wt" O="$build/kout-base" ARCH=arm64 \
+		CROSS_COMPILE=aarch64-linux-gnu- -j"$(nproc)" W=1 C=1 CHECK="$sparse" \
+		"${dirs[@]}" > "$work/base-build.log" 2>&1 || {
+		echo "static: the stock baseline does not build"; tail "$work/base-build.log"; exit 1; }
+	findings "$work/base-build.log" > "$baseline.tmp" && mv "$baseline.tmp" "$baseline"
+	git -C "$tree" worktree remove --force "$build/base-wt"
+	rm -rf "$build/kout-base"
+fi
+
+for d in "${dirs[@]}"; do
+	[ -d "$out/$d" ] && find "$out/$d" -name '*.o' -delete
+done
+if ! "${kmake[@]}" O="$out" W=1 C=1 CHECK="$sparse" "${dirs[@]}" > "$work/build.log" 2>&1; then
+	fail "W=1 build of ${dirs[*]}"
+	grep -E 'error|Error' "$work/build.log" | head -20
+else
+	pass "W=1 build of ${dirs[*]}"
+fi
+if grep -q "sparse is not available" "$work/build.log"; then
+	fail "sparse ran (the kernel found no usable sparse)"
+fi
+findings "$work/build.log" > "$work/findings.txt"
+for f in $touched; do
+	case "$f" in *.c | *.h) ;; *) continue ;; esac
+	new=$(awk -F'\t' -v f="$f" '$1 == f' "$work/findings.txt" | grep -vxFf "$baseline")
+	if [ -n "$new" ]; then
+		fail "W=1/sparse $f"
+		echo "$new" | sed 's/^/    /' | head -20
+	else
+		pass "W=1/sparse $f"
+	fi
+done
+
+# 3. kernel-doc on the files the series adds or touches
+for f in $touched; do
+	case "$f" in *.c | *.h) ;; *) continue ;; esac
+	[ -f "$tree/$f" ] || continue
+	(cd "$tree" && ./scripts/kernel-doc -none "$f") 2>&1 |
+		sed -E 's/:[0-9]+:/:/' | sort -u > "$work/kdoc.new"
+	: > "$work/kdoc.old"
+	if git -C "$tree" cat-file -e "base:$f" 2>/dev/null; then
+		mkdir -p "$work/kdoc-base/$(dirname "$f")"
+		git -C "$tree" show "base:$f" > "$work/kdoc-base/$f"
+		(cd "$work/kdoc-base" && "$tree/scripts/kernel-doc" -none "$f") 2>&1 |
+			sed -E 's/:[0-9]+:/:/' | sort -u > "$work/kdoc.old"
+	fi
+	new=$(grep -vxFf "$work/kdoc.old" "$work/kdoc.new")
+	if [ -n "$new" ]; then
+		fail "kernel-doc $f"
+		echo "$new" | sed 's/^/    /' | head -10
+	else
+		pass "kernel-doc $f"
+	fi
+done
+
+np=$(grep -c '^PASS' "$results"); nf=$(grep -c '^FAIL' "$results")
+echo "static: $np passed, $nf failed"
+[ "$nf" = 0 ]
