@@ -112,15 +112,18 @@ check:
 	exit $$rc
 
 check-harness: assemble
+	@mkdir -p $(RES)
 	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 check > $(RES)/harness.log 2>&1; \
 	rc=$$?; grep -E '^(not ok|# FAIL)' $(RES)/harness.log | head -40; \
 	python3 $(P)/tap-results.py $(RES)/harness.log harness > $(RES)/harness.res; \
 	tail -1 $(RES)/harness.log; exit $$rc
 
 check-static: series tools
+	@mkdir -p $(RES)
 	@$(P)/static-check.sh $(B) $(RES)/static.res
 
 check-boot-v3: $(B)/initramfs.cpio.gz
+	@mkdir -p $(RES)
 	@python3 $(P)/boot-test.py v3 $(RES)/boot-v3.res $(RES)/boot-v3.log 1500 \
 		$(P)/selftests.list -- \
 		qemu-system-aarch64 -M virt,gic-version=3,virtualization=on -cpu max \
@@ -129,6 +132,7 @@ check-boot-v3: $(B)/initramfs.cpio.gz
 		-append "console=ttyAMA0 panic=-1 vt.mode=v3 vt.timeout=600"
 
 check-boot-v5: $(B)/initramfs.cpio.gz
+	@mkdir -p $(RES)
 	@python3 $(P)/boot-test.py v5 $(RES)/boot-v5.res $(RES)/boot-v5.log 300 \
 		$(P)/selftests.list -- \
 		$(P)/qemu11-run.sh $(QEMU11) -M virt,gic-version=x-5 -cpu max \

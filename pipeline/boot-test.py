@@ -45,29 +45,34 @@ def read_list(path):
 
 
 def kunit_results(lines):
-    """KTAP from the console: every test case line (indented once under a
-    suite) and every suite line."""
+    """KTAP from the console: a suite is a "# Subtest:" block indented once
+    under the top-level plan; its cases are the "ok"/"not ok" lines at that
+    same indentation, and its own verdict is the unindented line that
+    closes it."""
     res = []
     suite = None
     for line in lines:
-        m = KTAP.match(line)
-        if line.strip().startswith("# Subtest:") and not line.startswith(" " * 8):
-            if not line.startswith(" "):
-                suite = line.split(":", 1)[1].strip()
+        s = line.strip()
+        if s.startswith("# Subtest:") and line.startswith("    ") and \
+                not line.startswith("        "):
+            suite = s.split(":", 1)[1].strip()
             continue
-        if not m:
+        m = KTAP.match(line)
+        if not m or not suite:
             continue
         indent, verdict, _, name, _, directive = m.groups()
         depth = len(indent) // 4
-        if depth == 1 and suite:
+        if depth == 1:
             skip = directive and directive.upper() == "SKIP"
             res.append(("kunit %s.%s" % (suite, name),
                         "SKIP" if skip else ("PASS" if verdict == "ok" else "FAIL")))
-        elif depth == 0 and suite and verdict == "not ok":
+        elif depth == 0:
             # a suite that failed without a failing case (e.g. init failed)
-            if not any(r[0].startswith("kunit %s." % suite) and r[1] == "FAIL"
-                       for r in res):
+            if verdict == "not ok" and not any(
+                    r[0].startswith("kunit %s." % suite) and r[1] == "FAIL"
+                    for r in res):
                 res.append(("kunit %s" % suite, "FAIL"))
+            suite = None
     return res
 
 

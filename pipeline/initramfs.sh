@@ -8,9 +8,13 @@ out=$(realpath -m "$1"); deb=$(realpath "$2"); kst=$(realpath "$3"); list=$(real
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,selftests} "$root/usr/bin" "$root/usr/sbin"
 dpkg -x "$deb" "$root/bb"
-cp "$root/bb/bin/busybox" "$root/bin/busybox"
+for b in usr/bin/busybox bin/busybox; do
+	[ -f "$root/bb/$b" ] && install -m 755 "$root/bb/$b" "$root/bin/busybox" && break
+done
+[ -x "$root/bin/busybox" ] || { echo "initramfs: no busybox in $deb" >&2; exit 1; }
 rm -rf "$root/bb"
 cp "$here/init" "$root/init"
 chmod 755 "$root/init"

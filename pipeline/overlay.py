@@ -211,7 +211,7 @@ def assemble(repo, base, tree):
         if not os.path.exists(path):
             die("series line %d: no file patches/%s" % (n, patch))
         author, email, date, message, diff = parse_mail(path)
-        if diff.strip():
+        if b"\ndiff --git " in b"\n" + diff:
             p = subprocess.run(["git", "-C", tree, "apply", "--index",
                                 "--whitespace=error-all", "-"], input=diff,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -249,6 +249,13 @@ def export(repo, tree):
     revs = git(tree, "rev-list", "--reverse", "%s..HEAD" % BASE_TAG).split()
     if git(tree, "status", "--porcelain", "--untracked-files=no").strip():
         die("commit (or stash) your edits in %s first" % tree)
+    stamp = os.path.join(tree, ".git", STAMP)
+    base_id = git(tree, "log", "-1", "--format=%b", BASE_TAG).split(":")[-1].strip()
+    if os.path.exists(stamp) and not os.environ.get("FORCE"):
+        if open(stamp).read().split()[0] != fingerprint(repo, base_id):
+            die("the repository's patches or overlay files changed since %s was\n"
+                "assembled: exporting would overwrite them. Commit or drop those\n"
+                "changes, or 'make export FORCE=1'." % tree)
     old_series = read_series(repo)
     old = [p for p, _, _ in old_series]
     old_dirs = [d.rstrip("/") for _, paths, _ in old_series for d in paths
@@ -293,10 +300,17 @@ def export(repo, tree):
     for path in sorted(new_files):
         if git(tree, "ls-tree", "HEAD", "--", path).strip():
             final[path] = True
-    # only files git tracks are ever deleted: untracked work is left alone
-    tracked = set(git(repo, "ls-files", "--", *OVERLAY_DIRS).splitlines())
-    for f in tracked_overlay_files(repo):
-        if f not in final and f in tracked:
+    # Only files that the old series put into the tree, and that the tree
+    # no longer has, are deleted: overlay work that was never assembled is
+    # left alone.
+    assembled = set()
+    for _, paths, _ in old_series:
+        for p in paths:
+            p = p.rstrip("/")
+            assembled.update(f for f in tracked_overlay_files(repo)
+                             if f == p or f.startswith(p + "/"))
+    for f in sorted(assembled):
+        if f not in final and not git(tree, "ls-tree", "HEAD", "--", f).strip():
             os.unlink(os.path.join(repo, f))
     for path in final:
         dst = os.path.join(repo, path)

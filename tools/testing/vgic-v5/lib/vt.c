@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vt.c - runner of the vgic-v5 userland harness (see vt.h).
+ *
+ * usage: prog [-l] [-v] [PATTERN...]
+ *   -l        list the tests and exit
+ *   -v        let the tests' diagnostics through on success too
+ *   PATTERN   run only the tests whose name contains one of the patterns
+ *
+ * Each test runs in a forked child with a 60 s alarm. The child reports its
+ * verdict through its exit status: 0 pass, 1 fail, 77 skip; a signal or any
+ * other status is a failure (AddressSanitizer and UBSan are built to abort,
+ * so a sanitizer report is a failure too).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "vt.h"
+
+int vt_failures;
+const char *vt_skip_reason;
+void (*vt_before_each)(void);
+void (*vt_after_each)(void);
+
+extern const struct vt_test __start_vt_tests[], __stop_vt_tests[];
+
+void vt_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	vt_failures++;
+	fprintf(stdout, "# FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+void vt_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+static int cmp_tests(const void *a, const void *b)
+{
+	const struct vt_test *const *x = a, *const *y = b;
+	int r = strcmp((*x)->file, (*y)->file);
+
+	return r ? r : strcmp((*x)->name, (*y)->name);
+}
+
+static bool selected(const struct vt_test *t, int npat, char **pat)
+{
+	if (!npat)
+		return true;
+	for (int i = 0; i < npat; i++)
+		if (strstr(t->name, pat[i]))
+			return true;
+	return false;
+}
+
+static int run_one(const struct vt_test *t)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (!pid) {
+		alarm(60);
+		if (vt_before_each)
+			vt_before_each();
+		t->fn();
+		if (!vt_skip_reason && vt_after_each)
+			vt_after_each();
+		fflush(stdout);
+		if (vt_skip_reason) {
+			printf("# SKIP reason: %s\n", vt_skip_reason);
+			fflush(stdout);
+			_exit(77);
+		}
+		_exit(vt_failures ? 1 : 0);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		perror("waitpid");
+		return 1;
+	}
+	if (WIFSIGNALED(status)) {
+		printf("# test died with signal %d\n", WTERMSIG(status));
+		return 1;
+	}
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = __stop_vt_tests - __start_vt_tests;
+	const struct vt_test **tests;
+	int passed = 0, failed = 0, skipped = 0, num = 0;
+	bool list = false;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "lv")) != -1) {
+		switch (opt) {
+		case 'l':
+			list = true;
+			break;
+		case 'v':
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-l] [-v] [PATTERN...]\n", argv[0]);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	tests = calloc(n ? n : 1, sizeof(*tests));
+	if (!tests)
+		return 2;
+	for (size_t i = 0; i < n; i++)
+		tests[i] = &__start_vt_tests[i];
+	qsort(tests, n, sizeof(*tests), cmp_tests);
+
+	if (list) {
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", tests[i]->name);
+		free(tests);
+		return 0;
+	}
+
+	for (size_t i = 0; i < n; i++)
+		num += selected(tests[i], argc, argv);
+	printf("TAP version 13\n1..%d\n", num);
+	num = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct vt_test *t = tests[i];
+		int r;
+
+		if (!selected(t, argc, argv))
+			continue;
+		num++;
+		r = run_one(t);
+		if (r == 0) {
+			printf("ok %d %s\n", num, t->name);
+			passed++;
+		} else if (r == 77) {
+			printf("ok %d %s # SKIP\n", num, t->name);
+			skipped++;
+		} else {
+			printf("not ok %d %s\n", num, t->name);
+			failed++;
+		}
+		fflush(stdout);
+	}
+	free(tests);
+	printf("vgic-v5: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}

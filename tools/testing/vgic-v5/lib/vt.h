@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vt.h - the minimal test framework of the vgic-v5 userland harness.
+ *
+ * A test is a function declared with VT_TEST(name). Tests register
+ * themselves in the "vt_tests" linker section; the runner (vt.c) runs each
+ * one in a child process so that a crash or a sanitizer abort fails that
+ * test only, prints one TAP line per test and closes with
+ * "vgic-v5: N passed, N failed".
+ *
+ * Inside a test, VT_ASSERT() and friends record a failure and return from
+ * the test function; VT_EXPECT() records a failure and continues.
+ */
+#ifndef VT_H
+#define VT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct vt_test {
+	const char *name;
+	const char *file;
+	void (*fn)(void);
+};
+
+/* Number of failed checks in the running test. */
+extern int vt_failures;
+/* Set by a test that decides at run time it cannot run here. */
+extern const char *vt_skip_reason;
+
+void vt_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Hooks run around every test in the child process. The harness sets them
+ * (for example to create a fresh host model and check its violation log and
+ * the allocation accounting after the test). NULL means nothing to do.
+ */
+extern void (*vt_before_each)(void);
+extern void (*vt_after_each)(void);
+
+#define VT_TEST(tname)							\
+	static void tname(void);					\
+	static const struct vt_test __vt_##tname			\
+	__attribute__((used, section("vt_tests"), aligned(8))) = {	\
+		.name = #tname, .file = __FILE__, .fn = tname,		\
+	};								\
+	static void tname(void)
+
+#define VT_EXPECT(cond)							\
+	do {								\
+		if (!(cond))						\
+			vt_fail(__FILE__, __LINE__, "%s", #cond);	\
+	} while (0)
+
+#define VT_ASSERT(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			vt_fail(__FILE__, __LINE__, "%s", #cond);	\
+			return;						\
+		}							\
+	} while (0)
+
+#define VT_ASSERT_EQ(a, b)						\
+	do {								\
+		unsigned long long __a = (unsigned long long)(a);	\
+		unsigned long long __b = (unsigned long long)(b);	\
+		if (__a != __b) {					\
+			vt_fail(__FILE__, __LINE__,			\
+				"%s == %s: 0x%llx != 0x%llx",		\
+				#a, #b, __a, __b);			\
+			return;						\
+		}							\
+	} while (0)
+
+#define VT_EXPECT_EQ(a, b)						\
+	do {								\
+		unsigned long long __a = (unsigned long long)(a);	\
+		unsigned long long __b = (unsigned long long)(b);	\
+		if (__a != __b)						\
+			vt_fail(__FILE__, __LINE__,			\
+				"%s == %s: 0x%llx != 0x%llx",		\
+				#a, #b, __a, __b);			\
+	} while (0)
+
+#define VT_SKIP(reason)							\
+	do {								\
+		vt_skip_reason = (reason);				\
+		return;							\
+	} while (0)
+
+#endif /* VT_H */
