@@ -29,7 +29,7 @@ KFLAGS     := W=1
 	check check-static check-harness check-boot-v3 check-boot-v5 \
 	harness bench clean distclean
 
-all: kernel selftests
+all: kernel selftests tools
 
 deps:
 	@$(P)/deps.sh
@@ -100,7 +100,7 @@ $(B)/initramfs.cpio.gz: $(P)/init $(P)/selftests.list $(P)/initramfs.sh selftest
 check:
 	@mkdir -p $(RES); rm -f $(RES)/*.res
 	@start=$$(date +%s); rc=0; \
-	$(MAKE) -s all tools || rc=1; \
+	$(MAKE) -s all || rc=1; \
 	if [ $$rc = 0 ]; then \
 		for t in check-harness check-static check-boot-v3 check-boot-v5; do \
 			$(MAKE) -s $$t || rc=1; \

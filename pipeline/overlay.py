@@ -175,7 +175,9 @@ def assemble(repo, base, tree):
         dirty = git(tree, "status", "--porcelain", "--untracked-files=no").strip()
         if old and old[0] == fp and old[1] == head and not dirty:
             return
-        if (not old or old[1] != head or dirty) and not os.environ.get("FORCE"):
+        interrupted = bool(old) and old[0] == "assembling"
+        if (not old or (old[1] != head and not interrupted) or dirty) and \
+                not os.environ.get("FORCE"):
             die("%s has work that is not in the repository (new commits or\n"
                 "uncommitted edits). Run 'make export' to turn it into patches,\n"
                 "or 'make assemble FORCE=1' to throw it away." % tree)
@@ -186,6 +188,8 @@ def assemble(repo, base, tree):
                 saved[line] = (git(tree, "rev-parse", "%s:%s" % (head, line),
                                    check=False).strip(),
                                os.stat(full).st_mtime)
+        with open(stamp, "w") as f:
+            f.write("assembling %s\n" % head)
         git(tree, "reset", "-q", "--hard", BASE_TAG)
         git(tree, "clean", "-qfdx", "-e", "/.git")
     else:
