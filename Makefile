@@ -35,6 +35,7 @@ deps:
 	@$(P)/deps.sh
 
 $(B)/apt/.updated: | deps
+	@mkdir -p $(B)/apt
 	@$(P)/apt-extra.sh $(B)/apt update > $(B)/apt-update.log 2>&1 || \
 		{ cat $(B)/apt-update.log; exit 1; }
 	@touch $@

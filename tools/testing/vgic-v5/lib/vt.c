@@ -25,8 +25,6 @@ const char *vt_skip_reason;
 void (*vt_before_each)(void);
 void (*vt_after_each)(void);
 
-extern const struct vt_test __start_vt_tests[], __stop_vt_tests[];
-
 void vt_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

@@ -41,13 +41,16 @@ void vt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern void (*vt_before_each)(void);
 extern void (*vt_after_each)(void);
 
+/* Bounds of the "vt_tests" section, provided by the linker. */
+extern const struct vt_test __start_vt_tests[], __stop_vt_tests[];
+
 #define VT_TEST(tname)							\
-	static void tname(void);					\
+	static void vt_fn_##tname(void);				\
 	static const struct vt_test __vt_##tname			\
 	__attribute__((used, section("vt_tests"), aligned(8))) = {	\
-		.name = #tname, .file = __FILE__, .fn = tname,		\
+		.name = #tname, .file = __FILE__, .fn = vt_fn_##tname,	\
 	};								\
-	static void tname(void)
+	static void vt_fn_##tname(void)
 
 #define VT_EXPECT(cond)							\
 	do {								\

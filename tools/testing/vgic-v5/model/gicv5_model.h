@@ -263,25 +263,25 @@ enum gm_insn {
 
 struct gm_caps {
 	bool virt;		/* IDR0.VIRT */
-	unsigned pa_range;	/* IDR0.PA_RANGE encoding (5 = 48 bits) */
-	unsigned pri_bits;	/* implemented priority bits, 1..5 (IDR1 has N-1) */
-	unsigned iaffid_bits;	/* IAFFID width, 1..16 (IDR1 has N-1) */
+	unsigned int pa_range;	/* IDR0.PA_RANGE encoding (5 = 48 bits) */
+	unsigned int pri_bits;	/* implemented priority bits, 1..5 (IDR1 has N-1) */
+	unsigned int iaffid_bits; /* IAFFID width, 1..16 (IDR1 has N-1) */
 	bool lpi;		/* IDR2.LPI */
-	unsigned id_bits;	/* IDR2.ID_BITS: max (v)LPI ID bits, <= 24 */
-	unsigned min_lpi_id_bits; /* IDR2.MIN_LPI_ID_BITS */
+	unsigned int id_bits;	/* IDR2.ID_BITS: max (v)LPI ID bits, <= 24 */
+	unsigned int min_lpi_id_bits; /* IDR2.MIN_LPI_ID_BITS */
 	bool ist_levels;	/* IDR2.IST_LEVELS: two-level ISTs supported */
-	unsigned ist_l2sz;	/* IDR2.IST_L2SZ bitmap: bit0 4K, bit1 16K, bit2 64K */
+	unsigned int ist_l2sz;	/* IDR2.IST_L2SZ bitmap: bit0 4K, bit1 16K, bit2 64K */
 	bool istmd;		/* IDR2.ISTMD */
-	unsigned istmd_sz;	/* IDR2.ISTMD_SZ */
+	unsigned int istmd_sz;	/* IDR2.ISTMD_SZ */
 	bool vmt_levels;	/* IDR3.VMT_LEVELS: two-level VMT supported */
-	unsigned vm_id_bits;	/* IDR3.VM_ID_BITS (N, not N-1), <= 16 */
+	unsigned int vm_id_bits; /* IDR3.VM_ID_BITS (N, not N-1), <= 16 */
 	bool vmd;		/* IDR3.VMD: a VM descriptor is required */
-	unsigned vmd_sz;	/* IDR3.VMD_SZ: VMD is 2^vmd_sz bytes */
-	unsigned vpe_id_bits;	/* IDR4.VPE_ID_BITS, N-1 encoded: 2^(n+1) VPEs */
-	unsigned vped_sz;	/* IDR4.VPED_SZ: VPED is 2^vped_sz bytes */
-	unsigned spi_range;	/* IDR5 */
-	unsigned spi_irs_range;	/* IDR6 */
-	unsigned spi_base;	/* IDR7 */
+	unsigned int vmd_sz;	/* IDR3.VMD_SZ: VMD is 2^vmd_sz bytes */
+	unsigned int vpe_id_bits; /* IDR4.VPE_ID_BITS, N-1 encoded: 2^(n+1) VPEs */
+	unsigned int vped_sz;	/* IDR4.VPED_SZ: VPED is 2^vped_sz bytes */
+	unsigned int spi_range;	/* IDR5 */
+	unsigned int spi_irs_range; /* IDR6 */
+	unsigned int spi_base;	/* IDR7 */
 	bool coherent;		/* false: table accesses go to a separate PoC copy */
 	int nr_cpus;		/* physical CPUs (CPU interfaces), 1..64 */
 };
@@ -310,7 +310,7 @@ struct gm_caps gm_get_caps(struct gm *m);
  * effect becomes visible) and returns IDLE = 1. 0 (default): commands
  * complete when written.
  */
-void gm_set_latency(struct gm *m, unsigned nreads);
+void gm_set_latency(struct gm *m, unsigned int nreads);
 /* Stuck: commands never complete and IDLE stays 0 (timeout testing). */
 void gm_set_stuck(struct gm *m, bool stuck);
 /* Complete every in-flight command now (unless stuck). */
@@ -347,7 +347,7 @@ void gm_set_doorbell_cb(struct gm *m, void (*cb)(void *ctx, uint32_t lpi), void 
 /* A unique PROT_NONE 64 KiB address range standing for the CONFIG_FRAME. */
 void *gm_frame_base(struct gm *m);
 /* True if addr is inside the frame; *off (may be NULL) gets the offset. */
-bool gm_owns(struct gm *m, const volatile void *addr, uint32_t *off);
+bool gm_owns(struct gm *m, const void *addr, uint32_t *off);
 /* size is 4 or 8. Bad size/offset/alignment: RAZ/WI and a violation. */
 uint64_t gm_mmio_read(struct gm *m, uint32_t off, int size);
 void gm_mmio_write(struct gm *m, uint32_t off, int size, uint64_t val);
@@ -379,9 +379,9 @@ uint64_t gm_guest_cdia(struct gm *m, int cpu);
 /* ICC_ICSR_EL1 as last written by CDRCFG. */
 uint64_t gm_guest_icsr(struct gm *m, int cpu);
 /* ICC_PCR_EL1.PRIORITY: priority p is deliverable iff p <= pcr (default 31). */
-void gm_guest_set_pcr(struct gm *m, int cpu, unsigned pcr);
+void gm_guest_set_pcr(struct gm *m, int cpu, unsigned int pcr);
 /* Running priority: lowest active priority (APR), 32 when idle. */
-unsigned gm_guest_running_prio(struct gm *m, int cpu);
+unsigned int gm_guest_running_prio(struct gm *m, int cpu);
 
 /* ------------------------------------------------------------------------ */
 /* Queries (for tests and harness checks; they never record violations)     */
@@ -389,7 +389,7 @@ unsigned gm_guest_running_prio(struct gm *m, int cpu);
 bool gm_vmt_valid(struct gm *m);
 bool gm_vm_valid(struct gm *m, uint32_t vm);
 bool gm_vpe_valid(struct gm *m, uint32_t vm, uint32_t vpe);
-bool gm_vist_valid(struct gm *m, uint32_t vm, unsigned type);
+bool gm_vist_valid(struct gm *m, uint32_t vm, unsigned int type);
 /* CPU where the VPE is resident, or -1. */
 int gm_vpe_resident_cpu(struct gm *m, uint32_t vm, uint32_t vpe);
 /* HPPIV bit 32 | TYPE | ID of the VPE's highest priority pending interrupt. */
@@ -400,9 +400,9 @@ uint64_t gm_vpe_dbr(struct gm *m, uint32_t vm, uint32_t vpe);
  * The IRS's view of an ISTE's first word (cached state if any, else memory).
  * Returns 0, or -1 if the VM/vIST/ID is not mapped.
  */
-int gm_ist_entry(struct gm *m, uint32_t vm, unsigned type, uint32_t id, uint32_t *word);
+int gm_ist_entry(struct gm *m, uint32_t vm, unsigned int type, uint32_t id, uint32_t *word);
 /* Number of doorbells delivered so far. */
-unsigned gm_doorbells_fired(struct gm *m);
+unsigned int gm_doorbells_fired(struct gm *m);
 
 /* ------------------------------------------------------------------------ */
 /* Checker                                                                  */

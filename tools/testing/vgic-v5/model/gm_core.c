@@ -3,6 +3,9 @@
  * gm_core.c - creation, locking, knobs, violation log and queries of the
  * GICv5 IRS model.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* vasprintf */
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +129,7 @@ void gm_destroy(struct gm *m)
 	for (int i = 0; i < m->nviol && i < GM_MAX_VIOL; i++)
 		free(m->viol[i]);
 	free(m->viol);
-	for (unsigned i = 0; i < (1u << 16); i++)
+	for (unsigned int i = 0; i < (1u << 16); i++)
 		gm_vm_free(m->vms[i]);
 	free(m->vms);
 	free(m->vmt.l1_valid);
@@ -245,7 +248,7 @@ int gm_find_violation(struct gm *m, const char *substr)
 
 /* ---- knobs ---- */
 
-void gm_set_latency(struct gm *m, unsigned nreads)
+void gm_set_latency(struct gm *m, unsigned int nreads)
 {
 	gm_lock(m);
 	m->latency = nreads;
@@ -353,7 +356,7 @@ bool gm_vpe_valid(struct gm *m, uint32_t vm, uint32_t vpe)
 	return r;
 }
 
-bool gm_vist_valid(struct gm *m, uint32_t vm, unsigned type)
+bool gm_vist_valid(struct gm *m, uint32_t vm, unsigned int type)
 {
 	struct gm_vm *v;
 	int t = gm_type_idx(type);
@@ -413,7 +416,7 @@ uint64_t gm_vpe_dbr(struct gm *m, uint32_t vm, uint32_t vpe)
 	return r;
 }
 
-int gm_ist_entry(struct gm *m, uint32_t vm, unsigned type, uint32_t id, uint32_t *word)
+int gm_ist_entry(struct gm *m, uint32_t vm, unsigned int type, uint32_t id, uint32_t *word)
 {
 	struct gm_vm *v;
 	int t = gm_type_idx(type), r = -1;
@@ -429,9 +432,9 @@ int gm_ist_entry(struct gm *m, uint32_t vm, unsigned type, uint32_t id, uint32_t
 	return r;
 }
 
-unsigned gm_doorbells_fired(struct gm *m)
+unsigned int gm_doorbells_fired(struct gm *m)
 {
-	unsigned r;
+	unsigned int r;
 
 	gm_lock(m);
 	r = m->db_fired;
@@ -461,13 +464,15 @@ int gm_check_tables(struct gm *m)
 			if (!v->vpes[p].valid)
 				continue;
 			if (!gm_rd64(m, v->vpet + p * 8, &e)) {
-				gm_violate(m, "check: VM %u VPET no longer in registered memory", i);
+				gm_violate(m, "check: VM %u VPET no longer in registered memory",
+					   i);
 				break;
 			}
 			if (!(e & GM_VPETE_VALID) ||
 			    (e & GM_VPETE_VPED_ADDR) != v->vpes[p].vped)
-				gm_violate(m, "check: VM %u VPETE %u modified while valid "
-					   "(0x%llx)", i, p, (unsigned long long)e);
+				gm_violate(m,
+					   "check: VM %u VPETE %u modified while valid (0x%llx)",
+					   i, p, (unsigned long long)e);
 		}
 		for (int t = 0; t < 2; t++) {
 			struct gm_vist *s = &v->ist[t];
@@ -478,14 +483,16 @@ int gm_check_tables(struct gm *m)
 				uint64_t e;
 
 				if (!gm_rd64(m, s->base + l * 8, &e)) {
-					gm_violate(m, "check: VM %u %s vIST L1 not in registered "
-						   "memory", i, t ? "SPI" : "LPI");
+					gm_violate(m,
+						   "check: VM %u %s vIST L1 not in registered memory",
+						   i, t ? "SPI" : "LPI");
 					break;
 				}
 				if (!!(e & GM_L1_ISTE_VALID) != !!s->l1_valid[l] ||
 				    (s->l1_valid[l] && (e & GM_L1_ISTE_L2_ADDR) != s->l2_addr[l]))
-					gm_violate(m, "check: VM %u %s vIST L1 ISTE %zu modified "
-						   "(0x%llx)", i, t ? "SPI" : "LPI", l,
+					gm_violate(m,
+						   "check: VM %u %s vIST L1 ISTE %zu modified (0x%llx)",
+						   i, t ? "SPI" : "LPI", l,
 						   (unsigned long long)e);
 			}
 		}

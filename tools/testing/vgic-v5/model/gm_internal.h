@@ -17,6 +17,10 @@
 #define GM_HWU_STAMP	1u	/* value the model writes into ISTE.HWU */
 #define GM_MD_STAMP	0x5a	/* value of the metadata bytes it writes */
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
 struct gm_region {
 	uintptr_t base;
 	size_t len;
@@ -34,7 +38,7 @@ struct gm_vist {
 	bool valid;		/* VALID set by the IRS (kept as a ghost while the VM is invalid) */
 	uint64_t desc;		/* the descriptor word as the IRS made it valid */
 	uintptr_t base;
-	unsigned istsz, l2sz, id_bits, l2_bits;
+	unsigned int istsz, l2sz, id_bits, l2_bits;
 	bool two_level;
 	size_t table_bytes;	/* linear table or L1 table */
 	size_t l1_entries;	/* meaningful L1 entries */
@@ -52,10 +56,10 @@ struct gm_vpe {
 	uintptr_t vped;
 	uint64_t dbr;		/* DBV | INTID as programmed */
 	bool db_req;		/* doorbell request outstanding */
-	unsigned dbpm;
+	unsigned int dbpm;
 	uint32_t cr0;
 	int cpu;		/* resident CPU or -1 */
-	unsigned pcr;		/* virtual ICC_PCR_EL1 (kept with the vPE) */
+	unsigned int pcr;	/* virtual ICC_PCR_EL1 (kept with the vPE) */
 	uint32_t apr;		/* active priorities, bit p = priority p */
 };
 
@@ -65,7 +69,7 @@ struct gm_vm {
 	bool corrupt_reported;
 	uint64_t w0, w1;	/* words 0 and 1 as validated (w0 without VALID) */
 	uintptr_t vmd, vpet;
-	unsigned vpe_bits;
+	unsigned int vpe_bits;
 	struct gm_vpe *vpes;	/* 2^vpe_bits */
 	struct gm_vist ist[2];	/* [0] LPI, [1] SPI */
 	uint64_t vm_dbr;
@@ -75,12 +79,12 @@ enum gm_grp { GM_GRP_VMT, GM_GRP_VPE, GM_GRP_VM, GM_GRP_SAVE, GM_GRP_NR };
 
 struct gm_inflight {
 	bool busy;
-	unsigned left;		/* STATUSR reads still returning IDLE = 0 */
+	unsigned int left;	/* STATUSR reads still returning IDLE = 0 */
 	uint32_t off;
 	uint64_t val;
 };
 
-size_t gm_vmt_bytes(bool two_level, unsigned bits);
+size_t gm_vmt_bytes(bool two_level, unsigned int bits);
 
 struct gm_cpu {
 	uint64_t ctx;		/* ICH_CONTEXTR_EL2 read-back value */
@@ -96,7 +100,7 @@ struct gm {
 	void *frame;
 
 	/* knobs */
-	unsigned latency;
+	unsigned int latency;
 	bool stuck, cache_ist, hwu_stamp, quiesce_ok, strict_align;
 	int poison;
 	void (*db_cb)(void *ctx, uint32_t lpi);
@@ -125,7 +129,7 @@ struct gm {
 	struct {
 		bool valid, two_level;
 		uintptr_t base;
-		unsigned bits;
+		unsigned int bits;
 		size_t bytes;		/* linear table or L1 */
 		size_t l1_entries;
 		uint8_t *l1_valid;
@@ -138,7 +142,7 @@ struct gm {
 	/* doorbells queued for delivery after unlock */
 	uint32_t *dbq;
 	size_t ndbq, dbq_cap;
-	unsigned db_fired;
+	unsigned int db_fired;
 };
 
 /* gm_core.c */
@@ -178,12 +182,13 @@ bool gm_iste_get(struct gm *m, uint32_t vmid, struct gm_vist *v, int t, uint32_t
 		 uint32_t *word);
 void gm_iste_put(struct gm *m, uint32_t vmid, struct gm_vm *vm, int t, uint32_t id,
 		 uint32_t word);
-int gm_type_idx(unsigned type);	/* LPI -> 0, SPI -> 1, else -1 */
+int gm_type_idx(unsigned int type);	/* LPI -> 0, SPI -> 1, else -1 */
 void gm_vist_free(struct gm_vist *v);
+uint64_t gm_vpe_reg_read(struct gm *m, uint32_t off);
 
 /* gm_cpu.c */
 uint64_t gm_hppi(struct gm *m, uint32_t vmid, struct gm_vm *vm, uint32_t vpe,
-		 unsigned limit);
+		 unsigned int limit);
 void gm_doorbell_eval(struct gm *m, uint32_t vmid, struct gm_vm *vm, uint32_t vpe);
 bool gm_vm_any_resident(struct gm_vm *vm);
 

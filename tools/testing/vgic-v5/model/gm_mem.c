@@ -24,7 +24,7 @@ static struct gm_region *gm_region_of(struct gm *m, uintptr_t pa, size_t len)
 
 bool gm_mem_ok(struct gm *m, uintptr_t pa, size_t len)
 {
-	return gm_region_of(m, pa, len) != NULL;
+	return !!gm_region_of(m, pa, len);
 }
 
 uint8_t *gm_view(struct gm *m, uintptr_t pa, size_t len)
@@ -135,6 +135,68 @@ static void gm_refs_vm(struct gm *m, uint32_t id, struct gm_vm *v, gm_ref_fn fn,
 	}
 }
 
+/* Ranges an in-flight VMT-group command may be reading or writing. */
+static void gm_refs_inflight(struct gm *m, gm_ref_fn fn, void *arg)
+{
+	struct gm_inflight *f = &m->inflight[GM_GRP_VMT];
+	bool hi = f->off == GM_IRS_VMAP_VISTR || f->off == GM_IRS_VMAP_L2_VISTR ||
+		  f->off == GM_IRS_VMAP_VPER;
+	uint32_t vmid = hi ? GM_FIELD_GET(GM_CMD_VM_ID_HI, f->val) :
+			     GM_FIELD_GET(GM_CMD_VM_ID_LO, f->val);
+	const char *what = "tables of a command in flight";
+	struct { uintptr_t base; size_t len; } r[8];
+	int n = 0;
+	uint64_t w[4], e;
+	uintptr_t pa;
+
+	if (f->off == GM_IRS_VMT_BASER) {
+		if (f->val & GM_VMT_BASER_VALID)
+			fn(m, f->val & GM_VMT_BASER_ADDR,
+			   gm_vmt_bytes(m->vmt_cfgr & GM_VMT_CFGR_STRUCTURE,
+					GM_FIELD_GET(GM_VMT_CFGR_VM_ID_BITS, m->vmt_cfgr)),
+			   "VMT (install in flight)", arg);
+		return;
+	}
+	m->quiet++;	/* lookups only: record nothing here */
+	if (f->off == GM_IRS_VMAP_L2_VMTR) {
+		size_t l = (vmid & 0xffff) / GM_VMT_L2_ENTRIES;
+
+		if (m->vmt.valid && m->vmt.two_level && l < m->vmt.l1_entries &&
+		    gm_rd64(m, m->vmt.base + l * 8, &e) && (e & GM_L1_VMTE_L2_ADDR)) {
+			r[n].base = e & GM_L1_VMTE_L2_ADDR;
+			r[n++].len = 4096;
+		}
+	} else {
+		pa = gm_vmte_pa(m, vmid, "inflight");
+		if (pa && gm_rd(m, pa, w, sizeof(w))) {
+			if (w[0] & GM_VMTE0_VMD_ADDR) {
+				r[n].base = w[0] & GM_VMTE0_VMD_ADDR;
+				r[n++].len = 1;
+			}
+			if (w[1] & GM_VMTE1_VPET_ADDR) {
+				r[n].base = w[1] & GM_VMTE1_VPET_ADDR;
+				r[n++].len = (size_t)8 << GM_FIELD_GET(GM_VMTE1_VPE_ID_BITS, w[1]);
+				if (f->off == GM_IRS_VMAP_VPER &&
+				    gm_rd64(m, r[n - 1].base +
+					    GM_FIELD_GET(GM_VMAP_VPER_VPE_ID, f->val) * 8, &e) &&
+				    (e & GM_VPETE_VPED_ADDR)) {
+					r[n].base = e & GM_VPETE_VPED_ADDR;
+					r[n++].len = (size_t)1 << m->caps.vped_sz;
+				}
+			}
+			for (int t = 2; t < 4; t++) {
+				if (w[t] & GM_VIST_ADDR) {
+					r[n].base = w[t] & GM_VIST_ADDR;
+					r[n++].len = 64;
+				}
+			}
+		}
+	}
+	m->quiet--;
+	for (int i = 0; i < n; i++)
+		fn(m, r[i].base, r[i].len, what, arg);
+}
+
 void gm_refs_walk(struct gm *m, gm_ref_fn fn, void *arg)
 {
 	char what[96];
@@ -153,50 +215,8 @@ void gm_refs_walk(struct gm *m, gm_ref_fn fn, void *arg)
 			gm_refs_vm(m, i, m->vms[i], fn, arg);
 	}
 	/* memory an in-flight (maybe stuck) command may still be consuming */
-	if (m->inflight[GM_GRP_VMT].busy) {
-		struct gm_inflight *f = &m->inflight[GM_GRP_VMT];
-		uint32_t vmid = (f->off == GM_IRS_VMAP_VISTR || f->off == GM_IRS_VMAP_L2_VISTR ||
-				 f->off == GM_IRS_VMAP_VPER) ?
-				GM_FIELD_GET(GM_CMD_VM_ID_HI, f->val) :
-				GM_FIELD_GET(GM_CMD_VM_ID_LO, f->val);
-		struct gm_vm *v = m->vms[vmid & 0xffff];
-
-		m->quiet++;
-		if (f->off == GM_IRS_VMT_BASER && (f->val & GM_VMT_BASER_VALID)) {
-			fn(m, f->val & GM_VMT_BASER_ADDR,
-			   gm_vmt_bytes(m->vmt_cfgr & GM_VMT_CFGR_STRUCTURE,
-					GM_FIELD_GET(GM_VMT_CFGR_VM_ID_BITS, m->vmt_cfgr)),
-			   "VMT (install in flight)", arg);
-		} else if (f->off == GM_IRS_VMAP_L2_VMTR && m->vmt.valid && m->vmt.two_level) {
-			uint64_t e;
-			size_t l = (vmid & 0xffff) >> 7;
-
-			if (l < m->vmt.l1_entries && gm_rd64(m, m->vmt.base + l * 8, &e) &&
-			    (e & GM_L1_VMTE_L2_ADDR))
-				fn(m, e & GM_L1_VMTE_L2_ADDR, 4096, "L2 VMT page (map in flight)",
-				   arg);
-		} else if (f->off != GM_IRS_VMT_BASER) {
-			uintptr_t pa = gm_vmte_pa(m, vmid, "inflight");
-			uint64_t w[4];
-
-			if (pa && gm_rd(m, pa, w, sizeof(w))) {
-				snprintf(what, sizeof(what), "VMTE %u tables (command in flight)",
-					 vmid);
-				if (w[0] & GM_VMTE0_VMD_ADDR)
-					fn(m, w[0] & GM_VMTE0_VMD_ADDR, 1, what, arg);
-				if (w[1] & GM_VMTE1_VPET_ADDR)
-					fn(m, w[1] & GM_VMTE1_VPET_ADDR,
-					   (size_t)8 << GM_FIELD_GET(GM_VMTE1_VPE_ID_BITS, w[1]),
-					   what, arg);
-				for (int t = 2; t < 4; t++)
-					if (w[t] & GM_VIST_ADDR)
-						fn(m, w[t] & GM_VIST_ADDR, 64, what, arg);
-			}
-			if (v && !v->valid && v->known)
-				gm_refs_vm(m, vmid, v, fn, arg);
-		}
-		m->quiet--;
-	}
+	if (m->inflight[GM_GRP_VMT].busy)
+		gm_refs_inflight(m, fn, arg);
 }
 
 struct gm_overlap_arg {
