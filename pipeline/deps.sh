@@ -3,7 +3,7 @@
 # and the tests need and that is missing. Run as root.
 set -euo pipefail
 pkgs=(make gcc libc6-dev git perl python3 xz-utils cpio gzip bc flex bison
-      libssl-dev libelf-dev kmod dpkg-dev debootstrap python3-ply
+      libssl-dev libelf-dev kmod dpkg-dev debootstrap python3-ply python3-git
       gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
       qemu-system-arm)
 missing=()

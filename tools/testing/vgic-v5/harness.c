@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * harness.c - VMs, vCPUs, devices and the KVM services around the vgic.
+ *
+ * Each helper follows the kernel function named in its comment and calls
+ * the vgic at exactly the points that function does; the surrounding KVM
+ * logic (reference counting, file descriptors, memslots, ...) is left out.
+ * The parts of arm.c and kvm_main.c that decide what the vgic sees
+ * (precreate checks, KVM_IRQ_LINE decoding, the destruction order) are
+ * duplicated here.
+ */
+#include <linux/kvm_host.h>
+
+#include "harness.h"
+#include "vt.h"
+
+/* ------------------------------------------------------- per-thread state */
+
+__thread struct kvm_host_data kvm_host_data;
+static __thread struct kvm_vcpu *running_vcpu;
+static struct kvm_vcpu *running_vcpus_percpu;
+
+bool harness_has_vhe = true, harness_protected_kvm;
+
+struct kvm_vcpu *kvm_get_running_vcpu(void)
+{
+	return running_vcpu;
+}
+
+struct kvm_vcpu * __percpu *kvm_get_running_vcpus(void)
+{
+	return &running_vcpus_percpu;
+}
+
+/* ------------------------------------------------------------- host setup */
+
+static bool vgic_present;
+
+/* kvm_arch_init() -> init_subsystems() -> kvm_vgic_hyp_init() */
+int harness_host_init(const struct harness_host *host)
+{
+	struct gic_kvm_info info = {
+		.type = host->type,
+		.maint_irq = 25,
+	};
+	int ret;
+
+	for (u32 t = 0; t < KVM_DEV_TYPE_MAX; t++)
+		kvm_unregister_device_ops(t);
+	memset(&kvm_vgic_global_state, 0, sizeof(kvm_vgic_global_state));
+	harness_set_cpu_cap(ARM64_HAS_GICV5_LEGACY, host->gcie_legacy);
+	harness_set_cpu_cap(ARM64_HAS_NESTED_VIRT, host->nested_virt);
+	harness_set_cpu_cap(ARM64_HAS_PMUV3, host->pmuv3);
+
+	vgic_set_kvm_info(&info);
+	ret = kvm_vgic_hyp_init();
+	vgic_present = !ret;
+	return ret;
+}
+
+/* ------------------------------------------------------------ device ops */
+
+static const struct kvm_device_ops *device_ops[KVM_DEV_TYPE_MAX];
+
+int kvm_register_device_ops(const struct kvm_device_ops *ops, u32 type)
+{
+	if (type >= ARRAY_SIZE(device_ops))
+		return -ENOSPC;
+	if (device_ops[type])
+		return -EEXIST;
+	device_ops[type] = ops;
+	return 0;
+}
+
+void kvm_unregister_device_ops(u32 type)
+{
+	if (type < ARRAY_SIZE(device_ops))
+		device_ops[type] = NULL;
+}
+
+/* kvm_ioctl_create_device() */
+int harness_create_device(struct kvm *kvm, u32 type, struct kvm_device **devp)
+{
+	const struct kvm_device_ops *ops;
+	struct kvm_device *dev;
+	int ret;
+
+	if (type >= ARRAY_SIZE(device_ops) || !device_ops[type])
+		return -ENODEV;
+	ops = device_ops[type];
+
+	dev = kzalloc_obj(*dev, GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	dev->ops = ops;
+	dev->kvm = kvm;
+
+	mutex_lock(&kvm->lock);
+	ret = ops->create(dev, type);
+	if (ret < 0) {
+		mutex_unlock(&kvm->lock);
+		kfree(dev);
+		return ret;
+	}
+	list_add(&dev->vm_node, &kvm->devices);
+	mutex_unlock(&kvm->lock);
+
+	if (ops->init)
+		ops->init(dev);
+	if (devp)
+		*devp = dev;
+	return 0;
+}
+
+/* kvm_device_ioctl_attr(): the attribute is copied from userspace first. */
+static int device_attr(struct kvm_device *dev,
+		       int (*accessor)(struct kvm_device *, struct kvm_device_attr *),
+		       u32 group, u64 attr, void *addr)
+{
+	struct kvm_device_attr a = {
+		.group = group, .attr = attr, .addr = (u64)(unsigned long)addr,
+	};
+	struct kvm_device_attr ka;
+
+	if (!accessor)
+		return -EPERM;
+	if (copy_from_user(&ka, &a, sizeof(ka)))
+		return -EFAULT;
+	return accessor(dev, &ka);
+}
+
+int harness_set_attr(struct kvm_device *dev, u32 group, u64 attr, void *addr)
+{
+	return device_attr(dev, dev->ops->set_attr, group, attr, addr);
+}
+
+int harness_get_attr(struct kvm_device *dev, u32 group, u64 attr, void *addr)
+{
+	return device_attr(dev, dev->ops->get_attr, group, attr, addr);
+}
+
+int harness_has_attr(struct kvm_device *dev, u32 group, u64 attr)
+{
+	return device_attr(dev, dev->ops->has_attr, group, attr, NULL);
+}
+
+int harness_vgic_init(struct kvm_device *dev)
+{
+	return harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+/* ------------------------------------------------------------------- VMs */
+
+struct kvm_io_range {
+	gpa_t addr;
+	int len;
+	struct kvm_io_device *dev;
+};
+
+struct kvm_io_bus {
+	int dev_count;
+	struct kvm_io_range range[16];
+};
+
+/* kvm_create_vm() + kvm_arch_init_vm() */
+struct kvm *harness_vm_create(void)
+{
+	struct kvm *kvm = kvzalloc_obj(*kvm, GFP_KERNEL_ACCOUNT);
+
+	if (!kvm)
+		return NULL;
+	mutex_init(&kvm->lock);
+	mutex_init(&kvm->irq_lock);
+	mutex_init(&kvm->slots_lock);
+	mutex_init(&kvm->arch.config_lock);
+	xa_init(&kvm->vcpu_array);
+	INIT_LIST_HEAD(&kvm->devices);
+	kvm->buses[KVM_MMIO_BUS] = kzalloc_obj(struct kvm_io_bus, GFP_KERNEL_ACCOUNT);
+	if (!kvm->buses[KVM_MMIO_BUS]) {
+		kvfree(kvm);
+		return NULL;
+	}
+
+	/* kvm_arch_init_vm() */
+	kvm_vgic_early_init(kvm);
+	kvm->arch.mmu.vtcr = 64 - 40;	/* the default 40-bit IPA space */
+	kvm->arch.mmu.arch = &kvm->arch;
+	kvm->max_vcpus = vgic_present ? kvm_vgic_get_max_vcpus() : KVM_MAX_VCPUS;
+	return kvm;
+}
+
+/* reset_mpidr() in sys_regs.c */
+static u64 vcpu_reset_mpidr(struct kvm_vcpu *vcpu)
+{
+	u64 mpidr;
+
+	mpidr = (vcpu->vcpu_id & 0x0f) << MPIDR_LEVEL_SHIFT(0);
+	mpidr |= ((vcpu->vcpu_id >> 4) & 0xff) << MPIDR_LEVEL_SHIFT(1);
+	mpidr |= ((vcpu->vcpu_id >> 12) & 0xff) << MPIDR_LEVEL_SHIFT(2);
+	return (1ULL << 31) | mpidr;
+}
+
+/* kvm_arch_vcpu_precreate() */
+static int vcpu_precreate(struct kvm *kvm, unsigned int id)
+{
+	if (irqchip_in_kernel(kvm) && vgic_initialized(kvm))
+		return -EBUSY;
+	if (id >= kvm->max_vcpus)
+		return -EINVAL;
+	return 0;
+}
+
+/* kvm_arch_vcpu_create(): the vgic part */
+static int vcpu_arch_create(struct kvm_vcpu *vcpu)
+{
+	int err;
+
+	/* Inform lockdep that the config_lock is acquired after vcpu->mutex */
+	mutex_lock(&vcpu->mutex);
+	mutex_lock(&vcpu->kvm->arch.config_lock);
+	mutex_unlock(&vcpu->kvm->arch.config_lock);
+	mutex_unlock(&vcpu->mutex);
+
+	err = kvm_vgic_vcpu_init(vcpu);
+	if (err)
+		kvm_vgic_vcpu_destroy(vcpu);
+	return err;
+}
+
+/* kvm_vm_ioctl_create_vcpu() */
+int harness_vcpu_create(struct kvm *kvm, int id, struct kvm_vcpu **vcpup)
+{
+	struct kvm_vcpu *vcpu;
+	int r;
+
+	guard(mutex)(&kvm->lock);
+
+	if (id < 0 || id >= KVM_MAX_VCPUS)
+		return -EINVAL;
+	if (kvm->created_vcpus >= kvm->max_vcpus)
+		return -EINVAL;
+	if (kvm_get_vcpu_by_id(kvm, id))
+		return -EEXIST;
+	r = vcpu_precreate(kvm, id);
+	if (r)
+		return r;
+
+	kvm->created_vcpus++;
+	vcpu = kzalloc_obj(*vcpu, GFP_KERNEL_ACCOUNT);
+	if (!vcpu) {
+		r = -ENOMEM;
+		goto vcpu_decrement;
+	}
+	vcpu->vcpu_idx = -1;
+	/* kvm_vcpu_init() */
+	mutex_init(&vcpu->mutex);
+	vcpu->kvm = kvm;
+	vcpu->vcpu_id = id;
+	vcpu->arch.mpidr = vcpu_reset_mpidr(vcpu);
+
+	r = vcpu_arch_create(vcpu);
+	if (r)
+		goto vcpu_free;
+
+	vcpu->vcpu_idx = atomic_read(&kvm->online_vcpus);
+	r = xa_insert(&kvm->vcpu_array, vcpu->vcpu_idx, vcpu, GFP_KERNEL_ACCOUNT);
+	if (r)
+		goto arch_vcpu_destroy;
+
+	mutex_lock(&vcpu->mutex);
+	/* Publish the vCPU before online_vcpus: pairs with kvm_get_vcpu(). */
+	smp_wmb();
+	atomic_inc(&kvm->online_vcpus);
+	mutex_unlock(&vcpu->mutex);
+	if (vcpup)
+		*vcpup = vcpu;
+	return 0;
+
+arch_vcpu_destroy:
+	vcpu->vcpu_idx = -1;
+	kvm_vgic_vcpu_destroy(vcpu);
+vcpu_free:
+	kfree(vcpu);
+vcpu_decrement:
+	kvm->created_vcpus--;
+	return r;
+}
+
+static void free_irq_routing(struct kvm *kvm);
+
+/* kvm_destroy_vm(): devices, then kvm_arch_destroy_vm(), then the VM. */
+void harness_vm_destroy(struct kvm *kvm)
+{
+	struct kvm_device *dev, *tmp;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	free_irq_routing(kvm);
+	kfree(kvm->buses[KVM_MMIO_BUS]);
+	kvm->buses[KVM_MMIO_BUS] = NULL;
+
+	/* kvm_destroy_devices() */
+	list_for_each_entry_safe(dev, tmp, &kvm->devices, vm_node) {
+		list_del(&dev->vm_node);
+		dev->ops->destroy(dev);
+	}
+
+	/* kvm_arch_destroy_vm() */
+	kvm_vgic_destroy(kvm);
+	/* kvm_destroy_vcpus() -> kvm_arch_vcpu_destroy() */
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		kvm_vgic_vcpu_destroy(vcpu);
+		xa_erase(&kvm->vcpu_array, i);
+		mutex_destroy(&vcpu->mutex);
+		kfree(vcpu);
+	}
+	atomic_set(&kvm->online_vcpus, 0);
+	xa_destroy(&kvm->vcpu_array);
+	kvfree(kvm);
+}
+
+/* kvm_arch_vcpu_run_pid_change(): the vgic parts, in order */
+int harness_vcpu_first_run(struct kvm_vcpu *vcpu)
+{
+	struct kvm *kvm = vcpu->kvm;
+	int ret;
+
+	if (vcpu_has_run_once(vcpu))
+		return 0;
+
+	if (irqchip_in_kernel(kvm)) {
+		ret = kvm_vgic_map_resources(kvm);
+		if (ret)
+			return ret;
+	}
+	if (vcpu_has_nv(vcpu)) {
+		ret = kvm_vgic_vcpu_nv_init(vcpu);
+		if (ret)
+			return ret;
+	}
+	ret = vgic_v5_finalize_ppi_state(kvm);
+	if (ret)
+		return ret;
+
+	/* The vCPU now has a pid: vcpu_has_run_once(). */
+	WRITE_ONCE(vcpu->pid, (struct pid *)vcpu);
+	return 0;
+}
+
+/* vcpu_load() -> kvm_arch_vcpu_load(), preemption disabled */
+void harness_vcpu_load(struct kvm_vcpu *vcpu)
+{
+	preempt_disable();
+	running_vcpu = vcpu;
+	running_vcpus_percpu = vcpu;
+	kvm_vgic_load(vcpu);
+	preempt_enable();
+}
+
+/* vcpu_put() -> kvm_arch_vcpu_put(), preemption disabled */
+void harness_vcpu_put(struct kvm_vcpu *vcpu)
+{
+	preempt_disable();
+	kvm_vgic_put(vcpu);
+	running_vcpu = NULL;
+	running_vcpus_percpu = NULL;
+	preempt_enable();
+}
+
+/* One iteration of kvm_arch_vcpu_ioctl_run()'s loop around the guest. */
+void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcpu *vcpu))
+{
+	preempt_disable();
+	local_irq_disable();
+	kvm_vgic_flush_hwstate(vcpu);
+	if (guest)
+		guest(vcpu);
+	kvm_vgic_sync_hwstate(vcpu);
+	local_irq_enable();
+	preempt_enable();
+}
+
+/* ----------------------------------------------------------- KVM_IRQ_LINE */
+
+/* kvm_vm_ioctl_irq_line() in arch/arm64/kvm/arm.c, for an in-kernel vgic */
+int harness_irq_line(struct kvm *kvm, u32 irq, bool level)
+{
+	unsigned int irq_type, vcpu_id, irq_num;
+	struct kvm_vcpu *vcpu = NULL;
+	unsigned long *mask;
+	int ret;
+
+	irq_type = (irq >> KVM_ARM_IRQ_TYPE_SHIFT) & KVM_ARM_IRQ_TYPE_MASK;
+	vcpu_id = (irq >> KVM_ARM_IRQ_VCPU_SHIFT) & KVM_ARM_IRQ_VCPU_MASK;
+	vcpu_id += ((irq >> KVM_ARM_IRQ_VCPU2_SHIFT) & KVM_ARM_IRQ_VCPU2_MASK) *
+		   (KVM_ARM_IRQ_VCPU_MASK + 1);
+	irq_num = (irq >> KVM_ARM_IRQ_NUM_SHIFT) & KVM_ARM_IRQ_NUM_MASK;
+
+	switch (irq_type) {
+	case KVM_ARM_IRQ_TYPE_CPU:
+		if (irqchip_in_kernel(kvm))
+			return -ENXIO;
+		return -EINVAL;	/* vcpu_interrupt_line() is not modelled */
+	case KVM_ARM_IRQ_TYPE_PPI:
+		if (!irqchip_in_kernel(kvm))
+			return -ENXIO;
+		ret = vgic_lazy_init(kvm);
+		if (ret)
+			return ret;
+		vcpu = kvm_get_vcpu_by_id(kvm, vcpu_id);
+		if (!vcpu)
+			return -EINVAL;
+		if (vgic_is_v5(kvm)) {
+			if (irq_num >= VGIC_V5_NR_PRIVATE_IRQS)
+				return -EINVAL;
+			mask = kvm->arch.vgic.gicv5_vm.userspace_ppis;
+			if (!test_bit(irq_num, mask))
+				return -EINVAL;
+			irq_num = vgic_v5_make_ppi(irq_num);
+		} else if (irq_num < VGIC_NR_SGIS ||
+			   irq_num >= VGIC_NR_PRIVATE_IRQS) {
+			return -EINVAL;
+		}
+		return kvm_vgic_inject_irq(kvm, vcpu, irq_num, level, NULL);
+	case KVM_ARM_IRQ_TYPE_SPI:
+		if (!irqchip_in_kernel(kvm))
+			return -ENXIO;
+		ret = vgic_lazy_init(kvm);
+		if (ret)
+			return ret;
+		if (vgic_is_v5(kvm))
+			irq_num = vgic_v5_make_spi(irq_num);
+		else if (irq_num < VGIC_NR_PRIVATE_IRQS)
+			return -EINVAL;
+		return kvm_vgic_inject_irq(kvm, NULL, irq_num, level, NULL);
+	}
+	return -EINVAL;
+}
+
+struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp)
+{
+	struct kvm *kvm = harness_vm_create();
+	int ret;
+
+	if (!kvm) {
+		vt_fail(__FILE__, __LINE__, "harness_vm_create() failed");
+		return NULL;
+	}
+	for (int i = 0; i < nr_vcpus; i++) {
+		ret = harness_vcpu_create(kvm, i, NULL);
+		if (ret) {
+			vt_fail(__FILE__, __LINE__, "vCPU %d: %d", i, ret);
+			harness_vm_destroy(kvm);
+			return NULL;
+		}
+	}
+	if (dev_type) {
+		ret = harness_create_device(kvm, dev_type, devp);
+		if (ret) {
+			vt_fail(__FILE__, __LINE__, "KVM_CREATE_DEVICE(%u): %d", dev_type, ret);
+			harness_vm_destroy(kvm);
+			return NULL;
+		}
+	}
+	return kvm;
+}
+
+/* ------------------------------------------------------------ IRQ routing */
+
+struct kvm_irq_routing_table {
+	unsigned int nr;
+	struct kvm_kernel_irq_routing_entry e[];
+};
+
+static void free_irq_routing(struct kvm *kvm)
+{
+	kfree(kvm->irq_routing);
+	kvm->irq_routing = NULL;
+}
+
+/* kvm_set_irq_routing() in virt/kvm/irqchip.c, without the RCU/hlist parts */
+int kvm_set_irq_routing(struct kvm *kvm, const struct kvm_irq_routing_entry *ue,
+			unsigned int nr, unsigned int flags)
+{
+	struct kvm_irq_routing_table *new;
+	int r;
+
+	new = kzalloc(struct_size(new, e, nr), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < nr; i++) {
+		new->e[i].gsi = ue[i].gsi;
+		new->e[i].type = ue[i].type;
+		if (ue[i].flags) {
+			kfree(new);
+			return -EINVAL;
+		}
+		r = kvm_set_routing_entry(kvm, &new->e[i], &ue[i]);
+		if (r) {
+			kfree(new);
+			return r;
+		}
+	}
+	new->nr = nr;
+
+	mutex_lock(&kvm->irq_lock);
+	swap(kvm->irq_routing, new);
+	mutex_unlock(&kvm->irq_lock);
+	kfree(new);
+	return 0;
+}
+
+/* kvm_set_irq(): every route of the GSI */
+int harness_set_irq(struct kvm *kvm, u32 gsi, int level)
+{
+	struct kvm_irq_routing_table *rt = kvm->irq_routing;
+	int ret = -1;
+
+	if (!rt)
+		return -1;
+	for (unsigned int i = 0; i < rt->nr; i++) {
+		struct kvm_kernel_irq_routing_entry *e = &rt->e[i];
+
+		if (e->gsi == gsi) {
+			int r = e->set(e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, level, false);
+
+			ret = r < 0 ? r : max(ret, 0) + r;
+		}
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------ KVM MMIO bus */
+
+int kvm_io_bus_register_dev(struct kvm *kvm, int bus_idx, gpa_t addr,
+			    int len, struct kvm_io_device *dev)
+{
+	struct kvm_io_bus *bus = kvm->buses[bus_idx];
+
+	lockdep_assert_held(&kvm->slots_lock);
+	if (!bus)
+		return -ENOMEM;
+	if (bus->dev_count == ARRAY_SIZE(bus->range))
+		return -ENOSPC;
+	bus->range[bus->dev_count++] = (struct kvm_io_range) { addr, len, dev };
+	return 0;
+}
+
+int kvm_io_bus_unregister_dev(struct kvm *kvm, int bus_idx, struct kvm_io_device *dev)
+{
+	struct kvm_io_bus *bus = kvm->buses[bus_idx];
+
+	lockdep_assert_held(&kvm->slots_lock);
+	if (!bus)
+		return 0;
+	for (int i = 0; i < bus->dev_count; i++) {
+		if (bus->range[i].dev == dev) {
+			memmove(&bus->range[i], &bus->range[i + 1],
+				(bus->dev_count - i - 1) * sizeof(bus->range[0]));
+			bus->dev_count--;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int harness_io_bus_regions(struct kvm *kvm)
+{
+	return kvm->buses[KVM_MMIO_BUS] ? kvm->buses[KVM_MMIO_BUS]->dev_count : 0;
+}
+
+static struct kvm_io_range *bus_find(struct kvm *kvm, gpa_t addr, int len)
+{
+	struct kvm_io_bus *bus = kvm->buses[KVM_MMIO_BUS];
+
+	for (int i = 0; bus && i < bus->dev_count; i++) {
+		struct kvm_io_range *r = &bus->range[i];
+
+		if (addr >= r->addr && addr + len <= r->addr + r->len)
+			return r;
+	}
+	return NULL;
+}
+
+/* kvm_io_bus_read(): what io_mem_abort() does for an in-kernel device */
+int harness_mmio_guest_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val)
+{
+	struct kvm_io_range *r = bus_find(vcpu->kvm, addr, len);
+
+	if (!r)
+		return -EOPNOTSUPP;
+	return kvm_iodevice_read(vcpu, r->dev, addr, len, val);
+}
+
+int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const void *val)
+{
+	struct kvm_io_range *r = bus_find(vcpu->kvm, addr, len);
+
+	if (!r)
+		return -EOPNOTSUPP;
+	return kvm_iodevice_write(vcpu, r->dev, addr, len, val);
+}
+
+/* ------------------------------------------------------- requests, kicks */
+
+void kvm_make_request(int req, struct kvm_vcpu *vcpu)
+{
+	harness_log(HE_REQUEST, "request", vcpu->vcpu_id + 1, req);
+	set_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
+}
+
+bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
+{
+	return test_and_clear_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
+}
+
+void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
+{
+	harness_log(HE_KICK, "kick", vcpu->vcpu_id + 1, 0);
+}
+
+bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
+{
+	harness_log(HE_KICK, "wake_up", vcpu->vcpu_id + 1, 0);
+	return true;
+}
+
+bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		kvm_make_request(req, vcpu);
+		kvm_vcpu_kick(vcpu);
+	}
+	return true;
+}
+
+int harness_vcpu_kicks(struct kvm_vcpu *vcpu)
+{
+	return harness_events(HE_KICK, NULL, vcpu->vcpu_id + 1, NULL);
+}
+
+bool harness_vcpu_request_pending(struct kvm_vcpu *vcpu, unsigned int req)
+{
+	return test_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
+}
+
+void kvm_vm_dead(struct kvm *kvm)
+{
+	kvm->vm_dead = true;
+	kvm_make_all_cpus_request(kvm, KVM_REQ_VM_DEAD);
+}
+
+/* kvm_trylock_all_vcpus() etc. in virt/kvm/kvm_main.c */
+int kvm_trylock_all_vcpus(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i, j;
+
+	lockdep_assert_held(&kvm->lock);
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		if (!mutex_trylock_nest_lock(&vcpu->mutex, &kvm->lock))
+			goto out_unlock;
+	return 0;
+
+out_unlock:
+	kvm_for_each_vcpu(j, vcpu, kvm) {
+		if (i == j)
+			break;
+		mutex_unlock(&vcpu->mutex);
+	}
+	return -EINTR;
+}
+
+int kvm_lock_all_vcpus(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	lockdep_assert_held(&kvm->lock);
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		mutex_lock_killable_nest_lock(&vcpu->mutex, &kvm->lock);
+	return 0;
+}
+
+void kvm_unlock_all_vcpus(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	lockdep_assert_held(&kvm->lock);
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		mutex_unlock(&vcpu->mutex);
+}
+
+/* kvm_mpidr_to_vcpu() in arm.c (the linear search) */
+struct kvm_vcpu *kvm_mpidr_to_vcpu(struct kvm *kvm, unsigned long mpidr)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	mpidr &= MPIDR_HWID_BITMASK;
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		if (mpidr == kvm_vcpu_get_mpidr_aff(vcpu))
+			return vcpu;
+	return NULL;
+}
+
+void kvm_arm_halt_guest(struct kvm *kvm) { }
+void kvm_arm_resume_guest(struct kvm *kvm) { }
+
+/* ------------------------------------------------------------ ID registers */
+
+static u64 *vm_id_reg(struct kvm *kvm, u32 reg, bool create)
+{
+	struct harness_id_reg *r = kvm->arch.id_regs;
+
+	for (int i = 0; i < ARRAY_SIZE(kvm->arch.id_regs); i++) {
+		if (r[i].reg == reg)
+			return &r[i].val;
+		if (!r[i].reg && create) {
+			r[i].reg = reg;
+			return &r[i].val;
+		}
+	}
+	return NULL;
+}
+
+u64 kvm_read_vm_id_reg(const struct kvm *kvm, u32 reg)
+{
+	u64 *p = vm_id_reg((struct kvm *)kvm, reg, false);
+
+	return p ? *p : 0;
+}
+
+void kvm_set_vm_id_reg(struct kvm *kvm, u32 reg, u64 val)
+{
+	u64 *p = vm_id_reg(kvm, reg, true);
+
+	if (WARN_ON(!p))
+		return;
+	*p = val;
+}
+
+/* -------------------------------------------------------- per-test hooks */
+
+static unsigned long allocs_at_start;
+
+static void harness_before_each(void)
+{
+	const struct harness_host host = { .type = GIC_V5, .pmuv3 = true };
+
+	harness_events_clear();
+	WARN_ON(harness_host_init(&host));
+	allocs_at_start = harness_allocs_live();
+}
+
+static void harness_after_each(void)
+{
+	fault_inject_nth_alloc(0);
+	if (harness_locks_held())
+		vt_fail(__FILE__, __LINE__, "test ended with %d locks held",
+			harness_locks_held());
+	if (harness_atomic_context())
+		vt_fail(__FILE__, __LINE__, "test ended in atomic context");
+	if (harness_allocs_live() != allocs_at_start) {
+		harness_dump_live_allocs();
+		vt_fail(__FILE__, __LINE__, "%lu allocation(s) leaked",
+			harness_allocs_live() - allocs_at_start);
+	}
+}
+
+__attribute__((constructor)) static void harness_register_hooks(void)
+{
+	vt_before_each = harness_before_each;
+	vt_after_each = harness_after_each;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * harness.h - test support: VMs, vCPUs and the vgic device, driven through
+ * the same kernel entry points the KVM ioctls use (see harness.c for which
+ * kernel function each helper stands for), plus what tests observe.
+ */
+#ifndef __HARNESS_H
+#define __HARNESS_H
+
+#include <linux/kvm_host.h>
+#include "../../../arch/arm64/kvm/vgic/vgic.h"
+
+/* ------------------------------------------------------------- host setup */
+
+/* The host GIC the harness "boots" with (kvm_vgic_hyp_init()). */
+struct harness_host {
+	enum gic_type type;		/* GIC_V5 by default */
+	bool gcie_legacy;		/* ARM64_HAS_GICV5_LEGACY */
+	bool nested_virt;		/* ARM64_HAS_NESTED_VIRT */
+	bool pmuv3;			/* ARM64_HAS_PMUV3 */
+};
+
+/* Re-run host init with a different host; returns kvm_vgic_hyp_init()'s value. */
+int harness_host_init(const struct harness_host *host);
+
+/* ------------------------------------------------------------- VMs, vCPUs */
+
+/* KVM_CREATE_VM (kvm_create_vm() + kvm_arch_init_vm()); NULL on -ENOMEM. */
+struct kvm *harness_vm_create(void);
+/* The VM's last reference goes (kvm_destroy_vm()): devices, vgic, vCPUs. */
+void harness_vm_destroy(struct kvm *kvm);
+/* KVM_CREATE_VCPU (kvm_vm_ioctl_create_vcpu()). */
+int harness_vcpu_create(struct kvm *kvm, int vcpu_id, struct kvm_vcpu **vcpup);
+/* First KVM_RUN (kvm_arch_vcpu_run_pid_change()): vgic parts. */
+int harness_vcpu_first_run(struct kvm_vcpu *vcpu);
+/* vcpu_load()/vcpu_put() on this thread: kvm_vgic_load()/kvm_vgic_put(). */
+void harness_vcpu_load(struct kvm_vcpu *vcpu);
+void harness_vcpu_put(struct kvm_vcpu *vcpu);
+/*
+ * One guest entry/exit of KVM_RUN: kvm_vgic_flush_hwstate(), then guest(vcpu)
+ * if not NULL (it stands for the guest and the hardware, e.g. changes ICH_*
+ * registers), then kvm_vgic_sync_hwstate(). IRQs are disabled throughout.
+ */
+void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcpu *vcpu));
+
+/* -------------------------------------------------------------- devices */
+
+/* KVM_CREATE_DEVICE (kvm_ioctl_create_device()); dev may be NULL. */
+int harness_create_device(struct kvm *kvm, u32 type, struct kvm_device **devp);
+/* KVM_{SET,GET,HAS}_DEVICE_ATTR: the kvm_device_attr is copied in first. */
+int harness_set_attr(struct kvm_device *dev, u32 group, u64 attr, void *addr);
+int harness_get_attr(struct kvm_device *dev, u32 group, u64 attr, void *addr);
+int harness_has_attr(struct kvm_device *dev, u32 group, u64 attr);
+/* Shorthand: KVM_DEV_ARM_VGIC_GRP_CTRL / KVM_DEV_ARM_VGIC_CTRL_INIT. */
+int harness_vgic_init(struct kvm_device *dev);
+
+/* KVM_IRQ_LINE (kvm_vm_ioctl_irq_line() in arm.c). */
+int harness_irq_line(struct kvm *kvm, u32 irq, bool level);
+static inline u32 harness_irq_num(u32 type, u32 vcpu_id, u32 num)
+{
+	return (type << KVM_ARM_IRQ_TYPE_SHIFT) |
+	       ((vcpu_id & 0xff) << KVM_ARM_IRQ_VCPU_SHIFT) |
+	       (((vcpu_id >> 8) & 0xf) << KVM_ARM_IRQ_VCPU2_SHIFT) | num;
+}
+
+/* kvm_set_irq() on the routing table (what irqfd injection does). */
+int harness_set_irq(struct kvm *kvm, u32 gsi, int level);
+
+/* Guest MMIO through the KVM_MMIO_BUS: -EOPNOTSUPP if nothing is mapped. */
+int harness_mmio_guest_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val);
+int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const void *val);
+int harness_io_bus_regions(struct kvm *kvm);
+
+/*
+ * Convenience for tests: a VM with vCPUs 0..nr_vcpus-1 and a vgic device of
+ * the given type (0: none). Fails the test (returns NULL) on any error.
+ */
+struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp);
+
+/* ------------------------------------------------------------ observation */
+
+enum harness_event_type {
+	HE_SYSREG_READ,		/* name, a = encoding, b = value */
+	HE_SYSREG_WRITE,	/* name, a = encoding, b = value */
+	HE_HYP_CALL,		/* name = function */
+	HE_CACHE_OP,		/* name = operation, a = start, b = end */
+	HE_KICK,		/* a = vcpu_id */
+	HE_REQUEST,		/* a = vcpu_id, b = request */
+};
+
+struct harness_event {
+	enum harness_event_type type;
+	const char *name;
+	u64 a, b;
+};
+
+void harness_log(enum harness_event_type type, const char *name, u64 a, u64 b);
+/* Count events of a type, optionally matching name and a (0: any). */
+int harness_events(enum harness_event_type type, const char *name, u64 a,
+		   const struct harness_event **last);
+void harness_events_clear(void);
+
+int harness_vcpu_kicks(struct kvm_vcpu *vcpu);
+bool harness_vcpu_request_pending(struct kvm_vcpu *vcpu, unsigned int req);
+
+/* Weak hooks for the IRS model (defaults in shims/custom.c). */
+u64 harness_sysreg_read(u32 encoding, const char *name);
+void harness_sysreg_write(u32 encoding, const char *name, u64 val);
+
+/* lockdep-lite state of this thread. */
+int harness_locks_held(void);
+bool harness_atomic_context(void);
+
+#endif

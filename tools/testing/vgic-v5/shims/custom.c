@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * custom.c - the checked and observable behaviour behind custom.h:
+ * reports, lockdep-lite, the accounted allocator with fault injection,
+ * uaccess, the register/MMIO/cache hooks and the xarray.
+ */
+#include <linux/kvm_host.h>
+
+#include "harness.h"
+#include "vt.h"
+
+/* ---------------------------------------------------------------- reports */
+
+static const char *const report_names[HR_NR_KINDS] = {
+	[HR_LOCKDEP] = "lockdep", [HR_SLEEP] = "might_sleep",
+	[HR_WARN] = "WARN", [HR_BUG] = "BUG",
+};
+
+static int reports_expected[HR_NR_KINDS];
+static int reports_seen[HR_NR_KINDS];
+static pthread_mutex_t report_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void dump_held_locks(void);
+
+void harness_expect_report(enum harness_report_kind kind)
+{
+	reports_expected[kind] = 1;
+}
+
+int harness_reports(enum harness_report_kind kind)
+{
+	return __atomic_load_n(&reports_seen[kind], __ATOMIC_SEQ_CST);
+}
+
+void __sanitizer_print_stack_trace(void);
+
+void harness_report(enum harness_report_kind kind, const char *file, int line,
+		    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	pthread_mutex_lock(&report_mutex);
+	__atomic_add_fetch(&reports_seen[kind], 1, __ATOMIC_SEQ_CST);
+	if (reports_expected[kind]) {
+		if (getenv("HARNESS_VERBOSE"))
+			printf("# expected %s report: %s (%s:%d)\n",
+			       report_names[kind], msg, file, line);
+		pthread_mutex_unlock(&report_mutex);
+		return;
+	}
+	vt_fail(file, line, "%s: %s", report_names[kind], msg);
+	dump_held_locks();
+	fflush(stdout);
+	__sanitizer_print_stack_trace();
+	fflush(stderr);
+	/* The kernel would have splatted; the test is over. */
+	_exit(1);
+}
+
+/* ------------------------------------------------------------ lockdep-lite */
+
+#define MAX_HELD 48
+#define MAX_DEPS 4096
+
+struct held_lock {
+	struct harness_lock *lock;
+	int subclass;
+	const char *file;
+	int line;
+};
+
+static __thread struct held_lock held[MAX_HELD];
+static __thread int nheld, nspin_held, irq_disabled, preempt_depth;
+
+/* A dependency "class A (subclass) was held when class B was taken". */
+struct lock_dep {
+	const void *a, *b;
+	int suba, subb;
+	const char *namea, *nameb;
+	const char *file;
+	int line;
+};
+
+static struct lock_dep deps[MAX_DEPS];
+static int ndeps;
+static pthread_mutex_t deps_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static const void *lock_class(const struct harness_lock *l)
+{
+	return l->key ? (const void *)l->key : (const void *)l;
+}
+
+static void dump_held_locks(void)
+{
+	for (int i = 0; i < nheld; i++)
+		printf("#   held: %s (subclass %d) taken at %s:%d\n",
+		       held[i].lock->name, held[i].subclass, held[i].file,
+		       held[i].line);
+	if (irq_disabled)
+		printf("#   irqs disabled (depth %d)\n", irq_disabled);
+	if (preempt_depth)
+		printf("#   preempt/RCU depth %d\n", preempt_depth);
+}
+
+static void check_initialised(struct harness_lock *l, const char *file, int line)
+{
+	if (l->magic != HARNESS_LOCK_MAGIC)
+		harness_report(HR_LOCKDEP, file, line,
+			       "lock %p used without initialisation", l);
+}
+
+void harness_lock_init(struct harness_lock *l, bool spin, const char *name,
+		       const struct lock_class_key *key)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&l->m, &attr);
+	pthread_mutexattr_destroy(&attr);
+	l->magic = HARNESS_LOCK_MAGIC;
+	l->spin = spin;
+	l->name = name;
+	l->key = key;
+	WRITE_ONCE(l->owned, false);
+}
+
+void mutex_destroy(struct mutex *lock)
+{
+	if (READ_ONCE(lock->hl.owned))
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "%s() of held %s", __func__, lock->hl.name);
+}
+
+void harness_might_sleep(const char *file, int line)
+{
+	if (nspin_held || irq_disabled || preempt_depth) {
+		harness_report(HR_SLEEP, file, line,
+			       "sleeping function called from invalid context (spinlocks held %d, irqs disabled %d, preempt/RCU %d)",
+			       nspin_held, irq_disabled, preempt_depth);
+	}
+}
+
+/* Record held -> l for every held lock; report an inversion. */
+static void check_order(struct harness_lock *l, int subclass, bool nest,
+			const char *file, int line)
+{
+	const void *cls = lock_class(l);
+
+	for (int i = 0; i < nheld; i++) {
+		struct held_lock *h = &held[i];
+		const void *hcls = lock_class(h->lock);
+		bool found = false;
+
+		if (h->lock == l)
+			harness_report(HR_LOCKDEP, file, line,
+				       "recursive locking of %s (first taken at %s:%d)",
+				       l->name, h->file, h->line);
+		if (hcls == cls && h->subclass == subclass) {
+			if (nest)
+				continue;
+			harness_report(HR_LOCKDEP, file, line,
+				       "possible recursive locking: %s taken while holding %s of the same class (at %s:%d) without nesting annotation",
+				       l->name, h->lock->name, h->file, h->line);
+		}
+
+		pthread_mutex_lock(&deps_mutex);
+		for (int d = 0; d < ndeps; d++) {
+			struct lock_dep *dep = &deps[d];
+
+			if (dep->a == cls && dep->suba == subclass &&
+			    dep->b == hcls && dep->subb == h->subclass) {
+				pthread_mutex_unlock(&deps_mutex);
+				harness_report(HR_LOCKDEP, file, line,
+					       "lock order inversion: %s -> %s here, but %s -> %s at %s:%d",
+					       h->lock->name, l->name, dep->namea,
+					       dep->nameb, dep->file, dep->line);
+				pthread_mutex_lock(&deps_mutex);
+			}
+			if (dep->a == hcls && dep->suba == h->subclass &&
+			    dep->b == cls && dep->subb == subclass)
+				found = true;
+		}
+		if (!found && ndeps < MAX_DEPS)
+			deps[ndeps++] = (struct lock_dep) {
+				.a = hcls, .suba = h->subclass, .namea = h->lock->name,
+				.b = cls, .subb = subclass, .nameb = l->name,
+				.file = file, .line = line,
+			};
+		pthread_mutex_unlock(&deps_mutex);
+	}
+}
+
+static void push_held(struct harness_lock *l, int subclass, const char *file, int line)
+{
+	if (nheld == MAX_HELD)
+		harness_report(HR_LOCKDEP, file, line, "too many locks held");
+	held[nheld++] = (struct held_lock) { l, subclass, file, line };
+	if (l->spin)
+		nspin_held++;
+	l->owner = pthread_self();
+	WRITE_ONCE(l->owned, true);
+}
+
+void harness_lock_acquire(struct harness_lock *l, int subclass, bool nest,
+			  const char *file, int line)
+{
+	int ret;
+
+	check_initialised(l, file, line);
+	if (!l->spin)
+		harness_might_sleep(file, line);
+	check_order(l, subclass, nest, file, line);
+	ret = pthread_mutex_lock(&l->m);
+	if (ret)
+		harness_report(HR_LOCKDEP, file, line, "locking %s failed: %s",
+			       l->name, strerror(ret));
+	push_held(l, subclass, file, line);
+}
+
+bool harness_lock_try(struct harness_lock *l, const char *file, int line)
+{
+	check_initialised(l, file, line);
+	if (pthread_mutex_trylock(&l->m))
+		return false;
+	push_held(l, 0, file, line);
+	return true;
+}
+
+void harness_lock_release(struct harness_lock *l, const char *file, int line)
+{
+	int i, ret;
+
+	check_initialised(l, file, line);
+	for (i = nheld - 1; i >= 0; i--)
+		if (held[i].lock == l)
+			break;
+	if (i < 0)
+		harness_report(HR_LOCKDEP, file, line,
+			       "unlock of %s, which this thread does not hold", l->name);
+	memmove(&held[i], &held[i + 1], (nheld - i - 1) * sizeof(held[0]));
+	nheld--;
+	if (l->spin)
+		nspin_held--;
+	WRITE_ONCE(l->owned, false);
+	ret = pthread_mutex_unlock(&l->m);
+	if (ret)
+		harness_report(HR_LOCKDEP, file, line, "unlocking %s failed: %s",
+			       l->name, strerror(ret));
+}
+
+bool harness_lock_held(const struct harness_lock *l)
+{
+	for (int i = 0; i < nheld; i++)
+		if (held[i].lock == l)
+			return true;
+	return false;
+}
+
+void harness_assert_held(const struct harness_lock *l, const char *what,
+			 const char *file, int line)
+{
+	if (!harness_lock_held(l))
+		harness_report(HR_LOCKDEP, file, line,
+			       "lockdep_assert_held(%s) but %s is not held by this thread",
+			       what, l->name ? l->name : "it");
+}
+
+void harness_assert_not_held(const struct harness_lock *l, const char *what,
+			     const char *file, int line)
+{
+	if (harness_lock_held(l))
+		harness_report(HR_LOCKDEP, file, line,
+			       "lockdep_assert_not_held(%s) but it is held", what);
+}
+
+void harness_irq_disable(void) { irq_disabled++; }
+void harness_irq_enable(void)
+{
+	if (!irq_disabled)
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced irq enable");
+	irq_disabled--;
+}
+
+bool harness_irqs_disabled(void) { return irq_disabled != 0; }
+void harness_preempt_disable(void) { preempt_depth++; }
+
+void harness_preempt_enable(void)
+{
+	if (!preempt_depth)
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced preempt enable");
+	preempt_depth--;
+}
+
+int harness_preempt_count(void) { return preempt_depth; }
+
+int harness_locks_held(void) { return nheld; }
+
+bool harness_atomic_context(void)
+{
+	return nspin_held || irq_disabled || preempt_depth;
+}
+
+/* ------------------------------------------------------------ allocations */
+
+struct alloc_rec {
+	void *p;
+	size_t size;
+	const char *kind, *file;
+	int line;
+	struct alloc_rec *next;
+};
+
+#define ALLOC_BUCKETS 4096
+static struct alloc_rec *allocs[ALLOC_BUCKETS];
+static unsigned long nr_allocs, nr_live, fail_nth;
+static bool injected;
+static pthread_mutex_t alloc_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+__weak void harness_mem_added(void *p, size_t len) { }
+__weak void harness_mem_removed(void *p, size_t len) { }
+
+static unsigned int alloc_bucket(const void *p)
+{
+	return ((unsigned long)p >> 4) % ALLOC_BUCKETS;
+}
+
+void fault_inject_nth_alloc(unsigned long n)
+{
+	pthread_mutex_lock(&alloc_mutex);
+	fail_nth = n;
+	injected = false;
+	pthread_mutex_unlock(&alloc_mutex);
+}
+
+bool fault_injected(void)
+{
+	return injected;
+}
+
+unsigned long harness_allocs_total(void) { return nr_allocs; }
+unsigned long harness_allocs_live(void) { return nr_live; }
+
+void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
+		    const char *file, int line)
+{
+	struct alloc_rec *r;
+	void *p;
+
+	if (gfpflags_allow_blocking(gfp))
+		harness_might_sleep(file, line);
+
+	/* kmalloc(0) cannot fail: ZERO_SIZE_PTR */
+	if (!size)
+		return ZERO_SIZE_PTR;
+
+	pthread_mutex_lock(&alloc_mutex);
+	nr_allocs++;
+	if (fail_nth && !--fail_nth) {
+		injected = true;
+		pthread_mutex_unlock(&alloc_mutex);
+		if (getenv("HARNESS_VERBOSE"))
+			printf("# fault injection: %s(%zu) at %s:%d fails\n",
+			       kind, size, file, line);
+		return NULL;
+	}
+	pthread_mutex_unlock(&alloc_mutex);
+
+	if (align < 16)
+		align = 16;
+	p = aligned_alloc(align, ALIGN(size, align));
+	if (!p)
+		return NULL;
+	if (gfp & __GFP_ZERO)
+		memset(p, 0, size);
+	else
+		memset(p, 0xa5, size);	/* catch use of uninitialised memory */
+
+	r = calloc(1, sizeof(*r));
+	*r = (struct alloc_rec) { p, size, kind, file, line, NULL };
+	pthread_mutex_lock(&alloc_mutex);
+	r->next = allocs[alloc_bucket(p)];
+	allocs[alloc_bucket(p)] = r;
+	nr_live++;
+	pthread_mutex_unlock(&alloc_mutex);
+
+	harness_mem_added(p, size);
+	return p;
+}
+
+static struct alloc_rec *find_alloc(const void *p, bool unlink)
+{
+	struct alloc_rec **pp;
+
+	for (pp = &allocs[alloc_bucket(p)]; *pp; pp = &(*pp)->next) {
+		struct alloc_rec *r = *pp;
+
+		if (r->p == p) {
+			if (unlink)
+				*pp = r->next;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+size_t harness_alloc_size(const void *p)
+{
+	struct alloc_rec *r;
+
+	pthread_mutex_lock(&alloc_mutex);
+	r = find_alloc(p, false);
+	pthread_mutex_unlock(&alloc_mutex);
+	return r ? r->size : 0;
+}
+
+void harness_free(const void *p, const char *kind)
+{
+	struct alloc_rec *r;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	pthread_mutex_lock(&alloc_mutex);
+	r = find_alloc(p, true);
+	if (r)
+		nr_live--;
+	pthread_mutex_unlock(&alloc_mutex);
+	if (!r) {
+		harness_report(HR_BUG, __FILE__, __LINE__,
+			       "%s free of %p, which is not a live allocation", kind, p);
+		return;
+	}
+	if (strcmp(r->kind, kind))
+		harness_report(HR_BUG, __FILE__, __LINE__,
+			       "%p allocated by %s (%s:%d) freed by %s's free",
+			       p, r->kind, r->file, r->line, kind);
+	harness_mem_removed((void *)p, r->size);
+	memset((void *)p, 0x6b, r->size);	/* poison, as slub debug does */
+	free((void *)p);
+	free(r);
+}
+
+void kfree(const void *p) { harness_free(p, "kmalloc"); }
+void vfree(const void *p) { harness_free(p, "kvmalloc"); }
+
+void kvfree(const void *p)
+{
+	struct alloc_rec *r;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	pthread_mutex_lock(&alloc_mutex);
+	r = find_alloc(p, false);
+	pthread_mutex_unlock(&alloc_mutex);
+	/* kvfree() frees both kmalloc and kvmalloc memory. */
+	harness_free(p, r ? r->kind : "kvmalloc");
+}
+
+unsigned long harness_dump_live_allocs(void)
+{
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&alloc_mutex);
+	for (int b = 0; b < ALLOC_BUCKETS; b++)
+		for (struct alloc_rec *r = allocs[b]; r; r = r->next, n++)
+			printf("#   leaked: %s(%zu) = %p at %s:%d\n",
+			       r->kind, r->size, r->p, r->file, r->line);
+	pthread_mutex_unlock(&alloc_mutex);
+	return n;
+}
+
+/* ---------------------------------------------------------------- uaccess */
+
+/*
+ * A user pointer is good when the whole range is readable and writable
+ * memory of this process. The first page is never mapped, so NULL and
+ * HARNESS_BAD_UPTR fail like unmapped user addresses do in the kernel.
+ */
+bool harness_uaccess_ok(const void *p, size_t n)
+{
+	unsigned long a = (unsigned long)p;
+
+	if (a < 4096 || a + n < a)
+		return false;
+	return true;
+}
+
+unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_user)
+{
+	const void *u = to_user ? to : from;
+
+	might_sleep();
+	if (!harness_uaccess_ok(u, n))
+		return n;
+	memcpy(to, from, n);
+	return 0;
+}
+
+/* ------------------------------------------------------- register hooks */
+
+u64 harness_alt_kvm_patch_ich_vtr_el2;
+u64 harness_alt_kvm_compute_ich_hcr_trap_bits;
+
+#define MAX_EVENTS 8192
+static struct harness_event events[MAX_EVENTS];
+static int nevents;
+static pthread_mutex_t event_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void harness_log(enum harness_event_type type, const char *name, u64 a, u64 b)
+{
+	pthread_mutex_lock(&event_mutex);
+	if (nevents < MAX_EVENTS)
+		events[nevents++] = (struct harness_event) { type, name, a, b };
+	pthread_mutex_unlock(&event_mutex);
+}
+
+int harness_events(enum harness_event_type type, const char *name, u64 a,
+		   const struct harness_event **last)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&event_mutex);
+	for (int i = 0; i < nevents; i++) {
+		struct harness_event *e = &events[i];
+
+		if (e->type != type)
+			continue;
+		if (name && strcmp(e->name, name))
+			continue;
+		if (a && e->a != a)
+			continue;
+		n++;
+		if (last)
+			*last = e;
+	}
+	pthread_mutex_unlock(&event_mutex);
+	return n;
+}
+
+void harness_events_clear(void)
+{
+	pthread_mutex_lock(&event_mutex);
+	nevents = 0;
+	pthread_mutex_unlock(&event_mutex);
+}
+
+/* Default system register file: what was last written reads back. */
+#define MAX_SYSREGS 256
+static struct { u32 enc; const char *name; u64 val; } sysregs[MAX_SYSREGS];
+static int nsysregs;
+
+static int sysreg_slot(u32 enc, const char *name, bool create)
+{
+	for (int i = 0; i < nsysregs; i++)
+		if (enc ? sysregs[i].enc == enc : !strcmp(sysregs[i].name, name))
+			return i;
+	if (!create || nsysregs == MAX_SYSREGS)
+		return -1;
+	sysregs[nsysregs].enc = enc;
+	sysregs[nsysregs].name = name;
+	return nsysregs++;
+}
+
+__weak u64 harness_sysreg_read(u32 enc, const char *name)
+{
+	int i = sysreg_slot(enc, name, false);
+
+	return i < 0 ? 0 : sysregs[i].val;
+}
+
+__weak void harness_sysreg_write(u32 enc, const char *name, u64 val)
+{
+	int i = sysreg_slot(enc, name, true);
+
+	if (i >= 0)
+		sysregs[i].val = val;
+}
+
+u64 harness_read_sysreg(u32 enc, const char *name)
+{
+	u64 val = harness_sysreg_read(enc, name);
+
+	harness_log(HE_SYSREG_READ, name, enc, val);
+	return val;
+}
+
+void harness_write_sysreg(u32 enc, const char *name, u64 val)
+{
+	harness_log(HE_SYSREG_WRITE, name, enc, val);
+	harness_sysreg_write(enc, name, val);
+}
+
+__weak u64 harness_mmio_read(const volatile void *addr, int size)
+{
+	switch (size) {
+	case 1:
+		return *(const volatile u8 *)addr;
+	case 2:
+		return *(const volatile u16 *)addr;
+	case 4:
+		return *(const volatile u32 *)addr;
+	default:
+		return *(const volatile u64 *)addr;
+	}
+}
+
+__weak void harness_mmio_write(const volatile void *addr, int size, u64 val)
+{
+	switch (size) {
+	case 1:
+		*(volatile u8 *)addr = val;
+		break;
+	case 2:
+		*(volatile u16 *)addr = val;
+		break;
+	case 4:
+		*(volatile u32 *)addr = val;
+		break;
+	default:
+		*(volatile u64 *)addr = val;
+		break;
+	}
+}
+
+__weak void __iomem *harness_ioremap(phys_addr_t pa, size_t size)
+{
+	return NULL;
+}
+
+__weak void harness_cache_op(const char *op, unsigned long start,
+			     unsigned long end)
+{
+	harness_log(HE_CACHE_OP, op, start, end);
+}
+
+__weak void harness_hyp_call(const char *fn)
+{
+	harness_log(HE_HYP_CALL, fn, 0, 0);
+}
+
+/* ---------------------------------------------------------------- cpucaps */
+
+static DECLARE_BITMAP(cpucaps, ARM64_NCAPS);
+
+bool harness_cpus_have_cap(unsigned int cap)
+{
+	return cap < ARM64_NCAPS && test_bit(cap, cpucaps);
+}
+
+void harness_set_cpu_cap(unsigned int cap, bool on)
+{
+	assign_bit(cap, cpucaps, on);
+}
+
+/* ------------------------------------------------------------------ xarray */
+
+static long xa_pos(const struct xarray *xa, unsigned long index, bool *found)
+{
+	unsigned long lo = 0, hi = xa->nr;
+
+	while (lo < hi) {
+		unsigned long mid = (lo + hi) / 2;
+
+		if (xa->idx[mid] < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < xa->nr && xa->idx[lo] == index;
+	return lo;
+}
+
+void *xa_load(struct xarray *xa, unsigned long index)
+{
+	bool found;
+	long i = xa_pos(xa, index, &found);
+
+	return found ? xa->ent[i] : NULL;
+}
+
+void *__xa_erase(struct xarray *xa, unsigned long index)
+{
+	bool found;
+	long i = xa_pos(xa, index, &found);
+	void *old;
+
+	if (!found)
+		return NULL;
+	old = xa->ent[i];
+	memmove(&xa->idx[i], &xa->idx[i + 1], (xa->nr - i - 1) * sizeof(xa->idx[0]));
+	memmove(&xa->ent[i], &xa->ent[i + 1], (xa->nr - i - 1) * sizeof(xa->ent[0]));
+	xa->nr--;
+	return old;
+}
+
+void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
+{
+	bool found;
+	long i;
+	void *old;
+
+	if (!entry)
+		return __xa_erase(xa, index);
+	i = xa_pos(xa, index, &found);
+	if (found) {
+		old = xa->ent[i];
+		xa->ent[i] = entry;
+		return old;
+	}
+	if (xa->nr == xa->cap) {
+		unsigned long cap = xa->cap ? xa->cap * 2 : 8;
+		unsigned long *idx = kmalloc(cap * sizeof(*idx), gfp);
+		void **ent = kmalloc(cap * sizeof(*ent), gfp);
+
+		if (!idx || !ent) {
+			kfree(idx);
+			kfree(ent);
+			return ERR_PTR(-ENOMEM);
+		}
+		if (xa->nr) {
+			memcpy(idx, xa->idx, xa->nr * sizeof(*idx));
+			memcpy(ent, xa->ent, xa->nr * sizeof(*ent));
+		}
+		kfree(xa->idx);
+		kfree(xa->ent);
+		xa->idx = idx;
+		xa->ent = ent;
+		xa->cap = cap;
+	}
+	memmove(&xa->idx[i + 1], &xa->idx[i], (xa->nr - i) * sizeof(xa->idx[0]));
+	memmove(&xa->ent[i + 1], &xa->ent[i], (xa->nr - i) * sizeof(xa->ent[0]));
+	xa->idx[i] = index;
+	xa->ent[i] = entry;
+	xa->nr++;
+	return NULL;
+}
+
+void *xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
+{
+	unsigned long flags;
+	void *ret;
+
+	/* The kernel drops the lock to allocate; allocate outside it here. */
+	if (gfpflags_allow_blocking(gfp))
+		might_sleep();
+	xa_lock_irqsave(xa, flags);
+	ret = __xa_store(xa, index, entry, gfp & ~__GFP_DIRECT_RECLAIM);
+	xa_unlock_irqrestore(xa, flags);
+	return ret;
+}
+
+int xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
+{
+	void *old;
+
+	if (xa_load(xa, index))
+		return -EBUSY;
+	old = xa_store(xa, index, entry, gfp);
+	return xa_err(old);
+}
+
+void *xa_erase(struct xarray *xa, unsigned long index)
+{
+	unsigned long flags;
+	void *ret;
+
+	xa_lock_irqsave(xa, flags);
+	ret = __xa_erase(xa, index);
+	xa_unlock_irqrestore(xa, flags);
+	return ret;
+}
+
+void xa_destroy(struct xarray *xa)
+{
+	kfree(xa->idx);
+	kfree(xa->ent);
+	xa->idx = NULL;
+	xa->ent = NULL;
+	xa->nr = 0;
+	xa->cap = 0;
+}
+
+bool xa_empty(const struct xarray *xa)
+{
+	return !xa->nr;
+}
+
+void *xa_find(struct xarray *xa, unsigned long *index, unsigned long max, int filter)
+{
+	bool found;
+	long i = xa_pos(xa, *index, &found);
+
+	if (i >= (long)xa->nr || xa->idx[i] > max)
+		return NULL;
+	*index = xa->idx[i];
+	return xa->ent[i];
+}
+
+void *xa_find_after(struct xarray *xa, unsigned long *index, unsigned long max, int filter)
+{
+	if (*index == ULONG_MAX)
+		return NULL;
+	(*index)++;
+	return xa_find(xa, index, max, filter);
+}
+
+/* ----------------------------------------------------------------- printk */
+
+int harness_printk(const char *fmt, ...)
+{
+	va_list ap;
+	int n = 0;
+
+	if (getenv("HARNESS_VERBOSE")) {
+		printf("# ");
+		va_start(ap, fmt);
+		n = vprintf(fmt, ap);
+		va_end(ap);
+		fflush(stdout);
+	}
+	return n;
+}

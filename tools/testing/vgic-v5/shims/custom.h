@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * custom.h - test-specific behaviour behind kernel names (implemented in
+ * custom.c). Everything here is checked or observable by the tests:
+ *
+ *  - locks are error-checking pthread mutexes with a lockdep-lite: per-thread
+ *    held-lock stack, lockdep_assert_held(), lock-class order recording with
+ *    inversion detection, and might_sleep()/mutex_lock()/GFP_KERNEL checks
+ *    against spinlocks held, "irqs disabled" and preempt/RCU sections;
+ *  - WARN*()/BUG*() fail the running test;
+ *  - allocations are accounted (leaks fail the test), can be made to fail
+ *    (fault_inject_nth_alloc()), and are reported to the weak hooks
+ *    harness_mem_added()/harness_mem_removed();
+ *  - uaccess works on plain pointers and returns -EFAULT for bad ones;
+ *  - MMIO accessors, sysreg accessors and cache maintenance go through the
+ *    weak hooks declared at the bottom (harness_mmio_read(), ...).
+ */
+#ifndef __HARNESS_CUSTOM_H
+#define __HARNESS_CUSTOM_H
+
+#include <pthread.h>
+
+/* ---------------------------------------------------------------- reports */
+
+enum harness_report_kind {
+	HR_LOCKDEP,	/* lock order inversion, recursion, bad unlock, not held */
+	HR_SLEEP,	/* sleeping in atomic context */
+	HR_WARN,	/* WARN_ON() and friends fired */
+	HR_BUG,		/* BUG_ON() fired */
+	HR_NR_KINDS
+};
+
+/*
+ * Report a kernel-detected problem. Fails the running test (and aborts it)
+ * unless the test armed harness_expect_report(kind): then it is counted.
+ */
+void harness_report(enum harness_report_kind kind, const char *file, int line,
+		    const char *fmt, ...) __printf(4, 5);
+void harness_expect_report(enum harness_report_kind kind);
+int harness_reports(enum harness_report_kind kind);
+
+#define WARN(cond, fmt...) ({						\
+	bool __w = !!(cond);						\
+	if (unlikely(__w))						\
+		harness_report(HR_WARN, __FILE__, __LINE__, "WARN: " fmt); \
+	__w; })
+#define WARN_ON(cond) ({						\
+	bool __w = !!(cond);						\
+	if (unlikely(__w))						\
+		harness_report(HR_WARN, __FILE__, __LINE__, "WARN_ON(%s)", #cond); \
+	__w; })
+#define WARN_ONCE(cond, fmt...)	WARN(cond, fmt)
+#define WARN_RATELIMIT(cond, fmt...)	WARN(cond, fmt)
+#define WARN_ON_ONCE(cond)	WARN_ON(cond)
+#define BUG() harness_report(HR_BUG, __FILE__, __LINE__, "BUG()")
+#define BUG_ON(cond) do {						\
+	if (unlikely(cond))						\
+		harness_report(HR_BUG, __FILE__, __LINE__, "BUG_ON(%s)", #cond); \
+} while (0)
+
+/* ------------------------------------------------------------------ locks */
+
+struct lock_class_key { char __unused; };
+
+struct harness_lock {
+	pthread_mutex_t	m;
+	unsigned int	magic;		/* HARNESS_LOCK_MAGIC once initialised */
+	bool		spin;		/* spinlock (atomic context while held) */
+	const char	*name;
+	const struct lock_class_key *key;	/* lock class, as lockdep's */
+	pthread_t	owner;
+	bool		owned;		/* READ_ONCE(): read without the lock */
+};
+
+#define HARNESS_LOCK_MAGIC 0x10c4d3b5u
+
+#define __HARNESS_LOCK_INIT(_name, _spin) {				\
+	.m = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP,			\
+	.magic = HARNESS_LOCK_MAGIC, .spin = (_spin), .name = #_name,	\
+}
+
+typedef struct raw_spinlock { struct harness_lock hl; } raw_spinlock_t;
+typedef struct spinlock { struct harness_lock hl; } spinlock_t;
+typedef struct { struct harness_lock hl; } rwlock_t;	/* exclusive */
+struct mutex { struct harness_lock hl; };
+
+void harness_lock_init(struct harness_lock *l, bool spin, const char *name,
+		       const struct lock_class_key *key);
+void harness_lock_acquire(struct harness_lock *l, int subclass, bool nest,
+			  const char *file, int line);
+bool harness_lock_try(struct harness_lock *l, const char *file, int line);
+void harness_lock_release(struct harness_lock *l, const char *file, int line);
+bool harness_lock_held(const struct harness_lock *l);
+void harness_assert_held(const struct harness_lock *l, const char *what,
+			 const char *file, int line);
+void harness_assert_not_held(const struct harness_lock *l, const char *what,
+			     const char *file, int line);
+/* Atomic-context tracking: irqs "disabled", preemption, RCU readers. */
+void harness_irq_disable(void);
+void harness_irq_enable(void);
+bool harness_irqs_disabled(void);
+void harness_preempt_disable(void);
+void harness_preempt_enable(void);
+int harness_preempt_count(void);
+void harness_might_sleep(const char *file, int line);
+
+#define __harness_init_lock(l, spin) do {				\
+	static struct lock_class_key __key;				\
+	harness_lock_init(&(l)->hl, (spin), #l, &__key);		\
+} while (0)
+
+#define SINGLE_DEPTH_NESTING 1
+#define DEFINE_MUTEX(n)		struct mutex n = { .hl = __HARNESS_LOCK_INIT(n, false) }
+#define DEFINE_SPINLOCK(n)	spinlock_t n = { .hl = __HARNESS_LOCK_INIT(n, true) }
+#define DEFINE_RAW_SPINLOCK(n)	raw_spinlock_t n = { .hl = __HARNESS_LOCK_INIT(n, true) }
+#define __RAW_SPIN_LOCK_UNLOCKED(n)	{ .hl = __HARNESS_LOCK_INIT(n, true) }
+#define __SPIN_LOCK_UNLOCKED(n)		{ .hl = __HARNESS_LOCK_INIT(n, true) }
+#define __MUTEX_INITIALIZER(n)		{ .hl = __HARNESS_LOCK_INIT(n, false) }
+
+#define mutex_init(l)		__harness_init_lock(l, false)
+#define spin_lock_init(l)	__harness_init_lock(l, true)
+#define raw_spin_lock_init(l)	__harness_init_lock(l, true)
+#define rwlock_init(l)		__harness_init_lock(l, true)
+void mutex_destroy(struct mutex *lock);
+
+#define __HL_ACQ(l, sub, nest)	harness_lock_acquire(&(l)->hl, (sub), (nest), __FILE__, __LINE__)
+#define __HL_REL(l)		harness_lock_release(&(l)->hl, __FILE__, __LINE__)
+#define __HL_TRY(l)		harness_lock_try(&(l)->hl, __FILE__, __LINE__)
+
+#define mutex_lock(l)			__HL_ACQ(l, 0, false)
+#define mutex_lock_nested(l, s)		__HL_ACQ(l, s, false)
+#define mutex_lock_nest_lock(l, n)	__HL_ACQ(l, 0, true)
+#define mutex_lock_interruptible(l)	({ __HL_ACQ(l, 0, false); 0; })
+#define mutex_lock_killable(l)		({ __HL_ACQ(l, 0, false); 0; })
+#define mutex_lock_killable_nest_lock(l, n) ({ __HL_ACQ(l, 0, true); 0; })
+#define mutex_trylock(l)		__HL_TRY(l)
+#define mutex_trylock_nest_lock(l, n)	__HL_TRY(l)
+#define mutex_unlock(l)			__HL_REL(l)
+#define mutex_is_locked(l)		READ_ONCE((l)->hl.owned)
+
+#define raw_spin_lock(l)		__HL_ACQ(l, 0, false)
+#define raw_spin_lock_nested(l, s)	__HL_ACQ(l, s, false)
+#define raw_spin_unlock(l)		__HL_REL(l)
+#define raw_spin_trylock(l)		__HL_TRY(l)
+#define raw_spin_lock_irq(l)		do { harness_irq_disable(); raw_spin_lock(l); } while (0)
+#define raw_spin_unlock_irq(l)		do { raw_spin_unlock(l); harness_irq_enable(); } while (0)
+#define raw_spin_lock_irqsave(l, f)	do { local_irq_save(f); raw_spin_lock(l); } while (0)
+#define raw_spin_unlock_irqrestore(l, f) do { raw_spin_unlock(l); local_irq_restore(f); } while (0)
+#define raw_spin_trylock_irqsave(l, f) ({				\
+	local_irq_save(f);						\
+	raw_spin_trylock(l) ? 1 : (local_irq_restore(f), 0); })
+#define raw_spin_is_locked(l)		READ_ONCE((l)->hl.owned)
+#define spin_lock(l)			__HL_ACQ(l, 0, false)
+#define spin_lock_nested(l, s)		__HL_ACQ(l, s, false)
+#define spin_unlock(l)			__HL_REL(l)
+#define spin_trylock(l)			__HL_TRY(l)
+#define spin_lock_irq(l)		raw_spin_lock_irq(l)
+#define spin_unlock_irq(l)		raw_spin_unlock_irq(l)
+#define spin_lock_irqsave(l, f)		raw_spin_lock_irqsave(l, f)
+#define spin_unlock_irqrestore(l, f)	raw_spin_unlock_irqrestore(l, f)
+#define spin_is_locked(l)		READ_ONCE((l)->hl.owned)
+#define read_lock(l)			__HL_ACQ(l, 0, false)
+#define read_unlock(l)			__HL_REL(l)
+#define write_lock(l)			__HL_ACQ(l, 0, false)
+#define write_unlock(l)			__HL_REL(l)
+
+#define local_irq_save(f)						\
+	do {								\
+		(f) = harness_irqs_disabled();				\
+		harness_irq_disable();					\
+	} while (0)
+#define local_irq_restore(f)	do { harness_irq_enable(); (void)(f); } while (0)
+#define local_irq_disable()	harness_irq_disable()
+#define local_irq_enable()	harness_irq_enable()
+#define irqs_disabled()		harness_irqs_disabled()
+#define preempt_disable()	harness_preempt_disable()
+#define preempt_enable()	harness_preempt_enable()
+#define preempt_disable_notrace() harness_preempt_disable()
+#define preempt_enable_notrace()  harness_preempt_enable()
+#define preemptible()		(!harness_preempt_count() && !harness_irqs_disabled())
+#define in_atomic()		(harness_preempt_count() != 0)
+#define get_cpu()		({ preempt_disable(); 0; })
+#define put_cpu()		preempt_enable()
+#define might_sleep()		harness_might_sleep(__FILE__, __LINE__)
+#define might_sleep_if(c)	do { if (c) might_sleep(); } while (0)
+#define cond_resched()		({ might_sleep(); 0; })
+#define rcu_read_lock()		harness_preempt_disable()
+#define rcu_read_unlock()	harness_preempt_enable()
+
+#define lockdep_assert_held(l)	harness_assert_held(&(l)->hl, #l, __FILE__, __LINE__)
+#define lockdep_assert_held_once(l) lockdep_assert_held(l)
+#define lockdep_assert_held_write(l) lockdep_assert_held(l)
+#define lockdep_assert_not_held(l) harness_assert_not_held(&(l)->hl, #l, __FILE__, __LINE__)
+#define lockdep_assert_irqs_disabled() \
+	WARN_ON(!harness_irqs_disabled())
+#define lockdep_assert_preemption_disabled() \
+	WARN_ON(!harness_preempt_count() && !harness_irqs_disabled())
+#define lockdep_set_class(l, k)	((l)->hl.key = (k))
+#define lockdep_is_held(l)	harness_lock_held(&(l)->hl)
+
+DEFINE_LOCK_GUARD_1(mutex, struct mutex, mutex_lock(_T->lock), mutex_unlock(_T->lock))
+DEFINE_LOCK_GUARD_1(raw_spinlock, raw_spinlock_t,
+		    raw_spin_lock(_T->lock), raw_spin_unlock(_T->lock))
+DEFINE_LOCK_GUARD_1(raw_spinlock_nested, raw_spinlock_t,
+		    raw_spin_lock_nested(_T->lock, SINGLE_DEPTH_NESTING),
+		    raw_spin_unlock(_T->lock))
+DEFINE_LOCK_GUARD_1(raw_spinlock_irq, raw_spinlock_t,
+		    raw_spin_lock_irq(_T->lock), raw_spin_unlock_irq(_T->lock))
+DEFINE_LOCK_GUARD_1(raw_spinlock_irqsave, raw_spinlock_t,
+		    raw_spin_lock_irqsave(_T->lock, _T->flags),
+		    raw_spin_unlock_irqrestore(_T->lock, _T->flags),
+		    unsigned long flags)
+DEFINE_LOCK_GUARD_1(spinlock, spinlock_t, spin_lock(_T->lock), spin_unlock(_T->lock))
+DEFINE_LOCK_GUARD_1(spinlock_irq, spinlock_t,
+		    spin_lock_irq(_T->lock), spin_unlock_irq(_T->lock))
+DEFINE_LOCK_GUARD_1(spinlock_irqsave, spinlock_t,
+		    spin_lock_irqsave(_T->lock, _T->flags),
+		    spin_unlock_irqrestore(_T->lock, _T->flags),
+		    unsigned long flags)
+DEFINE_LOCK_GUARD_0(rcu, rcu_read_lock(), rcu_read_unlock())
+DEFINE_LOCK_GUARD_0(preempt, preempt_disable(), preempt_enable())
+DEFINE_LOCK_GUARD_0(irqsave, local_irq_save(_T->flags), local_irq_restore(_T->flags),
+		    unsigned long flags)
+
+#define refcount_dec_and_lock_irqsave(r, l, f) ({			\
+	typeof(l) __l = (l);						\
+	unsigned long *__f = (f);					\
+	bool __r = false;						\
+	raw_spin_lock_irqsave(__l, *__f);				\
+	if (refcount_dec_and_test(r))					\
+		__r = true;						\
+	else								\
+		raw_spin_unlock_irqrestore(__l, *__f);			\
+	__r; })
+
+/* ------------------------------------------------------------ allocations */
+
+void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
+		    const char *file, int line);
+void harness_free(const void *p, const char *kind);
+size_t harness_alloc_size(const void *p);
+
+#define kmalloc(s, g)		harness_alloc((s), (g), 0, "kmalloc", __FILE__, __LINE__)
+#define kzalloc(s, g)		\
+	harness_alloc((s), (g) | __GFP_ZERO, 0, "kmalloc", __FILE__, __LINE__)
+#define kcalloc(n, s, g)	kzalloc(size_mul((n), (s)), (g))
+#define kmalloc_array(n, s, g)	kmalloc(size_mul((n), (s)), (g))
+#define kvmalloc(s, g)		harness_alloc((s), (g), 0, "kvmalloc", __FILE__, __LINE__)
+#define kvzalloc(s, g)		\
+	harness_alloc((s), (g) | __GFP_ZERO, 0, "kvmalloc", __FILE__, __LINE__)
+#define kvcalloc(n, s, g)	kvzalloc(size_mul((n), (s)), (g))
+#define kvmalloc_array(n, s, g)	kvmalloc(size_mul((n), (s)), (g))
+#define vmalloc(s)		harness_alloc((s), GFP_KERNEL, 0, "kvmalloc", __FILE__, __LINE__)
+#define vzalloc(s)		\
+	harness_alloc((s), GFP_KERNEL | __GFP_ZERO, 0, "kvmalloc", __FILE__, __LINE__)
+#define __get_free_pages(g, order) ({					\
+	size_t __sz = PAGE_SIZE << (order);				\
+	(unsigned long)harness_alloc(__sz, (g), __sz, "pages", __FILE__, __LINE__); })
+#define __get_free_page(g)	__get_free_pages((g), 0)
+#define get_zeroed_page(g)	__get_free_pages((g) | __GFP_ZERO, 0)
+#define alloc_pages_exact(s, g)	\
+	harness_alloc(PAGE_ALIGN(s), (g), PAGE_SIZE, "pages", __FILE__, __LINE__)
+#define free_pages_exact(p, s)	harness_free((p), "pages")
+#define free_pages(a, order)	harness_free((void *)(a), "pages")
+#define free_page(a)		free_pages((a), 0)
+#define ZERO_SIZE_PTR ((void *)16)
+#define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
+void kfree(const void *p);
+void kvfree(const void *p);
+void vfree(const void *p);
+#define kfree_rcu(p, f)		kfree(p)
+#define kvfree_rcu(p, ...)	kvfree(p)
+#define kfree_sensitive(p)	kfree(p)
+
+static inline void *kmemdup_harness(const void *src, size_t len, void *dst)
+{
+	if (dst)
+		memcpy(dst, src, len);
+	return dst;
+}
+
+#define kmemdup(src, len, g) ({						\
+	size_t __len = (len);						\
+	kmemdup_harness((src), __len, kmalloc(__len, (g))); })
+#define ksize(p)		harness_alloc_size(p)
+DEFINE_FREE(kfree, void *, if (!IS_ERR_OR_NULL(_T)) kfree(_T))
+DEFINE_FREE(kvfree, void *, if (!IS_ERR_OR_NULL(_T)) kvfree(_T))
+
+/* Fail the n-th allocation from now (n >= 1); 0 disarms. */
+void fault_inject_nth_alloc(unsigned long n);
+/* Has the armed failure been injected? */
+bool fault_injected(void);
+/* Number of allocations done / live in this test. */
+unsigned long harness_allocs_total(void);
+unsigned long harness_allocs_live(void);
+/* Print live allocations; returns their number. */
+unsigned long harness_dump_live_allocs(void);
+
+/* Weak hooks (no-op defaults): every allocation and free, for the IRS model. */
+void harness_mem_added(void *p, size_t len);
+void harness_mem_removed(void *p, size_t len);
+
+/* ---------------------------------------------------------------- uaccess */
+
+/* An address a test uses as "a bad user pointer" besides NULL. */
+#define HARNESS_BAD_UPTR ((void *)1)
+bool harness_uaccess_ok(const void *p, size_t n);
+unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_user);
+#define copy_from_user(to, from, n)	harness_copy((to), (from), (n), false)
+#define copy_to_user(to, from, n)	harness_copy((to), (from), (n), true)
+#define access_ok(p, n)			harness_uaccess_ok((p), (n))
+#define get_user(x, ptr) ({						\
+	__auto_type __gu_p = (ptr);					\
+	typeof(*__gu_p) __gu_v;						\
+	int __gu_e = harness_copy(&__gu_v, __gu_p, sizeof(*__gu_p), false) ? -EFAULT : 0; \
+	(x) = __gu_e ? (typeof(*__gu_p))0 : __gu_v;			\
+	__gu_e; })
+#define put_user(x, ptr) ({						\
+	__auto_type __pu_p = (ptr);					\
+	typeof(*__pu_p) __pu_v = (x);					\
+	harness_copy(__pu_p, &__pu_v, sizeof(*__pu_p), true) ? -EFAULT : 0; })
+
+/* ------------------------------------------------------- MMIO / registers */
+
+/* Weak hooks: default reads 0 / ignores writes. */
+u64 harness_mmio_read(const volatile void *addr, int size);
+void harness_mmio_write(const volatile void *addr, int size, u64 val);
+#define readb_relaxed(a)	((u8)harness_mmio_read((a), 1))
+#define readw_relaxed(a)	((u16)harness_mmio_read((a), 2))
+#define readl_relaxed(a)	((u32)harness_mmio_read((a), 4))
+#define readq_relaxed(a)	((u64)harness_mmio_read((a), 8))
+#define writeb_relaxed(v, a)	harness_mmio_write((a), 1, (u8)(v))
+#define writew_relaxed(v, a)	harness_mmio_write((a), 2, (u16)(v))
+#define writel_relaxed(v, a)	harness_mmio_write((a), 4, (u32)(v))
+#define writeq_relaxed(v, a)	harness_mmio_write((a), 8, (u64)(v))
+#define readb(a)		readb_relaxed(a)
+#define readw(a)		readw_relaxed(a)
+#define readl(a)		readl_relaxed(a)
+#define readq(a)		readq_relaxed(a)
+#define writeb(v, a)		writeb_relaxed(v, a)
+#define writew(v, a)		writew_relaxed(v, a)
+#define writel(v, a)		writel_relaxed(v, a)
+#define writeq(v, a)		writeq_relaxed(v, a)
+/* ioremap: the hook returns the CPU pointer standing for a physical range. */
+void __iomem *harness_ioremap(phys_addr_t pa, size_t size);
+#define ioremap(pa, sz)		harness_ioremap((pa), (sz))
+#define ioremap_np(pa, sz)	harness_ioremap((pa), (sz))
+#define iounmap(p)		((void)(p))
+
+/* linux/iopoll.h: bounded polling, no real time. */
+#define HARNESS_POLL_LIMIT 100000
+#define read_poll_timeout_atomic(op, val, cond, delay_us, timeout_us,	\
+				 delay_before_read, args...)		\
+({									\
+	long __n = HARNESS_POLL_LIMIT;					\
+	for (;;) {							\
+		(val) = op(args);					\
+		if (cond)						\
+			break;						\
+		if (!--__n)						\
+			break;						\
+	}								\
+	(cond) ? 0 : -ETIMEDOUT;					\
+})
+#define read_poll_timeout(op, val, cond, sleep_us, timeout_us,		\
+			  sleep_before_read, args...)			\
+({									\
+	might_sleep();							\
+	read_poll_timeout_atomic(op, val, cond, sleep_us, timeout_us,	\
+				 sleep_before_read, args);		\
+})
+#define readl_poll_timeout_atomic(addr, val, cond, d, t) \
+	read_poll_timeout_atomic(readl_relaxed, val, cond, d, t, false, addr)
+#define readl_relaxed_poll_timeout_atomic(addr, val, cond, d, t) \
+	read_poll_timeout_atomic(readl_relaxed, val, cond, d, t, false, addr)
+#define readl_poll_timeout(addr, val, cond, d, t) \
+	read_poll_timeout(readl_relaxed, val, cond, d, t, false, addr)
+#define readl_relaxed_poll_timeout(addr, val, cond, d, t) \
+	read_poll_timeout(readl_relaxed, val, cond, d, t, false, addr)
+#define readq_relaxed_poll_timeout_atomic(addr, val, cond, d, t) \
+	read_poll_timeout_atomic(readq_relaxed, val, cond, d, t, false, addr)
+#define udelay(x)	((void)(x))
+#define ndelay(x)	((void)(x))
+#define mdelay(x)	((void)(x))
+#define cpu_relax()	do { } while (0)
+
+/*
+ * System registers: encoding is the sys_reg() value for the _s forms (0 for
+ * the named forms), name is the register as written in the source.
+ */
+u64 harness_read_sysreg(u32 encoding, const char *name);
+void harness_write_sysreg(u32 encoding, const char *name, u64 val);
+
+/* Cache maintenance (asm/cacheflush.h): op is the kernel function's name. */
+void harness_cache_op(const char *op, unsigned long start, unsigned long end);
+#define dcache_clean_inval_poc(s, e)	harness_cache_op("dcache_clean_inval_poc", (s), (e))
+#define dcache_inval_poc(s, e)		harness_cache_op("dcache_inval_poc", (s), (e))
+#define dcache_clean_poc(s, e)		harness_cache_op("dcache_clean_poc", (s), (e))
+#define dcache_clean_pop(s, e)		harness_cache_op("dcache_clean_pop", (s), (e))
+#define dcache_clean_pou(s, e)		harness_cache_op("dcache_clean_pou", (s), (e))
+#define caches_clean_inval_pou(s, e)	harness_cache_op("caches_clean_inval_pou", (s), (e))
+#define icache_inval_pou(s, e)		harness_cache_op("icache_inval_pou", (s), (e))
+
+/* asm/arch_gicv3.h: the CPU interface registers the GICv3 headers touch */
+#define gic_read_sre()		read_sysreg_s(SYS_ICC_SRE_EL1)
+#define gic_write_sre(v)	write_sysreg_s((v), SYS_ICC_SRE_EL1)
+
+/* arm64 cpucaps (asm/cpufeature.h): tests choose the host's capabilities. */
+#include <asm/cpucap-defs.h>
+bool harness_cpus_have_cap(unsigned int cap);
+void harness_set_cpu_cap(unsigned int cap, bool on);
+#define cpus_have_final_cap(c)		harness_cpus_have_cap(c)
+#define cpus_have_cap(c)		harness_cpus_have_cap(c)
+#define alternative_has_cap_unlikely(c)	harness_cpus_have_cap(c)
+#define alternative_has_cap_likely(c)	harness_cpus_have_cap(c)
+#define system_capabilities_finalized()	true
+
+/* ------------------------------------------------------------------ xarray */
+
+/*
+ * A minimal xarray: a sorted array of (index, entry) pairs, grown with the
+ * harness allocator (so xa_store() can fail with -ENOMEM under fault
+ * injection, and a missing xa_destroy() is a leak).
+ */
+struct xarray {
+	spinlock_t	xa_lock;	/* taken by xa_lock() and friends */
+	gfp_t		xa_flags;
+	unsigned long	nr, cap;
+	unsigned long	*idx;
+	void		**ent;
+};
+
+#define XA_FLAGS_LOCK_IRQ	((gfp_t)1)
+#define XA_FLAGS_ALLOC		((gfp_t)4)
+#define XA_FLAGS_ALLOC1		((gfp_t)8)
+#define XA_FLAGS_ACCOUNT	((gfp_t)16)
+#define xa_init_flags(xa, f)						\
+	do {								\
+		struct xarray *__xa = (xa);				\
+		memset(__xa, 0, sizeof(*__xa));				\
+		spin_lock_init(&__xa->xa_lock);				\
+		__xa->xa_flags = (f);					\
+	} while (0)
+#define xa_init(xa)		xa_init_flags(xa, 0)
+void *xa_load(struct xarray *xa, unsigned long index);
+void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
+void *xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
+int xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp);
+void *__xa_erase(struct xarray *xa, unsigned long index);
+void *xa_erase(struct xarray *xa, unsigned long index);
+void xa_destroy(struct xarray *xa);
+bool xa_empty(const struct xarray *xa);
+void *xa_find(struct xarray *xa, unsigned long *index, unsigned long max, int filter);
+void *xa_find_after(struct xarray *xa, unsigned long *index, unsigned long max, int filter);
+#define XA_PRESENT 0
+
+static inline int xa_err(void *entry)
+{
+	return (unsigned long)entry >= (unsigned long)-MAX_ERRNO ? (int)(long)entry : 0;
+}
+
+static inline bool xa_is_err(const void *entry)
+{
+	return (unsigned long)entry >= (unsigned long)-MAX_ERRNO;
+}
+
+#define xa_for_each_range(xa, index, entry, start, last)		\
+	for (index = start, entry = xa_find(xa, &index, last, XA_PRESENT); \
+	     entry;							\
+	     entry = xa_find_after(xa, &index, last, XA_PRESENT))
+#define xa_for_each_start(xa, index, entry, start) \
+	xa_for_each_range(xa, index, entry, start, ULONG_MAX)
+#define xa_for_each(xa, index, entry) xa_for_each_start(xa, index, entry, 0)
+#define xa_lock(xa)			spin_lock(&(xa)->xa_lock)
+#define xa_unlock(xa)			spin_unlock(&(xa)->xa_lock)
+#define xa_lock_irq(xa)			spin_lock_irq(&(xa)->xa_lock)
+#define xa_unlock_irq(xa)		spin_unlock_irq(&(xa)->xa_lock)
+#define xa_lock_irqsave(xa, f)		spin_lock_irqsave(&(xa)->xa_lock, f)
+#define xa_unlock_irqrestore(xa, f)	spin_unlock_irqrestore(&(xa)->xa_lock, f)
+
+#endif

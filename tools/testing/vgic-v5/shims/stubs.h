@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stubs.h - do-nothing stand-ins for kernel facilities the vgic code
+ * touches but the harness does not model.
+ */
+#ifndef __HARNESS_STUBS_H
+#define __HARNESS_STUBS_H
+
+/* printk: to stdout only when HARNESS_VERBOSE is set in the environment. */
+int harness_printk(const char *fmt, ...) __printf(1, 2);
+#define printk			harness_printk
+#define pr_err(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define pr_err_ratelimited(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define pr_warn_once(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define pr_info_once(fmt, ...)	harness_printk(fmt, ##__VA_ARGS__)
+#define KERN_ERR ""
+#define KERN_INFO ""
+#define KERN_WARNING ""
+#define KERN_DEBUG ""
+
+/* Tracepoints: trace_<event>() does nothing. */
+#define TP_PROTO(args...)	args
+#define TP_ARGS(args...)	args
+#define TRACE_EVENT(name, proto, args, struct, assign, print) \
+	static inline void trace_##name(proto) { }
+#define DECLARE_EVENT_CLASS(name, proto, args, tstruct, assign, print)
+#define DEFINE_EVENT(template, name, proto, args) \
+	static inline void trace_##name(proto) { }
+
+/* Interrupt plumbing. */
+typedef enum irqreturn { IRQ_NONE, IRQ_HANDLED, IRQ_WAKE_THREAD } irqreturn_t;
+typedef irqreturn_t (*irq_handler_t)(int, void *);
+enum irqchip_irq_state {
+	IRQCHIP_STATE_PENDING,
+	IRQCHIP_STATE_ACTIVE,
+	IRQCHIP_STATE_MASKED,
+	IRQCHIP_STATE_LINE_LEVEL,
+};
+
+struct irq_domain;
+struct device_node;
+struct irq_chip;
+struct irq_data {
+	u32 mask;
+	unsigned int irq;
+	irq_hw_number_t hwirq;
+	struct irq_data *parent_data;
+	void *chip_data;
+};
+
+struct irq_desc { struct irq_data irq_data; };
+
+static inline bool irqd_irq_disabled(struct irq_data *d) { return false; }
+#define enable_irq(irq)			((void)(irq))
+#define disable_irq_nosync(irq)		((void)(irq))
+#define disable_irq(irq)		((void)(irq))
+struct irq_domain_ops;
+struct fwnode_handle;
+struct irq_desc *irq_to_desc(unsigned int irq);
+#define irq_desc_get_irq_data(d)	(&(d)->irq_data)
+int irq_set_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool val);
+int irq_get_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool *state);
+int request_percpu_irq(unsigned int irq, irq_handler_t handler, const char *devname,
+		       void *percpu_dev_id);
+#define enable_percpu_irq(irq, type)	((void)(irq))
+#define disable_percpu_irq(irq)		((void)(irq))
+#define free_percpu_irq(irq, d)		((void)(irq))
+#define add_taint(flag, lockdep)	do { } while (0)
+#define TAINT_CPU_OUT_OF_SPEC		0
+#define LOCKDEP_STILL_OK		0
+
+/* SMP / per-CPU: a single host CPU 0. */
+typedef struct cpumask { unsigned long bits[1]; } cpumask_t;
+#define cpumask_of(cpu)			((const struct cpumask *)NULL)
+#define smp_processor_id()	0
+#define raw_smp_processor_id()	0
+#define num_online_cpus()	1
+#define nr_cpu_ids		1
+#define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < 1; (cpu)++)
+#define for_each_online_cpu(cpu) for ((cpu) = 0; (cpu) < 1; (cpu)++)
+#define DEFINE_PER_CPU(type, name)	__typeof__(type) name
+#define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name
+#define per_cpu_ptr(ptr, cpu)		({ (void)(cpu); (ptr); })
+#define per_cpu(var, cpu)		(*per_cpu_ptr(&(var), cpu))
+#define this_cpu_ptr(ptr)		(ptr)
+#define __this_cpu_read(var)		(var)
+#define __this_cpu_write(var, v)	((var) = (v))
+#define this_cpu_read(var)		(var)
+#define this_cpu_write(var, v)		((var) = (v))
+
+/* Speculation barriers and misc. */
+#define barrier_nospec()	do { } while (0)
+#define NOKPROBE_SYMBOL(fn)
+#define __init_or_module
+
+/*
+ * asm/alternative.h: instruction patching does not exist here. An
+ * ALTERNATIVE_CB() site (vgic.h's ICH_VTR_EL2 and trap-bit reads) loads the
+ * value the callback would have patched in from harness_alt_<callback>,
+ * which tests can set.
+ */
+#define ALTERNATIVE(oldinstr, newinstr, ...)	""
+#define ALTERNATIVE_CB(oldinstr, cap, cb)	"movq harness_alt_" #cb "(%%rip), %0\n"
+extern u64 harness_alt_kvm_patch_ich_vtr_el2;
+extern u64 harness_alt_kvm_compute_ich_hcr_trap_bits;
+
+#endif

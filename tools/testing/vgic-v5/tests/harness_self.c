@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the harness itself: the checkers must fire on misuse, or a
+ * passing run means nothing. Each misuse runs in the test's own process
+ * with the report expected, or in a forked child that must die of it.
+ */
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "vt.h"
+
+/* Run fn in a child with its output discarded; true if the child failed. */
+static bool child_fails(void (*fn)(void))
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		fn();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+}
+
+static struct mutex lock_a, lock_b;
+
+static void take_a_then_b(void)
+{
+	mutex_lock(&lock_a);
+	mutex_lock(&lock_b);
+	mutex_unlock(&lock_b);
+	mutex_unlock(&lock_a);
+}
+
+static void take_b_then_a(void)
+{
+	mutex_lock(&lock_b);
+	mutex_lock(&lock_a);
+	mutex_unlock(&lock_a);
+	mutex_unlock(&lock_b);
+}
+
+static void inversion(void)
+{
+	take_a_then_b();
+	take_b_then_a();
+}
+
+VT_TEST(harness_lockdep_detects_inversion)
+{
+	mutex_init(&lock_a);
+	mutex_init(&lock_b);
+
+	/* Unexpected, it kills the process (the kernel would splat) */
+	VT_EXPECT(child_fails(inversion));
+	/* The same order twice is fine */
+	take_a_then_b();
+	take_a_then_b();
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 0);
+
+	harness_expect_report(HR_LOCKDEP);
+	take_b_then_a();
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 1);
+}
+
+/* The kernel takes config_lock then an irq_lock; a test-only inversion. */
+VT_TEST(harness_lockdep_detects_inversion_against_vgic)
+{
+	struct kvm_device *dev;
+	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+	struct vgic_irq *irq;
+	unsigned long flags;
+
+	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_vgic_init(dev), 0);
+	/* vgic_v5_finalize_ppi_state(): config_lock -> irq_lock */
+	VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)), 0);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 0);
+
+	harness_expect_report(HR_LOCKDEP);
+	harness_expect_report(HR_SLEEP);
+	irq = vgic_get_vcpu_irq(kvm_get_vcpu(kvm, 0), vgic_v5_make_ppi(5));
+	raw_spin_lock_irqsave(&irq->irq_lock, flags);
+	mutex_lock(&kvm->arch.config_lock);
+	mutex_unlock(&kvm->arch.config_lock);
+	raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 1);
+	VT_EXPECT_EQ(harness_reports(HR_SLEEP), 1);
+	harness_vm_destroy(kvm);
+}
+
+VT_TEST(harness_lockdep_assert_held_fires)
+{
+	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, NULL);
+
+	VT_ASSERT(kvm);
+	/* vgic_init() must be called with config_lock held */
+	harness_expect_report(HR_LOCKDEP);
+	VT_EXPECT_EQ(vgic_init(kvm), 0);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 1);
+
+	mutex_lock(&kvm->arch.config_lock);
+	VT_EXPECT_EQ(vgic_init(kvm), 0);
+	mutex_unlock(&kvm->arch.config_lock);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 1);
+	harness_vm_destroy(kvm);
+}
+
+static DEFINE_RAW_SPINLOCK(spin);
+
+static void sleep_under_spinlock(void)
+{
+	void *p;
+
+	raw_spin_lock(&spin);
+	p = kzalloc(16, GFP_KERNEL);
+	raw_spin_unlock(&spin);
+	kfree(p);
+}
+
+VT_TEST(harness_might_sleep_in_atomic_fires)
+{
+	void *p;
+
+	VT_EXPECT(child_fails(sleep_under_spinlock));
+	harness_expect_report(HR_SLEEP);
+	sleep_under_spinlock();
+	VT_EXPECT_EQ(harness_reports(HR_SLEEP), 1);
+
+	/* GFP_ATOMIC is fine there */
+	raw_spin_lock(&spin);
+	p = kzalloc(16, GFP_ATOMIC);
+	raw_spin_unlock(&spin);
+	kfree(p);
+	VT_EXPECT_EQ(harness_reports(HR_SLEEP), 1);
+}
+
+static void warn(void)
+{
+	WARN_ON(1);
+}
+
+VT_TEST(harness_warn_fails_the_test)
+{
+	VT_EXPECT(child_fails(warn));
+}
+
+VT_TEST(harness_allocations_are_accounted)
+{
+	unsigned long live = harness_allocs_live();
+	unsigned long pages;
+	void *p, *q;
+
+	p = kmalloc(100, GFP_KERNEL);
+	q = kvcalloc(4, 8, GFP_KERNEL);
+	pages = __get_free_pages(GFP_KERNEL | __GFP_ZERO, 1);
+	VT_ASSERT(p && q && pages);
+	VT_EXPECT_EQ(harness_allocs_live(), live + 3);
+	VT_EXPECT_EQ(pages % (2 * PAGE_SIZE), 0);
+	kfree(p);
+	kvfree(q);
+	free_pages(pages, 1);
+	VT_EXPECT_EQ(harness_allocs_live(), live);
+
+	fault_inject_nth_alloc(2);
+	p = kmalloc(8, GFP_KERNEL);
+	q = kmalloc(8, GFP_KERNEL);
+	VT_EXPECT(p && !q && fault_injected());
+	kfree(p);
+}
+
+VT_TEST(harness_uaccess_bad_pointers_efault)
+{
+	u32 v = 7, w = 0;
+
+	VT_EXPECT_EQ(get_user(w, (u32 __user *)&v), 0);
+	VT_EXPECT_EQ(w, 7);
+	VT_EXPECT_EQ(get_user(w, (u32 __user *)NULL), -EFAULT);
+	VT_EXPECT_EQ(put_user(w, (u32 __user *)HARNESS_BAD_UPTR), -EFAULT);
+	VT_EXPECT_EQ(copy_to_user(NULL, &v, sizeof(v)), sizeof(v));
+}
