@@ -201,8 +201,8 @@ def assemble(repo, base, tree):
         git(tree, "config", "gc.auto", "0")
         # the kernel's own .gitignore would hide nothing we need; keep it.
         git(tree, "add", "-A", "-f")
-        env = {"GIT_AUTHOR_NAME": "Debian", "GIT_AUTHOR_EMAIL": "debian-kernel@lists.debian.org",
-               "GIT_COMMITTER_NAME": "Debian", "GIT_COMMITTER_EMAIL": "debian-kernel@lists.debian.org",
+        env = {"GIT_AUTHOR_NAME": "Linux 7.3 base", "GIT_AUTHOR_EMAIL": "base@localhost",
+               "GIT_COMMITTER_NAME": "Linux 7.3 base", "GIT_COMMITTER_EMAIL": "base@localhost",
                "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
                "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z"}
         git(tree, "commit", "-q", "--no-verify", "-m",
