@@ -78,6 +78,12 @@ selftests: $(KOUT)/usr/include/linux/kvm.h
 		LDFLAGS=-static KHDR_INCLUDES="-isystem $(KOUT)/usr/include" \
 		OUTPUT=$(KST) > $(B)/selftests.log 2>&1 || \
 		{ grep -E 'error|Error' $(B)/selftests.log | head -30; exit 1; }
+	@touch $(KST)/.built
+
+# The boot targets need the selftests but must not re-run the kernel and
+# selftest makes that 'make all' already ran: depend on the stamp.
+$(KST)/.built:
+	@$(MAKE) -s selftests
 
 # A git format-patch series with a cover letter, in build/series.
 series: assemble
@@ -86,14 +92,16 @@ series: assemble
 	@python3 $(P)/cover-letter.py $(P)/cover-letter.txt $(B)/series/0000-cover-letter.patch
 	@ls $(B)/series | sed 's/^/series: /'
 
-tools: deps $(B)/apt/.updated
+tools: deps $(B)/apt/.updated $(BUSYBOX)
 	@$(P)/sparse.sh $(B)/sparse $(B)/apt > /dev/null
 	@$(P)/qemu11.sh $(QEMU11) $(B)/apt
-	@test -f $(BUSYBOX) || { cd $(B)/dl && \
-		$(P)/apt-extra.sh $(B)/apt download busybox-static:arm64 2>&1 | grep -v '^W:' ; \
-		mv busybox-static_*_arm64.deb $(BUSYBOX); }
 
-$(B)/initramfs.cpio.gz: $(P)/init $(P)/selftests.list $(P)/initramfs.sh selftests tools
+$(BUSYBOX): | $(B)/apt/.updated
+	@mkdir -p $(B)/dl
+	@cd $(B)/dl && $(P)/apt-extra.sh $(B)/apt download busybox-static:arm64 2>&1 | \
+		grep -v '^W:' ; mv busybox-static_*_arm64.deb $(BUSYBOX)
+
+$(B)/initramfs.cpio.gz: $(P)/init $(P)/selftests.list $(P)/initramfs.sh $(KST)/.built $(BUSYBOX)
 	@$(P)/initramfs.sh $@ $(BUSYBOX) $(KST) $(P)/selftests.list
 
 # ---------------------------------------------------------------- tests

@@ -9,8 +9,6 @@ assembled kernel tree, and back.
   overlay.py export REPO TREE          turn the commits of TREE since the
                                        base back into patches/ + overlay files
   overlay.py files REPO                list the overlay files the series adds
-  overlay.py touched REPO TREE         list every file the series adds or
-                                       changes (paths in the kernel tree)
 
 patches/series has one line per commit, in order:
 
@@ -343,11 +341,6 @@ def export(repo, tree):
     print("overlay: exported %d commits to patches/ and the overlay" % len(revs))
 
 
-def touched(repo, tree):
-    out = git(tree, "diff", "--name-only", BASE_TAG, "HEAD")
-    print(out, end="")
-
-
 def main():
     if len(sys.argv) < 3:
         die(__doc__)
@@ -359,8 +352,6 @@ def main():
     elif cmd == "files" and len(sys.argv) == 3:
         for _, files in claim_files(sys.argv[2], read_series(sys.argv[2])):
             print("\n".join(files))
-    elif cmd == "touched" and len(sys.argv) == 4:
-        touched(*sys.argv[2:])
     else:
         die(__doc__)
 

@@ -466,6 +466,22 @@ struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp
 	return kvm;
 }
 
+struct kvm *harness_v5_vm(int nr_vcpus, bool run)
+{
+	struct kvm_device *dev;
+	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+
+	if (!kvm)
+		return NULL;
+	if (harness_vgic_init(dev) ||
+	    (run && harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)))) {
+		vt_fail(__FILE__, __LINE__, "CTRL_INIT or first run failed");
+		harness_vm_destroy(kvm);
+		return NULL;
+	}
+	return kvm;
+}
+
 /* ------------------------------------------------------------ IRQ routing */
 
 struct kvm_irq_routing_table {

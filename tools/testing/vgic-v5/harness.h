@@ -77,6 +77,12 @@ int harness_io_bus_regions(struct kvm *kvm);
  */
 struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp);
 
+/*
+ * A v5 VM with vCPUs 0..nr_vcpus-1 after CTRL_INIT and, if @run, after the
+ * first run of vCPU 0. Fails the test (returns NULL) on any error.
+ */
+struct kvm *harness_v5_vm(int nr_vcpus, bool run);
+
 /* ------------------------------------------------------------ observation */
 
 enum harness_event_type {

@@ -7,24 +7,9 @@
 #include "harness.h"
 #include "vt.h"
 
-static struct kvm *v5_vm_ran(int nr_vcpus)
-{
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-
-	if (!kvm)
-		return NULL;
-	if (harness_vgic_init(dev) || harness_vcpu_first_run(kvm_get_vcpu(kvm, 0))) {
-		vt_fail(__FILE__, __LINE__, "init or first run failed");
-		harness_vm_destroy(kvm);
-		return NULL;
-	}
-	return kvm;
-}
-
 VT_TEST(vgic_v5_load_put_hyp_calls)
 {
-	struct kvm *kvm = v5_vm_ran(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_vcpu *vcpu;
 	struct vgic_v5_cpu_if *cpu_if;
 	const struct harness_event *e;
@@ -70,7 +55,7 @@ VT_TEST(vgic_v5_load_before_init_does_nothing)
 
 VT_TEST(vgic_v5_first_run_exposes_sw_ppi_only)
 {
-	struct kvm *kvm = v5_vm_ran(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	unsigned long *mask;
 
 	VT_ASSERT(kvm);
@@ -102,7 +87,7 @@ static void guest_takes_sw_ppi(struct kvm_vcpu *vcpu)
 
 VT_TEST(vgic_v5_sw_ppi_reaches_pendr_on_entry)
 {
-	struct kvm *kvm = v5_vm_ran(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_vcpu *vcpu;
 	const struct harness_event *e;
 	struct vgic_irq *irq;
@@ -134,7 +119,7 @@ VT_TEST(vgic_v5_sw_ppi_reaches_pendr_on_entry)
 
 VT_TEST(vgic_v5_guest_mmio_unmapped)
 {
-	struct kvm *kvm = v5_vm_ran(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	u32 val = 0;
 
 	VT_ASSERT(kvm);

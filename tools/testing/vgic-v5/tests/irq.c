@@ -6,22 +6,9 @@
 #include "harness.h"
 #include "vt.h"
 
-static struct kvm *v5_vm(int nr_vcpus)
-{
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-
-	if (kvm && harness_vgic_init(dev)) {
-		vt_fail(__FILE__, __LINE__, "CTRL_INIT failed");
-		harness_vm_destroy(kvm);
-		return NULL;
-	}
-	return kvm;
-}
-
 VT_TEST(vgic_v5_irq_line_sw_ppi)
 {
-	struct kvm *kvm = v5_vm(2);
+	struct kvm *kvm = harness_v5_vm(2, false);
 	struct kvm_vcpu *vcpu;
 	struct vgic_irq *irq;
 
@@ -45,7 +32,7 @@ VT_TEST(vgic_v5_irq_line_sw_ppi)
 
 VT_TEST(vgic_v5_irq_line_kernel_ppi_einval)
 {
-	struct kvm *kvm = v5_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, false);
 
 	VT_ASSERT(kvm);
 	/* The timer and PMU PPIs are not userspace's to drive */
@@ -90,7 +77,7 @@ VT_TEST(vgic_v5_irq_line_no_irqchip_enxio)
 
 VT_TEST(vgic_v5_owned_level_ppi_injection)
 {
-	struct kvm *kvm = v5_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, false);
 	struct kvm_vcpu *vcpu;
 	struct vgic_irq *irq;
 	int owner;
