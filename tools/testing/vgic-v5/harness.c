@@ -36,15 +36,22 @@ struct kvm_vcpu * __percpu *kvm_get_running_vcpus(void)
 
 static bool vgic_present;
 
-/* kvm_arch_init() -> init_subsystems() -> kvm_vgic_hyp_init() */
+/*
+ * The irqchip driver at boot (gicv5_of_init(): the IRS, the LPI domain,
+ * gic_kvm_info), then kvm_arch_init() -> init_subsystems() ->
+ * kvm_vgic_hyp_init().
+ */
 int harness_host_init(const struct harness_host *host)
 {
+	unsigned long seq = harness_allocs_total();
 	struct gic_kvm_info info = {
 		.type = host->type,
 		.maint_irq = 25,
 	};
 	int ret;
 
+	/* A new boot: what KVM set up for the previous host goes first. */
+	vgic_v5_irs_remove();
 	for (u32 t = 0; t < KVM_DEV_TYPE_MAX; t++)
 		kvm_unregister_device_ops(t);
 	memset(&kvm_vgic_global_state, 0, sizeof(kvm_vgic_global_state));
@@ -52,9 +59,12 @@ int harness_host_init(const struct harness_host *host)
 	harness_set_cpu_cap(ARM64_HAS_NESTED_VIRT, host->nested_virt);
 	harness_set_cpu_cap(ARM64_HAS_PMUV3, host->pmuv3);
 
+	harness_model_host_init(host, &info);
 	vgic_set_kvm_info(&info);
 	ret = kvm_vgic_hyp_init();
 	vgic_present = !ret;
+	/* What the host allocates at init lives as long as the host. */
+	harness_allocs_keep_since(seq);
 	return ret;
 }
 
@@ -470,10 +480,13 @@ struct kvm *harness_v5_vm(int nr_vcpus, bool run)
 {
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+	u64 irs_base = HARNESS_V5_IRS_BASE;
 
 	if (!kvm)
 		return NULL;
-	if (harness_vgic_init(dev) ||
+	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			     KVM_VGIC_V5_ADDR_TYPE_IRS, &irs_base) ||
+	    harness_vgic_init(dev) ||
 	    (run && harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)))) {
 		vt_fail(__FILE__, __LINE__, "CTRL_INIT or first run failed");
 		harness_vm_destroy(kvm);
@@ -763,15 +776,12 @@ void kvm_set_vm_id_reg(struct kvm *kvm, u32 reg, u64 val)
 
 /* -------------------------------------------------------- per-test hooks */
 
-static unsigned long allocs_at_start;
-
 static void harness_before_each(void)
 {
 	const struct harness_host host = { .type = GIC_V5, .pmuv3 = true };
 
 	harness_events_clear();
 	WARN_ON(harness_host_init(&host));
-	allocs_at_start = harness_allocs_live();
 }
 
 static void harness_after_each(void)
@@ -782,11 +792,10 @@ static void harness_after_each(void)
 			harness_locks_held());
 	if (harness_atomic_context())
 		vt_fail(__FILE__, __LINE__, "test ended in atomic context");
-	if (harness_allocs_live() != allocs_at_start) {
-		harness_dump_live_allocs();
+	if (harness_allocs_live())
 		vt_fail(__FILE__, __LINE__, "%lu allocation(s) leaked",
-			harness_allocs_live() - allocs_at_start);
-	}
+			harness_dump_live_allocs());
+	harness_model_after_each();
 }
 
 __attribute__((constructor)) static void harness_register_hooks(void)

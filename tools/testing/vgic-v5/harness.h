@@ -9,6 +9,7 @@
 
 #include <linux/kvm_host.h>
 #include "../../../arch/arm64/kvm/vgic/vgic.h"
+#include "gicv5_model.h"
 
 /* ------------------------------------------------------------- host setup */
 
@@ -18,10 +19,18 @@ struct harness_host {
 	bool gcie_legacy;		/* ARM64_HAS_GICV5_LEGACY */
 	bool nested_virt;		/* ARM64_HAS_NESTED_VIRT */
 	bool pmuv3;			/* ARM64_HAS_PMUV3 */
+	const struct gm_caps *irs;	/* host IRS model caps, NULL: gm_caps_default() */
+	bool no_irs;			/* the irqchip hands KVM no IRS (irs_base NULL) */
 };
 
-/* Re-run host init with a different host; returns kvm_vgic_hyp_init()'s value. */
+/*
+ * Re-run host init with a different host; returns kvm_vgic_hyp_init()'s
+ * value. Each call makes a fresh IRS model; what the host allocates at init
+ * is kept for the host's life (not a leak).
+ */
 int harness_host_init(const struct harness_host *host);
+/* The gic_kvm_info the irqchip handed KVM at the last host init. */
+const struct gic_kvm_info *harness_host_kvm_info(void);
 
 /* ------------------------------------------------------------- VMs, vCPUs */
 
@@ -78,9 +87,11 @@ int harness_io_bus_regions(struct kvm *kvm);
 struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp);
 
 /*
- * A v5 VM with vCPUs 0..nr_vcpus-1 after CTRL_INIT and, if @run, after the
- * first run of vCPU 0. Fails the test (returns NULL) on any error.
+ * A v5 VM with vCPUs 0..nr_vcpus-1, its IRS at HARNESS_V5_IRS_BASE, after
+ * CTRL_INIT and, if @run, after the first run of vCPU 0. Fails the test
+ * (returns NULL) on any error.
  */
+#define HARNESS_V5_IRS_BASE	0x08000000ULL
 struct kvm *harness_v5_vm(int nr_vcpus, bool run);
 
 /* ------------------------------------------------------------ observation */
@@ -109,9 +120,38 @@ void harness_events_clear(void);
 int harness_vcpu_kicks(struct kvm_vcpu *vcpu);
 bool harness_vcpu_request_pending(struct kvm_vcpu *vcpu, unsigned int req);
 
-/* Weak hooks for the IRS model (defaults in shims/custom.c). */
+/*
+ * The hardware behind read/write_sysreg*() (not logged): the IRS model's
+ * CPU interface for ICH_CONTEXTR_EL2 (this CPU) and GIC VDPEND, else a
+ * register file where a write reads back.
+ */
 u64 harness_sysreg_read(u32 encoding, const char *name);
 void harness_sysreg_write(u32 encoding, const char *name, u64 val);
+
+/* ------------------------------------------------------- host IRS model */
+
+/* The model of the current host's IRS (model/gicv5_model.h). */
+struct gm *harness_gm(void);
+/*
+ * A test provokes violations on purpose: those containing substr (IRS
+ * model or shims) do not fail it. harness_violations(substr) counts them
+ * (NULL: all).
+ */
+void harness_expect_violation(const char *substr);
+int harness_violations(const char *substr);
+/*
+ * Check now: re-check the live tables, then print every unexpected
+ * violation so far and fail the test if there is one. Returns their
+ * number. After each test, this runs after a quiescence check (a VM still
+ * valid, a VPE still resident or a command in flight is a violation).
+ */
+int harness_check_violations(void);
+/* The guest's GIC CD* instructions and GICR CDIA, on this thread's CPU. */
+void harness_guest_insn(enum gm_insn op, u64 xt);
+u64 harness_guest_cdia(void);
+/* Internal (model_glue.c): the irqchip's share of harness_host_init(), after-each. */
+void harness_model_host_init(const struct harness_host *host, struct gic_kvm_info *info);
+void harness_model_after_each(void);
 
 /* lockdep-lite state of this thread. */
 int harness_locks_held(void);

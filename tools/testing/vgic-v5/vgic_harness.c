@@ -7,10 +7,12 @@
  * same lines in KSRC.
  */
 #include "../../../arch/arm64/kvm/vgic/vgic-v5.c"
+#include "../../../arch/arm64/kvm/vgic/vgic-v5-irs.c"
 #include "../../../arch/arm64/kvm/vgic/vgic.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-init.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-kvm-device.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-mmio.c"
+#include "../../../arch/arm64/kvm/vgic/vgic-mmio-v5.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-irqfd.c"
 #include "../../../arch/arm64/kvm/hyp/vgic-v5-sr.c"
 #include "../../../lib/list_sort.c"

@@ -313,6 +313,11 @@ struct gm_caps gm_get_caps(struct gm *m);
 void gm_set_latency(struct gm *m, unsigned int nreads);
 /* Stuck: commands never complete and IDLE stays 0 (timeout testing). */
 void gm_set_stuck(struct gm *m, bool stuck);
+/*
+ * The next ncmds commands behave normally, the one after them sticks (as
+ * gm_set_stuck(m, true) from then on). gm_set_stuck() cancels it.
+ */
+void gm_set_stuck_after(struct gm *m, unsigned int ncmds);
 /* Complete every in-flight command now (unless stuck). */
 void gm_drain(struct gm *m);
 /*

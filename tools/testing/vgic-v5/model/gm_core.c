@@ -259,6 +259,15 @@ void gm_set_stuck(struct gm *m, bool stuck)
 {
 	gm_lock(m);
 	m->stuck = stuck;
+	m->stuck_after = 0;
+	gm_unlock(m);
+}
+
+void gm_set_stuck_after(struct gm *m, unsigned int ncmds)
+{
+	gm_lock(m);
+	m->stuck = false;
+	m->stuck_after = ncmds + 1;
 	gm_unlock(m);
 }
 

@@ -101,6 +101,7 @@ struct gm {
 
 	/* knobs */
 	unsigned int latency;
+	unsigned int stuck_after;	/* n + 1: the (n+1)-th command sticks */
 	bool stuck, cache_ist, hwu_stamp, quiesce_ok, strict_align;
 	int poison;
 	void (*db_cb)(void *ctx, uint32_t lpi);

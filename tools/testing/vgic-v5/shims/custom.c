@@ -62,6 +62,43 @@ void harness_report(enum harness_report_kind kind, const char *file, int line,
 	_exit(1);
 }
 
+/* ------------------------------------------------------------- violations */
+
+#define MAX_VIOLATIONS 256
+static char *violations[MAX_VIOLATIONS];
+static int nr_violations;
+
+void harness_violation(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	pthread_mutex_lock(&report_mutex);
+	if (nr_violations < MAX_VIOLATIONS)
+		violations[nr_violations++] = s;
+	else
+		free(s);
+	pthread_mutex_unlock(&report_mutex);
+	if (getenv("HARNESS_VERBOSE"))
+		printf("# violation: %s\n", s ? s : "?");
+}
+
+int harness_nr_violations(void)
+{
+	return __atomic_load_n(&nr_violations, __ATOMIC_SEQ_CST);
+}
+
+const char *harness_violation_str(int i)
+{
+	if (i < 0 || i >= harness_nr_violations())
+		return NULL;
+	return violations[i] ? violations[i] : "(out of memory)";
+}
+
 /* ------------------------------------------------------------ lockdep-lite */
 
 #define MAX_HELD 48
@@ -75,7 +112,7 @@ struct held_lock {
 };
 
 static __thread struct held_lock held[MAX_HELD];
-static __thread int nheld, nspin_held, irq_disabled, preempt_depth;
+static __thread int nheld, nspin_held, irq_disabled, preempt_depth, hardirq_depth;
 
 /* A dependency "class A (subclass) was held when class B was taken". */
 struct lock_dep {
@@ -284,8 +321,26 @@ void harness_irq_enable(void)
 {
 	if (!irq_disabled)
 		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced irq enable");
-	irq_disabled--;
+	/* Interrupts that came in meanwhile are taken now. */
+	if (!--irq_disabled)
+		harness_irq_take_pending();
 }
+
+void harness_hardirq_enter(void)
+{
+	harness_irq_disable();
+	preempt_depth++;
+	hardirq_depth++;
+}
+
+void harness_hardirq_exit(void)
+{
+	hardirq_depth--;
+	preempt_depth--;
+	harness_irq_enable();
+}
+
+bool harness_in_hardirq(void) { return hardirq_depth != 0; }
 
 bool harness_irqs_disabled(void) { return irq_disabled != 0; }
 void harness_preempt_disable(void) { preempt_depth++; }
@@ -313,6 +368,8 @@ struct alloc_rec {
 	size_t size;
 	const char *kind, *file;
 	int line;
+	unsigned long seq;	/* harness_allocs_total() when made */
+	bool host;		/* made at host init: lives as long as the host */
 	struct alloc_rec *next;
 };
 
@@ -321,9 +378,6 @@ static struct alloc_rec *allocs[ALLOC_BUCKETS];
 static unsigned long nr_allocs, nr_live, fail_nth;
 static bool injected;
 static pthread_mutex_t alloc_mutex = PTHREAD_MUTEX_INITIALIZER;
-
-__weak void harness_mem_added(void *p, size_t len) { }
-__weak void harness_mem_removed(void *p, size_t len) { }
 
 static unsigned int alloc_bucket(const void *p)
 {
@@ -344,7 +398,69 @@ bool fault_injected(void)
 }
 
 unsigned long harness_allocs_total(void) { return nr_allocs; }
-unsigned long harness_allocs_live(void) { return nr_live; }
+
+void harness_allocs_keep_since(unsigned long seq)
+{
+	pthread_mutex_lock(&alloc_mutex);
+	for (int b = 0; b < ALLOC_BUCKETS; b++)
+		for (struct alloc_rec *r = allocs[b]; r; r = r->next)
+			if (r->seq > seq)
+				r->host = true;
+	pthread_mutex_unlock(&alloc_mutex);
+}
+
+/*
+ * Live allocations that belong to the test: not the host's (made at host
+ * init), not memory the host IRS still uses (the VM table pages KVM keeps).
+ * print: list them.
+ */
+static unsigned long allocs_owned(bool print)
+{
+	struct alloc_rec *list = NULL;
+	unsigned long n = 0, i = 0;
+
+	/* Copied first: the model is not called with alloc_mutex held. */
+	pthread_mutex_lock(&alloc_mutex);
+	list = calloc(nr_live + 1, sizeof(*list));
+	for (int b = 0; list && b < ALLOC_BUCKETS; b++)
+		for (struct alloc_rec *r = allocs[b]; r; r = r->next)
+			if (!r->host)
+				list[i++] = *r;
+	pthread_mutex_unlock(&alloc_mutex);
+	if (!list)
+		abort();
+	while (i--) {
+		if (harness_model_owns(list[i].p, list[i].size))
+			continue;
+		if (print)
+			printf("#   leaked: %s(%zu) = %p at %s:%d\n", list[i].kind,
+			       list[i].size, list[i].p, list[i].file, list[i].line);
+		n++;
+	}
+	free(list);
+	return n;
+}
+
+unsigned long harness_allocs_live(void)
+{
+	return allocs_owned(false);
+}
+
+/*
+ * kmalloc() alignment: the kmalloc-96/192 caches are 32/64-byte aligned,
+ * every other cache is a power of two and naturally aligned, and sizes
+ * above KMALLOC_MAX_CACHE_SIZE come from the page allocator.
+ */
+static size_t kmalloc_align(size_t size)
+{
+	if (size > 2 * PAGE_SIZE)
+		return PAGE_SIZE << get_order(size);
+	if (size > 64 && size <= 96)
+		return 32;
+	if (size > 128 && size <= 192)
+		return 64;
+	return roundup_pow_of_two(size);
+}
 
 void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 		    const char *file, int line)
@@ -371,6 +487,8 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 	}
 	pthread_mutex_unlock(&alloc_mutex);
 
+	if (!align && !strcmp(kind, "kmalloc"))
+		align = kmalloc_align(size);
 	if (align < 16)
 		align = 16;
 	p = aligned_alloc(align, ALIGN(size, align));
@@ -382,15 +500,27 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 		memset(p, 0xa5, size);	/* catch use of uninitialised memory */
 
 	r = calloc(1, sizeof(*r));
-	*r = (struct alloc_rec) { p, size, kind, file, line, NULL };
 	pthread_mutex_lock(&alloc_mutex);
+	*r = (struct alloc_rec) {
+		.p = p, .size = size, .kind = kind, .file = file, .line = line,
+		.seq = nr_allocs,
+	};
 	r->next = allocs[alloc_bucket(p)];
 	allocs[alloc_bucket(p)] = r;
 	nr_live++;
 	pthread_mutex_unlock(&alloc_mutex);
 
-	harness_mem_added(p, size);
+	harness_model_mem(p, size, true);
 	return p;
+}
+
+void harness_allocs_announce(void)
+{
+	pthread_mutex_lock(&alloc_mutex);
+	for (int b = 0; b < ALLOC_BUCKETS; b++)
+		for (struct alloc_rec *r = allocs[b]; r; r = r->next)
+			harness_model_mem(r->p, r->size, true);
+	pthread_mutex_unlock(&alloc_mutex);
 }
 
 static struct alloc_rec *find_alloc(const void *p, bool unlink)
@@ -439,7 +569,7 @@ void harness_free(const void *p, const char *kind)
 		harness_report(HR_BUG, __FILE__, __LINE__,
 			       "%p allocated by %s (%s:%d) freed by %s's free",
 			       p, r->kind, r->file, r->line, kind);
-	harness_mem_removed((void *)p, r->size);
+	harness_model_mem((void *)p, r->size, false);
 	memset((void *)p, 0x6b, r->size);	/* poison, as slub debug does */
 	free((void *)p);
 	free(r);
@@ -463,15 +593,7 @@ void kvfree(const void *p)
 
 unsigned long harness_dump_live_allocs(void)
 {
-	unsigned long n = 0;
-
-	pthread_mutex_lock(&alloc_mutex);
-	for (int b = 0; b < ALLOC_BUCKETS; b++)
-		for (struct alloc_rec *r = allocs[b]; r; r = r->next, n++)
-			printf("#   leaked: %s(%zu) = %p at %s:%d\n",
-			       r->kind, r->size, r->p, r->file, r->line);
-	pthread_mutex_unlock(&alloc_mutex);
-	return n;
+	return allocs_owned(true);
 }
 
 /* ---------------------------------------------------------------- uaccess */
@@ -566,17 +688,24 @@ static int sysreg_slot(u32 enc, const char *name, bool create)
 	return nsysregs++;
 }
 
-__weak u64 harness_sysreg_read(u32 enc, const char *name)
+u64 harness_sysreg_read(u32 enc, const char *name)
 {
-	int i = sysreg_slot(enc, name, false);
+	u64 val;
+	int i;
 
+	if (harness_model_sysreg(enc, false, &val))
+		return val;
+	i = sysreg_slot(enc, name, false);
 	return i < 0 ? 0 : sysregs[i].val;
 }
 
-__weak void harness_sysreg_write(u32 enc, const char *name, u64 val)
+void harness_sysreg_write(u32 enc, const char *name, u64 val)
 {
-	int i = sysreg_slot(enc, name, true);
+	int i;
 
+	if (harness_model_sysreg(enc, true, &val))
+		return;
+	i = sysreg_slot(enc, name, true);
 	if (i >= 0)
 		sysregs[i].val = val;
 }
@@ -595,8 +724,12 @@ void harness_write_sysreg(u32 enc, const char *name, u64 val)
 	harness_sysreg_write(enc, name, val);
 }
 
-__weak u64 harness_mmio_read(const volatile void *addr, int size)
+u64 harness_mmio_read(const volatile void *addr, int size)
 {
+	u64 val;
+
+	if (harness_model_mmio((const void *)addr, size, false, &val))
+		return val;
 	switch (size) {
 	case 1:
 		return *(const volatile u8 *)addr;
@@ -609,8 +742,10 @@ __weak u64 harness_mmio_read(const volatile void *addr, int size)
 	}
 }
 
-__weak void harness_mmio_write(const volatile void *addr, int size, u64 val)
+void harness_mmio_write(const volatile void *addr, int size, u64 val)
 {
+	if (harness_model_mmio((const void *)addr, size, true, &val))
+		return;
 	switch (size) {
 	case 1:
 		*(volatile u8 *)addr = val;
@@ -632,10 +767,98 @@ __weak void __iomem *harness_ioremap(phys_addr_t pa, size_t size)
 	return NULL;
 }
 
-__weak void harness_cache_op(const char *op, unsigned long start,
-			     unsigned long end)
+void harness_cache_op(const char *op, unsigned long start, unsigned long end)
 {
 	harness_log(HE_CACHE_OP, op, start, end);
+	harness_model_cache_op(op, start, end);
+}
+
+u64 harness_poll_budget(u64 timeout_us, unsigned long delay_us)
+{
+	if (!timeout_us)
+		return HARNESS_POLL_LIMIT;
+	return timeout_us / (delay_us ? delay_us : 1);
+}
+
+void harness_poll_expired(u64 timeout_us)
+{
+	if (!timeout_us)
+		harness_violation("a poll without timeout did not complete in %d polls",
+				  HARNESS_POLL_LIMIT);
+}
+
+/* ------------------------------------------------------------- CPUs, SMP */
+
+struct cpumask harness_cpu_bit_mask[HARNESS_MAX_CPUS];
+struct cpumask harness_cpu_online_mask;
+static int nr_cpus = 1;
+static __thread int this_cpu = -1;
+/* CPUs of live threads (CPU 0: the main thread); a thread's goes with it. */
+static unsigned long cpus_taken = 1;
+static pthread_mutex_t cpu_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t cpu_key;
+
+static void release_cpu(void *cpu_plus_one)
+{
+	pthread_mutex_lock(&cpu_mutex);
+	__clear_bit((unsigned long)cpu_plus_one - 1, &cpus_taken);
+	pthread_mutex_unlock(&cpu_mutex);
+}
+
+__attribute__((constructor)) static void init_cpus(void)
+{
+	for (int c = 0; c < HARNESS_MAX_CPUS; c++)
+		__set_bit(c, harness_cpu_bit_mask[c].bits);
+	__set_bit(0, harness_cpu_online_mask.bits);
+	pthread_key_create(&cpu_key, release_cpu);
+}
+
+int harness_this_cpu(void)
+{
+	unsigned long cpu = 0;
+	bool full;
+
+	if (this_cpu >= 0)
+		return this_cpu;
+	if (gettid() == getpid()) {
+		this_cpu = 0;
+		return 0;
+	}
+	pthread_mutex_lock(&cpu_mutex);
+	full = !~cpus_taken;
+	if (!full) {
+		cpu = ffz(cpus_taken);
+		__set_bit(cpu, &cpus_taken);
+	}
+	pthread_mutex_unlock(&cpu_mutex);
+	if (full) {
+		vt_fail(__FILE__, __LINE__, "more than %d threads", HARNESS_MAX_CPUS);
+		_exit(1);
+	}
+	pthread_setspecific(cpu_key, (void *)(cpu + 1));
+	this_cpu = cpu;
+	return cpu;
+}
+
+void harness_set_this_cpu(int cpu)
+{
+	if (cpu < 0 || cpu >= HARNESS_MAX_CPUS) {
+		vt_fail(__FILE__, __LINE__, "%s(%d): no such CPU", __func__, cpu);
+		_exit(1);
+	}
+	this_cpu = cpu;
+}
+
+int harness_nr_cpus(void)
+{
+	return nr_cpus;
+}
+
+void harness_set_nr_cpus(int nr)
+{
+	nr_cpus = clamp(nr, 1, HARNESS_MAX_CPUS);
+	cpumask_clear(&harness_cpu_online_mask);
+	bitmap_set(harness_cpu_online_mask.bits, 0, nr_cpus);
 }
 
 __weak void harness_hyp_call(const char *fn)

@@ -13,7 +13,10 @@
  *    harness_mem_added()/harness_mem_removed();
  *  - uaccess works on plain pointers and returns -EFAULT for bad ones;
  *  - MMIO accessors, sysreg accessors and cache maintenance go through the
- *    weak hooks declared at the bottom (harness_mmio_read(), ...).
+ *    hooks declared at the bottom (harness_mmio_read(), ...), which hand
+ *    what belongs to the host IRS to the model (model_glue.c);
+ *  - threads are physical CPUs (smp_processor_id());
+ *  - checker findings that do not stop the test are recorded as violations.
  */
 #ifndef __HARNESS_CUSTOM_H
 #define __HARNESS_CUSTOM_H
@@ -38,6 +41,17 @@ void harness_report(enum harness_report_kind kind, const char *file, int line,
 		    const char *fmt, ...) __printf(4, 5);
 void harness_expect_report(enum harness_report_kind kind);
 int harness_reports(enum harness_report_kind kind);
+
+/*
+ * Violations: something the hardware would reject or leave UNPREDICTABLE,
+ * found by the shims (the IRS model keeps its own list). The test goes on
+ * and fails at its end unless harness_expect_violation() (harness.h)
+ * matches each of them.
+ */
+void harness_violation(const char *fmt, ...) __printf(1, 2);
+int harness_nr_violations(void);
+/* The i-th violation, or NULL. */
+const char *harness_violation_str(int i);
 
 #define WARN(cond, fmt...) ({						\
 	bool __w = !!(cond);						\
@@ -179,13 +193,22 @@ void mutex_destroy(struct mutex *lock);
 #define preempt_enable_notrace()  harness_preempt_enable()
 #define preemptible()		(!harness_preempt_count() && !harness_irqs_disabled())
 #define in_atomic()		(harness_preempt_count() != 0)
-#define get_cpu()		({ preempt_disable(); 0; })
+#define get_cpu()		({ preempt_disable(); smp_processor_id(); })
 #define put_cpu()		preempt_enable()
 #define might_sleep()		harness_might_sleep(__FILE__, __LINE__)
 #define might_sleep_if(c)	do { if (c) might_sleep(); } while (0)
 #define cond_resched()		({ might_sleep(); 0; })
 #define rcu_read_lock()		harness_preempt_disable()
 #define rcu_read_unlock()	harness_preempt_enable()
+
+/* Hard interrupt context (the fake irq layer runs handlers in it). */
+void harness_hardirq_enter(void);
+void harness_hardirq_exit(void);
+bool harness_in_hardirq(void);
+#define in_hardirq()		harness_in_hardirq()
+#define in_irq()		harness_in_hardirq()
+#define in_interrupt()		harness_in_hardirq()
+#define in_task()		(!harness_in_hardirq())
 
 #define lockdep_assert_held(l)	harness_assert_held(&(l)->hl, #l, __FILE__, __LINE__)
 #define lockdep_assert_held_once(l) lockdep_assert_held(l)
@@ -253,16 +276,53 @@ size_t harness_alloc_size(const void *p);
 #define vmalloc(s)		harness_alloc((s), GFP_KERNEL, 0, "kvmalloc", __FILE__, __LINE__)
 #define vzalloc(s)		\
 	harness_alloc((s), GFP_KERNEL | __GFP_ZERO, 0, "kvmalloc", __FILE__, __LINE__)
+/*
+ * The page allocator hands out naturally aligned blocks of 2^order pages;
+ * alloc_pages_exact() takes such a block and frees its tail, so it is
+ * aligned to its size rounded up to a power of two. kmalloc() memory is
+ * naturally aligned for power-of-two sizes, as the kernel guarantees
+ * (harness_alloc() does it for the "kmalloc" kind).
+ */
 #define __get_free_pages(g, order) ({					\
 	size_t __sz = PAGE_SIZE << (order);				\
 	(unsigned long)harness_alloc(__sz, (g), __sz, "pages", __FILE__, __LINE__); })
 #define __get_free_page(g)	__get_free_pages((g), 0)
 #define get_zeroed_page(g)	__get_free_pages((g) | __GFP_ZERO, 0)
-#define alloc_pages_exact(s, g)	\
-	harness_alloc(PAGE_ALIGN(s), (g), PAGE_SIZE, "pages", __FILE__, __LINE__)
+#define alloc_pages_exact(s, g) ({					\
+	size_t __sz = (s);						\
+	harness_alloc(PAGE_ALIGN(__sz), (g), PAGE_SIZE << get_order(__sz), \
+		      "pages", __FILE__, __LINE__); })
 #define free_pages_exact(p, s)	harness_free((p), "pages")
 #define free_pages(a, order)	harness_free((void *)(a), "pages")
 #define free_page(a)		free_pages((a), 0)
+
+/*
+ * The linear map is the identity: a physical address is the host pointer
+ * (what the IRS model dereferences), and a struct page * is the address of
+ * its page, so page + n, page_address() and virt_to_page() are arithmetic.
+ */
+struct page { unsigned char __harness_page[PAGE_SIZE]; };
+#define alloc_pages(g, order)	((struct page *)__get_free_pages((g), (order)))
+#define alloc_page(g)		alloc_pages((g), 0)
+#define alloc_pages_node(nid, g, order)	({ (void)(nid); alloc_pages((g), (order)); })
+#define __free_pages(pg, order)	free_pages((unsigned long)page_address(pg), (order))
+#define __free_page(pg)		__free_pages((pg), 0)
+#define page_address(pg)	((void *)(pg))
+#define page_to_virt(pg)	page_address(pg)
+#define virt_to_page(v)		((struct page *)((unsigned long)(v) & PAGE_MASK))
+#define virt_to_phys(v)		((phys_addr_t)(unsigned long)(v))
+#define phys_to_virt(pa)	((void *)(unsigned long)(pa))
+#define __pa(v)			virt_to_phys(v)
+#define __va(pa)		phys_to_virt(pa)
+#define __pa_symbol(v)		virt_to_phys(v)
+#define page_to_phys(pg)	virt_to_phys(page_address(pg))
+#define phys_to_page(pa)	virt_to_page(phys_to_virt(pa))
+#define page_to_pfn(pg)		((unsigned long)(pg) >> PAGE_SHIFT)
+#define pfn_to_page(pfn)	((struct page *)((unsigned long)(pfn) << PAGE_SHIFT))
+#define virt_to_pfn(v)		((unsigned long)(v) >> PAGE_SHIFT)
+#define PFN_PHYS(pfn)		((phys_addr_t)(pfn) << PAGE_SHIFT)
+#define PHYS_PFN(pa)		((unsigned long)((pa) >> PAGE_SHIFT))
+#define offset_in_page(p)	((unsigned long)(p) & ~PAGE_MASK)
 #define ZERO_SIZE_PTR ((void *)16)
 #define ZERO_OR_NULL_PTR(x) ((unsigned long)(x) <= (unsigned long)ZERO_SIZE_PTR)
 void kfree(const void *p);
@@ -279,6 +339,10 @@ static inline void *kmemdup_harness(const void *src, size_t len, void *dst)
 	return dst;
 }
 
+#define bitmap_alloc(n, g)	kmalloc_array(BITS_TO_LONGS(n), sizeof(unsigned long), (g))
+#define bitmap_zalloc(n, g)	kcalloc(BITS_TO_LONGS(n), sizeof(unsigned long), (g))
+#define bitmap_free(p)		kfree(p)
+
 #define kmemdup(src, len, g) ({						\
 	size_t __len = (len);						\
 	kmemdup_harness((src), __len, kmalloc(__len, (g))); })
@@ -290,15 +354,20 @@ DEFINE_FREE(kvfree, void *, if (!IS_ERR_OR_NULL(_T)) kvfree(_T))
 void fault_inject_nth_alloc(unsigned long n);
 /* Has the armed failure been injected? */
 bool fault_injected(void);
-/* Number of allocations done / live in this test. */
+/*
+ * Number of allocations done / live in this test. Live ones exclude the
+ * host's: those made at host init (harness_allocs_keep_since()) and memory
+ * the host IRS model still references (the VM table pages KVM keeps).
+ */
 unsigned long harness_allocs_total(void);
 unsigned long harness_allocs_live(void);
-/* Print live allocations; returns their number. */
+/* Allocations made after harness_allocs_total() was seq live with the host. */
+void harness_allocs_keep_since(unsigned long seq);
+/* Print the live allocations harness_allocs_live() counts; returns their number. */
 unsigned long harness_dump_live_allocs(void);
 
-/* Weak hooks (no-op defaults): every allocation and free, for the IRS model. */
-void harness_mem_added(void *p, size_t len);
-void harness_mem_removed(void *p, size_t len);
+/* Hand every live allocation to the IRS model again (a new host's model). */
+void harness_allocs_announce(void);
 
 /* ---------------------------------------------------------------- uaccess */
 
@@ -322,7 +391,10 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 
 /* ------------------------------------------------------- MMIO / registers */
 
-/* Weak hooks: default reads 0 / ignores writes. */
+/*
+ * MMIO: an access inside the host IRS model's CONFIG_FRAME goes to the
+ * model; any other address is plain memory, as before the model existed.
+ */
 u64 harness_mmio_read(const volatile void *addr, int size);
 void harness_mmio_write(const volatile void *addr, int size, u64 val);
 #define readb_relaxed(a)	((u8)harness_mmio_read((a), 1))
@@ -341,57 +413,117 @@ void harness_mmio_write(const volatile void *addr, int size, u64 val);
 #define writew(v, a)		writew_relaxed(v, a)
 #define writel(v, a)		writel_relaxed(v, a)
 #define writeq(v, a)		writeq_relaxed(v, a)
-/* ioremap: the hook returns the CPU pointer standing for a physical range. */
+/* ioremap: the weak hook returns the CPU pointer standing for a physical range. */
 void __iomem *harness_ioremap(phys_addr_t pa, size_t size);
 #define ioremap(pa, sz)		harness_ioremap((pa), (sz))
 #define ioremap_np(pa, sz)	harness_ioremap((pa), (sz))
 #define iounmap(p)		((void)(p))
 
-/* linux/iopoll.h: bounded polling, no real time. */
+/*
+ * linux/iopoll.h in virtual time: nothing sleeps, every poll "takes"
+ * delay_us (at least 1 us), so a condition that never comes true ends in
+ * -ETIMEDOUT after about timeout_us / delay_us polls, at once. As in the
+ * kernel, op and cond are evaluated once more after the timeout expired.
+ * timeout_us == 0 would spin for ever: it gives up after HARNESS_POLL_LIMIT
+ * polls and records a violation.
+ */
 #define HARNESS_POLL_LIMIT 100000
-#define read_poll_timeout_atomic(op, val, cond, delay_us, timeout_us,	\
-				 delay_before_read, args...)		\
+u64 harness_poll_budget(u64 timeout_us, unsigned long delay_us);
+void harness_poll_expired(u64 timeout_us);
+#define poll_timeout_us(op, cond, sleep_us, timeout_us, sleep_before_op) \
 ({									\
-	long __n = HARNESS_POLL_LIMIT;					\
-	for (;;) {							\
-		(val) = op(args);					\
-		if (cond)						\
+	u64 __timeout_us = (timeout_us);				\
+	unsigned long __sleep_us = (sleep_us);				\
+	u64 __budget = harness_poll_budget(__timeout_us, __sleep_us);	\
+	int ___ret;							\
+	might_sleep_if((__sleep_us) != 0);				\
+	(void)(sleep_before_op);					\
+	for (u64 __n = 0;; __n++) {					\
+		bool __expired = __n >= __budget;			\
+		barrier();						\
+		op;							\
+		if (cond) {						\
+			___ret = 0;					\
 			break;						\
-		if (!--__n)						\
+		}							\
+		if (__expired) {					\
+			harness_poll_expired(__timeout_us);		\
+			___ret = -ETIMEDOUT;				\
 			break;						\
+		}							\
 	}								\
-	(cond) ? 0 : -ETIMEDOUT;					\
+	___ret;								\
+})
+#define poll_timeout_us_atomic(op, cond, delay_us, timeout_us, delay_before_op) \
+({									\
+	u64 __timeout_us = (timeout_us);				\
+	unsigned long __delay_us = (delay_us);				\
+	u64 __budget = harness_poll_budget(__timeout_us, __delay_us);	\
+	int ___ret;							\
+	(void)(delay_before_op);					\
+	for (u64 __n = 0;; __n++) {					\
+		bool __expired = __n >= __budget;			\
+		barrier();						\
+		op;							\
+		if (cond) {						\
+			___ret = 0;					\
+			break;						\
+		}							\
+		if (__expired) {					\
+			harness_poll_expired(__timeout_us);		\
+			___ret = -ETIMEDOUT;				\
+			break;						\
+		}							\
+	}								\
+	___ret;								\
 })
 #define read_poll_timeout(op, val, cond, sleep_us, timeout_us,		\
 			  sleep_before_read, args...)			\
-({									\
-	might_sleep();							\
-	read_poll_timeout_atomic(op, val, cond, sleep_us, timeout_us,	\
-				 sleep_before_read, args);		\
-})
-#define readl_poll_timeout_atomic(addr, val, cond, d, t) \
-	read_poll_timeout_atomic(readl_relaxed, val, cond, d, t, false, addr)
-#define readl_relaxed_poll_timeout_atomic(addr, val, cond, d, t) \
-	read_poll_timeout_atomic(readl_relaxed, val, cond, d, t, false, addr)
+	poll_timeout_us((val) = op(args), cond, sleep_us, timeout_us, sleep_before_read)
+#define read_poll_timeout_atomic(op, val, cond, delay_us, timeout_us,	\
+				 delay_before_read, args...)		\
+	poll_timeout_us_atomic((val) = op(args), cond, delay_us, timeout_us, \
+			       delay_before_read)
+#define readx_poll_timeout(op, addr, val, cond, sleep_us, timeout_us) \
+	read_poll_timeout(op, val, cond, sleep_us, timeout_us, false, addr)
+#define readx_poll_timeout_atomic(op, addr, val, cond, delay_us, timeout_us) \
+	read_poll_timeout_atomic(op, val, cond, delay_us, timeout_us, false, addr)
 #define readl_poll_timeout(addr, val, cond, d, t) \
-	read_poll_timeout(readl_relaxed, val, cond, d, t, false, addr)
+	readx_poll_timeout(readl, addr, val, cond, d, t)
+#define readl_poll_timeout_atomic(addr, val, cond, d, t) \
+	readx_poll_timeout_atomic(readl, addr, val, cond, d, t)
+#define readq_poll_timeout(addr, val, cond, d, t) \
+	readx_poll_timeout(readq, addr, val, cond, d, t)
+#define readq_poll_timeout_atomic(addr, val, cond, d, t) \
+	readx_poll_timeout_atomic(readq, addr, val, cond, d, t)
 #define readl_relaxed_poll_timeout(addr, val, cond, d, t) \
-	read_poll_timeout(readl_relaxed, val, cond, d, t, false, addr)
+	readx_poll_timeout(readl_relaxed, addr, val, cond, d, t)
+#define readl_relaxed_poll_timeout_atomic(addr, val, cond, d, t) \
+	readx_poll_timeout_atomic(readl_relaxed, addr, val, cond, d, t)
+#define readq_relaxed_poll_timeout(addr, val, cond, d, t) \
+	readx_poll_timeout(readq_relaxed, addr, val, cond, d, t)
 #define readq_relaxed_poll_timeout_atomic(addr, val, cond, d, t) \
-	read_poll_timeout_atomic(readq_relaxed, val, cond, d, t, false, addr)
+	readx_poll_timeout_atomic(readq_relaxed, addr, val, cond, d, t)
 #define udelay(x)	((void)(x))
 #define ndelay(x)	((void)(x))
 #define mdelay(x)	((void)(x))
+#define usleep_range(min, max)	do { might_sleep(); (void)(min); (void)(max); } while (0)
+#define msleep(ms)	do { might_sleep(); (void)(ms); } while (0)
 #define cpu_relax()	do { } while (0)
 
 /*
  * System registers: encoding is the sys_reg() value for the _s forms (0 for
- * the named forms), name is the register as written in the source.
+ * the named forms), name is the register as written in the source. They are
+ * logged (harness_events()), then go to harness_sysreg_read/write(): the
+ * IRS model for ICH_CONTEXTR_EL2 and GIC VDPEND, a register file otherwise.
  */
 u64 harness_read_sysreg(u32 encoding, const char *name);
 void harness_write_sysreg(u32 encoding, const char *name, u64 val);
 
-/* Cache maintenance (asm/cacheflush.h): op is the kernel function's name. */
+/*
+ * Cache maintenance (asm/cacheflush.h): op is the kernel function's name.
+ * Logged, and the PoC operations reach the IRS model.
+ */
 void harness_cache_op(const char *op, unsigned long start, unsigned long end);
 #define dcache_clean_inval_poc(s, e)	harness_cache_op("dcache_clean_inval_poc", (s), (e))
 #define dcache_inval_poc(s, e)		harness_cache_op("dcache_inval_poc", (s), (e))
@@ -405,6 +537,16 @@ void harness_cache_op(const char *op, unsigned long start, unsigned long end);
 #define gic_read_sre()		read_sysreg_s(SYS_ICC_SRE_EL1)
 #define gic_write_sre(v)	write_sysreg_s((v), SYS_ICC_SRE_EL1)
 
+/*
+ * The host IRS model (model_glue.c) behind the hooks above: each returns
+ * true if the access was the model's.
+ */
+bool harness_model_mmio(const void *addr, int size, bool write, u64 *val);
+bool harness_model_sysreg(u32 encoding, bool write, u64 *val);
+void harness_model_cache_op(const char *op, unsigned long start, unsigned long end);
+void harness_model_mem(void *p, size_t len, bool added);
+bool harness_model_owns(const void *p, size_t len);
+
 /* arm64 cpucaps (asm/cpufeature.h): tests choose the host's capabilities. */
 #include <asm/cpucap-defs.h>
 bool harness_cpus_have_cap(unsigned int cap);
@@ -414,6 +556,52 @@ void harness_set_cpu_cap(unsigned int cap, bool on);
 #define alternative_has_cap_unlikely(c)	harness_cpus_have_cap(c)
 #define alternative_has_cap_likely(c)	harness_cpus_have_cap(c)
 #define system_capabilities_finalized()	true
+
+/* -------------------------------------------------------------- CPUs, SMP */
+
+/*
+ * A harness thread is a physical CPU: the main thread is CPU 0, another
+ * thread takes the next number on first use, or the one it sets with
+ * harness_set_this_cpu(). The host has harness_nr_cpus() CPUs (the IRS
+ * model's CPU interfaces). Per-CPU variables (stubs.h) have one copy.
+ */
+#define HARNESS_MAX_CPUS	64
+int harness_this_cpu(void);
+void harness_set_this_cpu(int cpu);
+int harness_nr_cpus(void);
+void harness_set_nr_cpus(int nr);
+
+typedef struct cpumask { DECLARE_BITMAP(bits, HARNESS_MAX_CPUS); } cpumask_t;
+extern struct cpumask harness_cpu_bit_mask[HARNESS_MAX_CPUS];
+extern struct cpumask harness_cpu_online_mask;
+#define cpumask_of(cpu)		((const struct cpumask *)&harness_cpu_bit_mask[(cpu)])
+#define cpu_online_mask		((const struct cpumask *)&harness_cpu_online_mask)
+#define cpu_possible_mask	cpu_online_mask
+#define cpu_present_mask	cpu_online_mask
+#define cpumask_bits(m)		((m)->bits)
+#define cpumask_first(m)	((unsigned int)find_first_bit(cpumask_bits(m), nr_cpu_ids))
+#define cpumask_next(n, m)	\
+	((unsigned int)find_next_bit(cpumask_bits(m), nr_cpu_ids, (n) + 1))
+#define cpumask_any(m)		cpumask_first(m)
+#define cpumask_test_cpu(c, m)	test_bit((c), cpumask_bits(m))
+#define cpumask_set_cpu(c, m)	set_bit((c), cpumask_bits(m))
+#define cpumask_clear_cpu(c, m)	clear_bit((c), cpumask_bits(m))
+#define cpumask_clear(m)	bitmap_zero(cpumask_bits(m), HARNESS_MAX_CPUS)
+#define cpumask_copy(d, s)	bitmap_copy(cpumask_bits(d), cpumask_bits(s), HARNESS_MAX_CPUS)
+#define cpumask_empty(m)	bitmap_empty(cpumask_bits(m), nr_cpu_ids)
+#define cpumask_weight(m)	bitmap_weight(cpumask_bits(m), nr_cpu_ids)
+#define cpumask_equal(a, b)	bitmap_equal(cpumask_bits(a), cpumask_bits(b), nr_cpu_ids)
+#define for_each_cpu(cpu, m)	for_each_set_bit(cpu, cpumask_bits(m), nr_cpu_ids)
+#define smp_processor_id()	harness_this_cpu()
+#define raw_smp_processor_id()	harness_this_cpu()
+#define nr_cpu_ids		((unsigned int)harness_nr_cpus())
+#define num_online_cpus()	nr_cpu_ids
+#define num_possible_cpus()	nr_cpu_ids
+#define cpu_online(cpu)		((unsigned int)(cpu) < nr_cpu_ids)
+#define cpu_possible(cpu)	cpu_online(cpu)
+#define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < nr_cpu_ids; (cpu)++)
+#define for_each_online_cpu(cpu) for_each_possible_cpu(cpu)
+#define for_each_present_cpu(cpu) for_each_possible_cpu(cpu)
 
 /* ------------------------------------------------------------------ xarray */
 

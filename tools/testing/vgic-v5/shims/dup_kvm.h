@@ -27,6 +27,7 @@
 	KVM_ARCH_REQ_FLAGS(0, KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP)
 #define KVM_REQ_IRQ_PENDING	KVM_ARCH_REQ(1)
 #define KVM_REQ_VCPU_RESET	KVM_ARCH_REQ(2)
+#define KVM_REQ_RELOAD_GICv4	KVM_ARCH_REQ(4)
 #define KVM_USERSPACE_IRQ_SOURCE_ID 0
 
 #define KVM_MMIO_BUS 0
@@ -299,6 +300,9 @@ void __vgic_v3_restore_vmcr_aprs(struct vgic_v3_cpu_if *cpu_if);
 void __vgic_v3_init_lrs(void);
 void __vgic_v5_save_apr(struct vgic_v5_cpu_if *cpu_if);
 void __vgic_v5_restore_vmcr_apr(struct vgic_v5_cpu_if *cpu_if);
+u64 __vgic_v5_make_resident(u64 contextr);
+void __vgic_v5_make_non_resident(u64 contextr);
+void __vgic_v5_vdpend(u64 xt);
 void __vgic_v5_save_ppi_state(struct vgic_v5_cpu_if *cpu_if);
 void __vgic_v5_restore_ppi_state(struct vgic_v5_cpu_if *cpu_if);
 void __vgic_v5_save_state(struct vgic_v5_cpu_if *cpu_if);

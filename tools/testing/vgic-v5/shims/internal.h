@@ -9,8 +9,10 @@
  *             semantics: bitops, bitmaps, atomics, static keys, ...)
  *   custom.h  test-specific behaviour: checked locks (lockdep-lite),
  *             accounted and fault-injectable allocations, uaccess with
- *             -EFAULT, MMIO / sysreg / cache-maintenance hooks
- *   stubs.h   do-nothing stand-ins (printk, tracepoints, irq plumbing, ...)
+ *             -EFAULT, MMIO / sysreg / cache-maintenance hooks, CPUs
+ *   custom_irq.h  a small generic irq layer: irq domains (hierarchy),
+ *             descriptors, request_irq(), the host LPI domain
+ *   stubs.h   do-nothing stand-ins (printk, tracepoints, per-CPU irqs, ...)
  *
  * The KVM-level equivalents (struct kvm, struct kvm_vcpu, ...) are in
  * kvm_internal.h, which needs <kvm/arm_vgic.h> first.
@@ -42,6 +44,7 @@
 
 #include "dup.h"
 #include "custom.h"
+#include "custom_irq.h"
 #include "stubs.h"
 
 #endif

@@ -10,7 +10,14 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+/*
+ * glibc declares bsearch()'s key nonnull; the kernel's does not, and the
+ * vgic passes an MMIO offset as the key (0 for a register at offset 0).
+ * Hide glibc's declaration: linux/bsearch.h declares the same function.
+ */
+#define bsearch __glibc_bsearch
 #include <stdlib.h>
+#undef bsearch
 #include <string.h>
 #include <unistd.h>
 #undef __CONCAT		/* sys/cdefs.h: linux/args.h has its own */

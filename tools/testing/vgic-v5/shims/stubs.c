@@ -24,19 +24,6 @@ int kvm_read_guest_lock(struct kvm *kvm, gpa_t gpa, void *data, unsigned long le
 	return -EFAULT;
 }
 
-struct irq_desc *irq_to_desc(unsigned int irq) { return NULL; }
-
-int irq_set_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool val)
-{
-	return -EINVAL;
-}
-
-int irq_get_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool *state)
-{
-	*state = false;
-	return -EINVAL;
-}
-
 int request_percpu_irq(unsigned int irq, irq_handler_t handler,
 		       const char *devname, void *percpu_dev_id)
 {

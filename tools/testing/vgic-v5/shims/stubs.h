@@ -30,39 +30,10 @@ int harness_printk(const char *fmt, ...) __printf(1, 2);
 #define DEFINE_EVENT(template, name, proto, args) \
 	static inline void trace_##name(proto) { }
 
-/* Interrupt plumbing. */
-typedef enum irqreturn { IRQ_NONE, IRQ_HANDLED, IRQ_WAKE_THREAD } irqreturn_t;
-typedef irqreturn_t (*irq_handler_t)(int, void *);
-enum irqchip_irq_state {
-	IRQCHIP_STATE_PENDING,
-	IRQCHIP_STATE_ACTIVE,
-	IRQCHIP_STATE_MASKED,
-	IRQCHIP_STATE_LINE_LEVEL,
-};
-
-struct irq_domain;
-struct device_node;
-struct irq_chip;
-struct irq_data {
-	u32 mask;
-	unsigned int irq;
-	irq_hw_number_t hwirq;
-	struct irq_data *parent_data;
-	void *chip_data;
-};
-
-struct irq_desc { struct irq_data irq_data; };
-
-static inline bool irqd_irq_disabled(struct irq_data *d) { return false; }
-#define enable_irq(irq)			((void)(irq))
-#define disable_irq_nosync(irq)		((void)(irq))
-#define disable_irq(irq)		((void)(irq))
-struct irq_domain_ops;
-struct fwnode_handle;
-struct irq_desc *irq_to_desc(unsigned int irq);
-#define irq_desc_get_irq_data(d)	(&(d)->irq_data)
-int irq_set_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool val);
-int irq_get_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool *state);
+/*
+ * Per-CPU interrupts (the vgic maintenance interrupt) are not modelled: the
+ * fake irq layer (custom_irq.h) only has ordinary interrupts.
+ */
 int request_percpu_irq(unsigned int irq, irq_handler_t handler, const char *devname,
 		       void *percpu_dev_id);
 #define enable_percpu_irq(irq, type)	((void)(irq))
@@ -72,15 +43,10 @@ int request_percpu_irq(unsigned int irq, irq_handler_t handler, const char *devn
 #define TAINT_CPU_OUT_OF_SPEC		0
 #define LOCKDEP_STILL_OK		0
 
-/* SMP / per-CPU: a single host CPU 0. */
-typedef struct cpumask { unsigned long bits[1]; } cpumask_t;
-#define cpumask_of(cpu)			((const struct cpumask *)NULL)
-#define smp_processor_id()	0
-#define raw_smp_processor_id()	0
-#define num_online_cpus()	1
-#define nr_cpu_ids		1
-#define for_each_possible_cpu(cpu) for ((cpu) = 0; (cpu) < 1; (cpu)++)
-#define for_each_online_cpu(cpu) for ((cpu) = 0; (cpu) < 1; (cpu)++)
+/*
+ * Per-CPU variables: one copy for all CPUs (no user needs more yet; the
+ * CPU numbering itself is in custom.h).
+ */
 #define DEFINE_PER_CPU(type, name)	__typeof__(type) name
 #define DECLARE_PER_CPU(type, name)	extern __typeof__(type) name
 #define per_cpu_ptr(ptr, cpu)		({ (void)(cpu); (ptr); })

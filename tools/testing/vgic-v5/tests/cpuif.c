@@ -27,17 +27,21 @@ VT_TEST(vgic_v5_load_put_hyp_calls)
 	VT_EXPECT_EQ(e->b, cpu_if->vgic_vmcr);
 	VT_EXPECT(cpu_if->gicv5_vpe.resident);
 
+	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, "__vgic_v5_make_resident", 0, NULL), 1);
+	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, NULL, 0, NULL), 2);
+
 	/* The WFI path loads again: nothing more reaches hyp */
 	harness_vcpu_load(vcpu);
-	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, NULL, 0, NULL), 1);
+	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, NULL, 0, NULL), 2);
 
 	harness_sysreg_write(SYS_ICH_APR_EL2, "SYS_ICH_APR_EL2", 0x10);
 	harness_vcpu_put(vcpu);
 	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, "__vgic_v5_save_apr", 0, NULL), 1);
+	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, "__vgic_v5_make_non_resident", 0, NULL), 1);
 	VT_EXPECT_EQ(cpu_if->vgic_apr, 0x10);
 	VT_EXPECT(!cpu_if->gicv5_vpe.resident);
 	harness_vcpu_put(vcpu);
-	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, NULL, 0, NULL), 2);
+	VT_EXPECT_EQ(harness_events(HE_HYP_CALL, NULL, 0, NULL), 4);
 	harness_vm_destroy(kvm);
 }
 
@@ -64,9 +68,9 @@ VT_TEST(vgic_v5_first_run_exposes_sw_ppi_only)
 	VT_EXPECT_EQ(bitmap_weight(mask, VGIC_V5_NR_PRIVATE_IRQS), 1);
 	VT_EXPECT(test_bit(GICV5_ARCH_PPI_SW_PPI, mask));
 	VT_EXPECT(!test_bit(GICV5_ARCH_PPI_SW_PPI, kvm->arch.vgic.gicv5_vm.vgic_ppi_hmr));
-	/* kvm_vgic_map_resources(): a v5 VM registers no MMIO region */
+	/* kvm_vgic_map_resources(): a v5 VM registers its IRS frames only */
 	VT_EXPECT(kvm->arch.vgic.ready);
-	VT_EXPECT_EQ(harness_io_bus_regions(kvm), 0);
+	VT_EXPECT_EQ(harness_io_bus_regions(kvm), 1);
 	harness_vm_destroy(kvm);
 }
 
@@ -123,7 +127,9 @@ VT_TEST(vgic_v5_guest_mmio_unmapped)
 	u32 val = 0;
 
 	VT_ASSERT(kvm);
-	VT_EXPECT_EQ(harness_mmio_guest_read(kvm_get_vcpu(kvm, 0), 0x8000000, 4, &val),
-		     -EOPNOTSUPP);
+	/* Nothing but the IRS frames */
+	VT_EXPECT_EQ(harness_mmio_guest_read(kvm_get_vcpu(kvm, 0),
+					     HARNESS_V5_IRS_BASE + KVM_VGIC_V5_IRS_SIZE,
+					     4, &val), -EOPNOTSUPP);
 	harness_vm_destroy(kvm);
 }

@@ -34,14 +34,9 @@ VT_TEST(vgic_v5_ctrl_init_no_vcpus_enodev)
 
 	VT_ASSERT(kvm);
 	ret = harness_vgic_init(dev);
+	VT_EXPECT(!vgic_initialized(kvm));
 	harness_vm_destroy(kvm);
-	/*
-	 * The documented ABI (gicv5-facts.md 6.10) is -ENODEV; stock 7.3
-	 * initialises a VGIC with no vCPUs and returns 0. Skip on that, and
-	 * fail on anything else, until the series implements it.
-	 */
-	if (!ret)
-		VT_SKIP("stock 7.3: CTRL_INIT without vCPUs returns 0, not -ENODEV");
+	/* gicv5-facts.md 6.10 */
 	VT_EXPECT_EQ(ret, -ENODEV);
 }
 
@@ -125,8 +120,7 @@ VT_TEST(vgic_v5_has_attr)
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
 	static const u32 enxio_groups[] = {
-		KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
-		KVM_DEV_ARM_VGIC_GRP_CPU_REGS, KVM_DEV_ARM_VGIC_GRP_NR_IRQS,
+		KVM_DEV_ARM_VGIC_GRP_DIST_REGS, KVM_DEV_ARM_VGIC_GRP_CPU_REGS,
 		KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
 		KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO, KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
 		KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ,
@@ -141,9 +135,15 @@ VT_TEST(vgic_v5_has_attr)
 				      KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES), -ENXIO);
 	for (int i = 0; i < ARRAY_SIZE(enxio_groups); i++)
 		VT_EXPECT_EQ(harness_has_attr(dev, enxio_groups[i], 0), -ENXIO);
-	/* has_attr answers what set/get accept: the v2/v3-only groups are refused */
-	VT_EXPECT_EQ(harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, NULL), -ENXIO);
+	/* GRP_ADDR: the IRS only; NR_IRQS (guest_attr.c) */
+	VT_EXPECT_EQ(harness_has_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V5_ADDR_TYPE_IRS), 0);
+	VT_EXPECT_EQ(harness_has_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V3_ADDR_TYPE_DIST), -ENXIO);
+	VT_EXPECT_EQ(harness_has_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0), 0);
+	/* has_attr answers what set/get accept: the v2/v3-only attrs are refused */
 	VT_EXPECT_EQ(harness_get_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
 				      KVM_VGIC_V3_ADDR_TYPE_DIST, NULL), -ENXIO);
+	VT_EXPECT_EQ(harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ, 0, NULL), -ENXIO);
 	harness_vm_destroy(kvm);
 }

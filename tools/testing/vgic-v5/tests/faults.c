@@ -81,6 +81,7 @@ VT_TEST(vgic_v5_vm_lifecycle_alloc_failure_sweep)
 
 	for (n = 1; n < MAX_SWEEP; n++) {
 		unsigned long live = harness_allocs_live();
+		u64 irs_base = HARNESS_V5_IRS_BASE;
 		struct kvm_device *dev = NULL;
 		struct kvm *kvm;
 		bool injected;
@@ -98,6 +99,9 @@ VT_TEST(vgic_v5_vm_lifecycle_alloc_failure_sweep)
 			ret = harness_vcpu_create(kvm, id, NULL);
 		if (!ret)
 			ret = harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+		if (!ret)
+			ret = harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+					       KVM_VGIC_V5_ADDR_TYPE_IRS, &irs_base);
 		if (!ret)
 			ret = harness_vgic_init(dev);
 		if (!ret)

@@ -72,12 +72,15 @@ VT_TEST(harness_lockdep_detects_inversion)
 /* The kernel takes config_lock then an irq_lock; a test-only inversion. */
 VT_TEST(harness_lockdep_detects_inversion_against_vgic)
 {
+	u64 irs_base = HARNESS_V5_IRS_BASE;
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
 	struct vgic_irq *irq;
 	unsigned long flags;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V5_ADDR_TYPE_IRS, &irs_base), 0);
 	VT_ASSERT_EQ(harness_vgic_init(dev), 0);
 	/* vgic_v5_finalize_ppi_state(): config_lock -> irq_lock */
 	VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)), 0);
@@ -98,17 +101,19 @@ VT_TEST(harness_lockdep_detects_inversion_against_vgic)
 VT_TEST(harness_lockdep_assert_held_fires)
 {
 	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, NULL);
+	int reports;
 
 	VT_ASSERT(kvm);
-	/* vgic_init() must be called with config_lock held */
+	/* vgic_init() must be called with config_lock held (it asserts it) */
 	harness_expect_report(HR_LOCKDEP);
 	VT_EXPECT_EQ(vgic_init(kvm), 0);
-	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 1);
+	reports = harness_reports(HR_LOCKDEP);
+	VT_EXPECT(reports >= 1);
 
 	mutex_lock(&kvm->arch.config_lock);
 	VT_EXPECT_EQ(vgic_init(kvm), 0);
 	mutex_unlock(&kvm->arch.config_lock);
-	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 1);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), reports);
 	harness_vm_destroy(kvm);
 }
 

@@ -1,0 +1,724 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * GICv5 IRS emulation: the guest's IRS CONFIG_FRAME and SETLPI_FRAME, and
+ * the injection of SPIs, LPIs and MSIs into the VM.
+ *
+ * The guest sees one Non-secure IRS without virtualization, 1-of-N routing,
+ * MEC, MPAM or software error reporting. It owns SPIs 0 to nr_spis - 1 and
+ * may configure a linear or two-level LPI IST of 4-byte ISTEs.
+ *
+ * The interrupt state (enable, priority, affinity, handling mode, pending,
+ * active) lives in the VM's virtual ISTs in the host IRS (vgic-v5-irs.c);
+ * the guest's GIC CD* instructions act on it in hardware. KVM keeps, per
+ * SPI, only the input line level, the pending latch and the trigger mode
+ * (IRS_SPI_CFGR.TM), and hands pending state to the IRS with GIC VDPEND.
+ * The guest memory that IRS_IST_BASER points to is never read or written:
+ * the host backs the guest's LPIs with a vIST of its own.
+ *
+ * Locking:
+ *   irs_frame.lock (mutex)	  guest register writes; held while the host
+ *				  LPI vIST is mapped or unmapped (may sleep)
+ *     irs_frame.lpi_lock (raw)	  the LPI IST state seen by LPI injection,
+ *				  which can come from atomic context (irqfd)
+ *   vgic_irq->irq_lock (raw)	  an SPI's line level, latch and trigger mode;
+ *				  held across its GIC VDPEND so that the IRS
+ *				  sees line changes in order
+ */
+
+#include <linux/bitfield.h>
+#include <linux/bitmap.h>
+#include <linux/irqchip/arm-gic-v5.h>
+#include <linux/kvm.h>
+#include <linux/kvm_host.h>
+#include <linux/nospec.h>
+#include <kvm/iodev.h>
+#include <kvm/arm_vgic.h>
+
+#include <asm/sysreg.h>
+
+#include "vgic.h"
+#include "vgic-mmio.h"
+
+/* The SETLPI_FRAME follows the CONFIG_FRAME */
+#define IRS_SETLPI_FRAME		SZ_64K
+#define IRS_SETLPIR			(IRS_SETLPI_FRAME + 0x0000)
+#define IRS_SETLPIR_ID			GENMASK(23, 0)
+
+/* CoreSight identification, at the end of the CONFIG_FRAME */
+#define IRS_DEVARCH			0xffbc
+#define IRS_PIDR4			0xffd0
+#define IRS_CIDR3			0xfffc
+#define IRS_DEVARCH_KVM			0x47705a19
+
+/* Guest ISTEs are 4 bytes; every L2 IST size is offered */
+#define IRS_GUEST_IST_L2SZ		(BIT(GICV5_IRS_IST_CFGR_L2SZ_4K) |	\
+					 BIT(GICV5_IRS_IST_CFGR_L2SZ_16K) |	\
+					 BIT(GICV5_IRS_IST_CFGR_L2SZ_64K))
+#define IRS_ISTE_4_L2_BITS(l2sz)	(10 + 2 * (l2sz))
+
+/* IRS_CR1: the memory attributes are stored but have no effect */
+#define IRS_CR1_MASK			GENMASK(15, 0)
+
+#define IRS_IST_CFGR_MASK		(GICV5_IRS_IST_CFGR_STRUCTURE |		\
+					 GICV5_IRS_IST_CFGR_ISTSZ |		\
+					 GICV5_IRS_IST_CFGR_L2SZ |		\
+					 GICV5_IRS_IST_CFGR_LPI_ID_BITS)
+#define IRS_IST_BASER_MASK		(GICV5_IRS_IST_BASER_ADDR_MASK |	\
+					 GICV5_IRS_IST_BASER_VALID)
+
+static struct vgic_v5_irs_frame *vgic_v5_irs_frame(struct kvm *kvm)
+{
+	return &kvm->arch.vgic.gicv5_vm.irs_frame;
+}
+
+/**
+ * vgic_v5_guest_icc_id_bits() - ICC_IDR0_EL1.ID_BITS of the guest
+ *
+ * The guest gets 24 bits of interrupt ID when both the CPU interface and the
+ * host IRS support them, otherwise 16.
+ *
+ * Return: ICC_IDR0_EL1_ID_BITS_16BITS or ICC_IDR0_EL1_ID_BITS_24BITS.
+ */
+u32 vgic_v5_guest_icc_id_bits(void)
+{
+	u64 idr0 = read_sysreg_s(SYS_ICC_IDR0_EL1);
+
+	if (FIELD_GET(ICC_IDR0_EL1_ID_BITS, idr0) == ICC_IDR0_EL1_ID_BITS_24BITS &&
+	    vgic_v5_irs_max_lpi_id_bits() >= 24)
+		return ICC_IDR0_EL1_ID_BITS_24BITS;
+
+	return ICC_IDR0_EL1_ID_BITS_16BITS;
+}
+
+/* The guest's IRS_IDR2: linear and two-level ISTs of 4-byte ISTEs */
+static u32 vgic_v5_irs_idr2(void)
+{
+	unsigned int id_bits, min_id_bits;
+
+	id_bits = vgic_v5_irs_max_lpi_id_bits();
+	if (vgic_v5_guest_icc_id_bits() == ICC_IDR0_EL1_ID_BITS_24BITS)
+		id_bits = min(id_bits, 24);
+	else
+		id_bits = min(id_bits, 16);
+	if (!id_bits)
+		return 0;
+
+	min_id_bits = FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS,
+				vgic_v5_irs_host_idr(2));
+
+	return FIELD_PREP(GICV5_IRS_IDR2_IST_L2SZ, IRS_GUEST_IST_L2SZ) |
+	       FIELD_PREP(GICV5_IRS_IDR2_IST_LEVELS, 1) |
+	       FIELD_PREP(GICV5_IRS_IDR2_MIN_LPI_ID_BITS,
+			  min(min_id_bits, id_bits)) |
+	       FIELD_PREP(GICV5_IRS_IDR2_LPI, 1) |
+	       FIELD_PREP(GICV5_IRS_IDR2_ID_BITS, id_bits);
+}
+
+/* ----------------------------------------------------------- SPI injection */
+
+/*
+ * A change of an SPI's line or latch: hand the resulting pending state to
+ * the IRS. An edge the IRS accepted is the IRS's to clear (the guest
+ * acknowledges it in hardware), so the latch only keeps an edge that could
+ * not be handed over.
+ */
+static bool vgic_v5_spi_queue_irq_unlock(struct kvm *kvm, struct vgic_irq *irq,
+					 unsigned long flags)
+	__releases(&irq->irq_lock)
+{
+	bool pending;
+	int ret;
+
+	lockdep_assert_held(&irq->irq_lock);
+
+	pending = irq_is_pending(irq);
+	ret = vgic_v5_irs_set_pending(kvm, irq->intid, pending);
+	if (!ret && irq->config == VGIC_CONFIG_EDGE)
+		irq->pending_latch = false;
+
+	raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
+
+	return !ret && pending;
+}
+
+const struct irq_ops vgic_v5_spi_irq_ops = {
+	.queue_irq_unlock = vgic_v5_spi_queue_irq_unlock,
+};
+
+/* ----------------------------------------------------------- LPI injection */
+
+/*
+ * Make an LPI pending, as a write of @id to IRS_SETLPIR would. An LPI the
+ * guest has no IST entry for is dropped, like the IRS drops it.
+ *
+ * Return: 1 if the LPI was made pending, 0 if it was dropped, or a negative
+ * error code from the host IRS.
+ */
+static int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	int ret;
+
+	guard(raw_spinlock_irqsave)(&frame->lpi_lock);
+
+	if (id >= frame->nr_lpis)
+		return 0;
+	if (frame->l2_map && !test_bit(id >> frame->l2_bits, frame->l2_map))
+		return 0;
+
+	ret = vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(id), true);
+
+	return ret ?: 1;
+}
+
+/**
+ * vgic_v5_inject_msi() - Inject an MSI written to the guest's SETLPI frame
+ * @kvm: the VM
+ * @msi: the MSI; its address must be the guest's IRS_SETLPIR and its data
+ *	 an LPI ID
+ *
+ * Can be called from atomic context.
+ *
+ * Return: 1 if the LPI was made pending, 0 if the guest's IRS dropped it
+ * (no IST entry for it), -EINVAL if @msi does not target the SETLPI frame,
+ * or a negative error code from the host IRS.
+ */
+int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
+{
+	gpa_t base = READ_ONCE(kvm->arch.vgic.vgic_dist_base);
+	u64 doorbell = (u64)msi->address_hi << 32 | msi->address_lo;
+
+	if (IS_VGIC_ADDR_UNDEF(base) || doorbell != base + IRS_SETLPIR)
+		return -EINVAL;
+
+	if (msi->data & ~IRS_SETLPIR_ID)
+		return -EINVAL;
+
+	return vgic_v5_irs_set_lpi_pending(kvm, msi->data);
+}
+
+/* ---------------------------------------------------------- the LPI IST */
+
+/*
+ * The guest's IST_BASER goes from invalid to valid: check IST_CFGR against
+ * IDR2 and have the host back the LPIs. A two-level IST is backed one L2
+ * table at a time, as the guest maps them with MAP_L2_ISTR.
+ */
+static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	u32 cfgr = frame->ist_cfgr, idr2 = vgic_v5_irs_idr2();
+	unsigned int id_bits, l2sz, l2_bits = 0;
+	unsigned long *l2_map = NULL;
+	bool two_level;
+	int ret;
+
+	lockdep_assert_held(&frame->lock);
+
+	id_bits = FIELD_GET(GICV5_IRS_IST_CFGR_LPI_ID_BITS, cfgr);
+	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, idr2) ||
+	    id_bits < FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2) ||
+	    id_bits > FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2))
+		return -EINVAL;
+
+	if (FIELD_GET(GICV5_IRS_IST_CFGR_ISTSZ, cfgr) != GICV5_IRS_IST_CFGR_ISTSZ_4)
+		return -EINVAL;
+
+	two_level = FIELD_GET(GICV5_IRS_IST_CFGR_STRUCTURE, cfgr) ==
+		    GICV5_IRS_IST_CFGR_STRUCTURE_TWO_LEVEL;
+	if (two_level) {
+		l2sz = FIELD_GET(GICV5_IRS_IST_CFGR_L2SZ, cfgr);
+		if (!(FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, idr2) & BIT(l2sz)))
+			return -EINVAL;
+
+		l2_bits = IRS_ISTE_4_L2_BITS(l2sz);
+		l2_map = bitmap_zalloc(BIT(id_bits - min(id_bits, l2_bits)),
+				       GFP_KERNEL_ACCOUNT);
+		if (!l2_map)
+			return -ENOMEM;
+	}
+
+	ret = vgic_v5_irs_map_lpi_ist(kvm, id_bits, two_level);
+	if (ret) {
+		bitmap_free(l2_map);
+		return ret;
+	}
+
+	scoped_guard(raw_spinlock_irqsave, &frame->lpi_lock) {
+		frame->nr_lpis = BIT(id_bits);
+		frame->l2_bits = l2_bits;
+		frame->l2_map = l2_map;
+	}
+
+	return 0;
+}
+
+/* Stop LPI injection, then have the host drop its backing of the IST. */
+static void vgic_v5_irs_unmap_guest_ist(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	unsigned long *l2_map;
+
+	scoped_guard(raw_spinlock_irqsave, &frame->lpi_lock) {
+		frame->nr_lpis = 0;
+		frame->l2_bits = 0;
+		l2_map = frame->l2_map;
+		frame->l2_map = NULL;
+	}
+
+	vgic_v5_irs_unmap_lpi_ist(kvm);
+	bitmap_free(l2_map);
+}
+
+/* ------------------------------------------------------ register handlers */
+
+static unsigned long vgic_v5_irs_read_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	u64 mmfr0 = kvm_read_vm_id_reg(vcpu->kvm, SYS_ID_AA64MMFR0_EL1);
+
+	return FIELD_PREP(GICV5_IRS_IDR0_PA_RANGE,
+			  FIELD_GET(ID_AA64MMFR0_EL1_PARANGE, mmfr0)) |
+	       GICV5_IRS_IDR0_SETLPI |
+	       FIELD_PREP(GICV5_IRS_IDR0_INT_DOM, GICV5_IRS_IDR0_INT_DOM_NS);
+}
+
+static unsigned long vgic_v5_irs_read_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	int max_vcpu_id = 0;
+	struct kvm_vcpu *tmp;
+	unsigned long i;
+	u32 pri_bits;
+
+	pri_bits = FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS, vgic_v5_irs_host_idr(1));
+	pri_bits = min(pri_bits, GICV5_IRS_IDR1_PRIORITY_BITS_5BITS);
+
+	/* IAFFID = vcpu_id, so IAFFID_BITS covers the highest vcpu_id */
+	kvm_for_each_vcpu(i, tmp, vcpu->kvm)
+		max_vcpu_id = max(max_vcpu_id, tmp->vcpu_id);
+
+	return FIELD_PREP(GICV5_IRS_IDR1_PRIORITY_BITS, pri_bits) |
+	       FIELD_PREP(GICV5_IRS_IDR1_IAFFID_BITS, max(1, fls(max_vcpu_id)) - 1) |
+	       FIELD_PREP(GICV5_IRS_IDR1_PE_CNT,
+			  atomic_read(&vcpu->kvm->online_vcpus));
+}
+
+static unsigned long vgic_v5_irs_read_idr2(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	return vgic_v5_irs_idr2();
+}
+
+/* IDR5 (SPI_RANGE) and IDR6 (SPI_IRS_RANGE): this IRS owns every SPI */
+static unsigned long vgic_v5_irs_read_spi_range(struct kvm_vcpu *vcpu,
+						gpa_t addr, unsigned int len)
+{
+	return vcpu->kvm->arch.vgic.nr_spis;
+}
+
+static unsigned long vgic_v5_irs_read_iidr(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	return FIELD_PREP(GICV5_IRS_IIDR_PRODUCT_ID, PRODUCT_ID_KVM) |
+	       FIELD_PREP(GICV5_IRS_IIDR_IMPLEMENTER, IMPLEMENTER_ARM);
+}
+
+static unsigned long vgic_v5_irs_read_cr0(struct kvm_vcpu *vcpu, gpa_t addr,
+					  unsigned int len)
+{
+	bool irsen = READ_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled);
+
+	return GICV5_IRS_CR0_IDLE | FIELD_PREP(GICV5_IRS_CR0_IRSEN, irsen);
+}
+
+static void vgic_v5_irs_write_cr0(struct kvm_vcpu *vcpu, gpa_t addr,
+				  unsigned int len, unsigned long val)
+{
+	struct vgic_v5_vm *gicv5_vm = &vcpu->kvm->arch.vgic.gicv5_vm;
+	bool irsen = FIELD_GET(GICV5_IRS_CR0_IRSEN, val);
+
+	guard(mutex)(&gicv5_vm->irs_frame.lock);
+
+	if (irsen == gicv5_vm->irs_enabled)
+		return;
+
+	WRITE_ONCE(gicv5_vm->irs_enabled, irsen);
+	vgic_v5_irs_update_irsen(vcpu->kvm);
+}
+
+static unsigned long vgic_v5_irs_read_cr1(struct kvm_vcpu *vcpu, gpa_t addr,
+					  unsigned int len)
+{
+	return READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->cr1);
+}
+
+static void vgic_v5_irs_write_cr1(struct kvm_vcpu *vcpu, gpa_t addr,
+				  unsigned int len, unsigned long val)
+{
+	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->cr1, val & IRS_CR1_MASK);
+}
+
+/* Every operation completes at once: IDLE is bit 0 of each *_STATUSR */
+static unsigned long vgic_v5_irs_read_idle(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	return GICV5_IRS_IST_STATUSR_IDLE;
+}
+
+static unsigned long vgic_v5_irs_read_spi_selr(struct kvm_vcpu *vcpu,
+					       gpa_t addr, unsigned int len)
+{
+	return READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->spi_selr);
+}
+
+static void vgic_v5_irs_write_spi_selr(struct kvm_vcpu *vcpu, gpa_t addr,
+				       unsigned int len, unsigned long val)
+{
+	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->spi_selr,
+		   FIELD_GET(GICV5_IRS_SPI_SELR_ID, val));
+}
+
+static unsigned long vgic_v5_irs_read_spi_domainr(struct kvm_vcpu *vcpu,
+						  gpa_t addr, unsigned int len)
+{
+	return FIELD_PREP(GICV5_IRS_SPI_DOMAINR_DOMAIN, GICV5_IRS_IDR0_INT_DOM_NS);
+}
+
+/* The SPI that SPI_SELR selects, NULL if it selects none of ours. */
+static struct vgic_irq *vgic_v5_irs_selected_spi(struct kvm *kvm)
+{
+	u32 id = READ_ONCE(vgic_v5_irs_frame(kvm)->spi_selr);
+
+	return vgic_get_irq(kvm, vgic_v5_make_spi(id));
+}
+
+static unsigned long vgic_v5_irs_read_spi_cfgr(struct kvm_vcpu *vcpu,
+					       gpa_t addr, unsigned int len)
+{
+	struct vgic_irq *irq = vgic_v5_irs_selected_spi(vcpu->kvm);
+	u32 tm = GICV5_IRS_SPI_CFGR_TM_EDGE;
+
+	if (!irq)
+		return 0;
+
+	scoped_guard(raw_spinlock_irqsave, &irq->irq_lock) {
+		if (irq->config == VGIC_CONFIG_LEVEL)
+			tm = GICV5_IRS_SPI_CFGR_TM_LEVEL;
+	}
+	vgic_put_irq(vcpu->kvm, irq);
+
+	return FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, tm);
+}
+
+static void vgic_v5_irs_write_spi_cfgr(struct kvm_vcpu *vcpu, gpa_t addr,
+				       unsigned int len, unsigned long val)
+{
+	struct vgic_irq *irq = vgic_v5_irs_selected_spi(vcpu->kvm);
+	bool level;
+
+	if (!irq)
+		return;
+
+	level = FIELD_GET(GICV5_IRS_SPI_CFGR_TM, val) == GICV5_IRS_SPI_CFGR_TM_LEVEL;
+	scoped_guard(raw_spinlock_irqsave, &irq->irq_lock)
+		irq->config = level ? VGIC_CONFIG_LEVEL : VGIC_CONFIG_EDGE;
+	vgic_put_irq(vcpu->kvm, irq);
+}
+
+static unsigned long vgic_v5_irs_read_spi_statusr(struct kvm_vcpu *vcpu,
+						  gpa_t addr, unsigned int len)
+{
+	u32 id = READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->spi_selr);
+
+	return GICV5_IRS_SPI_STATUSR_IDLE |
+	       FIELD_PREP(GICV5_IRS_SPI_STATUSR_V,
+			  id < vcpu->kvm->arch.vgic.nr_spis);
+}
+
+static unsigned long vgic_v5_irs_read_pe_selr(struct kvm_vcpu *vcpu,
+					      gpa_t addr, unsigned int len)
+{
+	return READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->pe_selr);
+}
+
+static void vgic_v5_irs_write_pe_selr(struct kvm_vcpu *vcpu, gpa_t addr,
+				      unsigned int len, unsigned long val)
+{
+	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->pe_selr,
+		   FIELD_GET(GICV5_IRS_PE_SELR_IAFFID, val));
+}
+
+/* IAFFID = vcpu_id: PE_SELR selects a PE if a vCPU has that vcpu_id. */
+static bool vgic_v5_irs_pe_selected(struct kvm *kvm)
+{
+	u32 iaffid = READ_ONCE(vgic_v5_irs_frame(kvm)->pe_selr);
+
+	return !!kvm_get_vcpu_by_id(kvm, iaffid);
+}
+
+static unsigned long vgic_v5_irs_read_pe_statusr(struct kvm_vcpu *vcpu,
+						 gpa_t addr, unsigned int len)
+{
+	u32 val = GICV5_IRS_PE_STATUSR_IDLE;
+
+	if (vgic_v5_irs_pe_selected(vcpu->kvm))
+		val |= GICV5_IRS_PE_STATUSR_V | GICV5_IRS_PE_STATUSR_ONLINE;
+
+	return val;
+}
+
+/* No 1-of-N routing: every PE is out of 1-of-N selection (DPS = 1). */
+static unsigned long vgic_v5_irs_read_pe_cr0(struct kvm_vcpu *vcpu,
+					     gpa_t addr, unsigned int len)
+{
+	return FIELD_PREP(GICV5_IRS_PE_CR0_DPS,
+			  vgic_v5_irs_pe_selected(vcpu->kvm));
+}
+
+static unsigned long vgic_v5_irs_read_ist_baser(struct kvm_vcpu *vcpu,
+						gpa_t addr, unsigned int len)
+{
+	u64 baser = READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->ist_baser);
+
+	return extract_bytes(baser, addr & 7, len);
+}
+
+/*
+ * IST_BASER.VALID 0 -> 1 maps the IST that IST_CFGR describes; a write the
+ * host cannot back is dropped and VALID stays 0. 1 -> 0 unmaps it. While
+ * VALID is 1 the address cannot change.
+ */
+static void vgic_v5_irs_write_ist_baser(struct kvm_vcpu *vcpu, gpa_t addr,
+					unsigned int len, unsigned long val)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+	bool was_valid, valid;
+	u64 baser;
+
+	guard(mutex)(&frame->lock);
+
+	baser = update_64bit_reg(frame->ist_baser, addr & 4, len, val);
+	baser &= IRS_IST_BASER_MASK;
+	was_valid = FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser);
+	valid = FIELD_GET(GICV5_IRS_IST_BASER_VALID, baser);
+
+	if (was_valid && valid)
+		return;
+
+	if (was_valid)
+		vgic_v5_irs_unmap_guest_ist(vcpu->kvm);
+	else if (valid && vgic_v5_irs_map_guest_ist(vcpu->kvm))
+		return;
+
+	WRITE_ONCE(frame->ist_baser, baser);
+}
+
+static unsigned long vgic_v5_irs_read_ist_cfgr(struct kvm_vcpu *vcpu,
+					       gpa_t addr, unsigned int len)
+{
+	return READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->ist_cfgr);
+}
+
+static void vgic_v5_irs_write_ist_cfgr(struct kvm_vcpu *vcpu, gpa_t addr,
+				       unsigned int len, unsigned long val)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+
+	guard(mutex)(&frame->lock);
+
+	if (!FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser))
+		WRITE_ONCE(frame->ist_cfgr, val & IRS_IST_CFGR_MASK);
+}
+
+/*
+ * Back the L2 table of a two-level IST that covers the ID. The host only
+ * needs the ID range: the guest's L1 and L2 tables are never read.
+ */
+static void vgic_v5_irs_write_map_l2_istr(struct kvm_vcpu *vcpu, gpa_t addr,
+					  unsigned int len, unsigned long val)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+	u32 id = FIELD_GET(GICV5_IRS_MAP_L2_ISTR_ID, val);
+	u32 index, first;
+
+	guard(mutex)(&frame->lock);
+
+	if (!frame->l2_map || id >= frame->nr_lpis)
+		return;
+
+	index = id >> frame->l2_bits;
+	if (test_bit(index, frame->l2_map))
+		return;
+
+	first = index << frame->l2_bits;
+	if (vgic_v5_irs_map_lpi_range(vcpu->kvm, first,
+				      min(BIT(frame->l2_bits), frame->nr_lpis - first)))
+		return;
+
+	scoped_guard(raw_spinlock_irqsave, &frame->lpi_lock)
+		__set_bit(index, frame->l2_map);
+}
+
+static unsigned long vgic_v5_irs_read_devarch(struct kvm_vcpu *vcpu,
+					      gpa_t addr, unsigned int len)
+{
+	return IRS_DEVARCH_KVM;
+}
+
+/* PIDR4..7, PIDR0..3 and CIDR0..3: part 0x04b of JEP106 0x43b (Arm) */
+static unsigned long vgic_v5_irs_read_coresight_id(struct kvm_vcpu *vcpu,
+						   gpa_t addr, unsigned int len)
+{
+	static const u8 ids[] = {
+		0x04, 0x00, 0x00, 0x00,		/* PIDR4..7 */
+		0x4b, 0xb0, 0x0b, 0x00,		/* PIDR0..3 */
+		0x0d, 0xf0, 0x05, 0xb1,		/* CIDR0..3 */
+	};
+	unsigned int idx = ((addr & (SZ_64K - 1)) - IRS_PIDR4) / 4;
+
+	return ids[array_index_nospec(idx, ARRAY_SIZE(ids))];
+}
+
+static void vgic_v5_irs_write_setlpir(struct kvm_vcpu *vcpu, gpa_t addr,
+				      unsigned int len, unsigned long val)
+{
+	vgic_v5_irs_set_lpi_pending(vcpu->kvm, FIELD_GET(IRS_SETLPIR_ID, val));
+}
+
+#define IRS_REG32(off, rd, wr)						\
+	REGISTER_DESC_WITH_LENGTH(off, rd, wr, 4, VGIC_ACCESS_32bit)
+
+/* 64-bit registers also take 32-bit accesses to either half */
+#define IRS_REG64(off, rd, wr)						\
+	REGISTER_DESC_WITH_LENGTH(off, rd, wr, 8,			\
+				  VGIC_ACCESS_32bit | VGIC_ACCESS_64bit)
+
+#define IRS_RAZ_WI32(off)						\
+	IRS_REG32(off, vgic_mmio_read_raz, vgic_mmio_write_wi)
+
+#define IRS_RAZ_WI64(off)						\
+	IRS_REG64(off, vgic_mmio_read_raz, vgic_mmio_write_wi)
+
+/*
+ * Offsets not in this table, and accesses of a width a register does not
+ * take, read as zero and ignore writes (vgic-mmio.c).
+ */
+static const struct vgic_register_region vgic_v5_irs_registers[] = {
+	IRS_REG32(GICV5_IRS_IDR0, vgic_v5_irs_read_idr0, vgic_mmio_write_wi),
+	IRS_REG32(GICV5_IRS_IDR1, vgic_v5_irs_read_idr1, vgic_mmio_write_wi),
+	IRS_REG32(GICV5_IRS_IDR2, vgic_v5_irs_read_idr2, vgic_mmio_write_wi),
+	/* IDR3, IDR4: no virtualization */
+	IRS_RAZ_WI32(GICV5_IRS_IDR3),
+	IRS_RAZ_WI32(GICV5_IRS_IDR4),
+	IRS_REG32(GICV5_IRS_IDR5, vgic_v5_irs_read_spi_range, vgic_mmio_write_wi),
+	IRS_REG32(GICV5_IRS_IDR6, vgic_v5_irs_read_spi_range, vgic_mmio_write_wi),
+	/* IDR7: SPI_BASE 0 */
+	IRS_RAZ_WI32(GICV5_IRS_IDR7),
+	IRS_REG32(GICV5_IRS_IIDR, vgic_v5_irs_read_iidr, vgic_mmio_write_wi),
+	/* AIDR: an IRS of GICv5.0 */
+	IRS_RAZ_WI32(GICV5_IRS_AIDR),
+	IRS_REG32(GICV5_IRS_CR0, vgic_v5_irs_read_cr0, vgic_v5_irs_write_cr0),
+	IRS_REG32(GICV5_IRS_CR1, vgic_v5_irs_read_cr1, vgic_v5_irs_write_cr1),
+	IRS_RAZ_WI32(GICV5_IRS_SYNCR),
+	IRS_REG32(GICV5_IRS_SYNC_STATUSR, vgic_v5_irs_read_idle, vgic_mmio_write_wi),
+	IRS_RAZ_WI64(GICV5_IRS_SPI_VMR),
+	IRS_REG32(GICV5_IRS_SPI_SELR, vgic_v5_irs_read_spi_selr,
+		  vgic_v5_irs_write_spi_selr),
+	IRS_REG32(GICV5_IRS_SPI_DOMAINR, vgic_v5_irs_read_spi_domainr,
+		  vgic_mmio_write_wi),
+	IRS_RAZ_WI32(GICV5_IRS_SPI_RESAMPLER),
+	IRS_REG32(GICV5_IRS_SPI_CFGR, vgic_v5_irs_read_spi_cfgr,
+		  vgic_v5_irs_write_spi_cfgr),
+	IRS_REG32(GICV5_IRS_SPI_STATUSR, vgic_v5_irs_read_spi_statusr,
+		  vgic_mmio_write_wi),
+	IRS_REG32(GICV5_IRS_PE_SELR, vgic_v5_irs_read_pe_selr,
+		  vgic_v5_irs_write_pe_selr),
+	IRS_REG32(GICV5_IRS_PE_STATUSR, vgic_v5_irs_read_pe_statusr,
+		  vgic_mmio_write_wi),
+	IRS_REG32(GICV5_IRS_PE_CR0, vgic_v5_irs_read_pe_cr0, vgic_mmio_write_wi),
+	IRS_REG64(GICV5_IRS_IST_BASER, vgic_v5_irs_read_ist_baser,
+		  vgic_v5_irs_write_ist_baser),
+	IRS_REG32(GICV5_IRS_IST_CFGR, vgic_v5_irs_read_ist_cfgr,
+		  vgic_v5_irs_write_ist_cfgr),
+	IRS_REG32(GICV5_IRS_IST_STATUSR, vgic_v5_irs_read_idle, vgic_mmio_write_wi),
+	IRS_REG32(GICV5_IRS_MAP_L2_ISTR, vgic_mmio_read_raz,
+		  vgic_v5_irs_write_map_l2_istr),
+	/* Virtualization (IDR0.VIRT = 0) */
+	IRS_RAZ_WI64(GICV5_IRS_VMT_BASER),
+	IRS_RAZ_WI32(GICV5_IRS_VMT_CFGR),
+	IRS_RAZ_WI32(GICV5_IRS_VMT_STATUSR),
+	IRS_RAZ_WI64(GICV5_IRS_VPE_SELR),
+	IRS_RAZ_WI64(GICV5_IRS_VPE_DBR),
+	IRS_RAZ_WI64(GICV5_IRS_VPE_HPPIR),
+	IRS_RAZ_WI32(GICV5_IRS_VPE_CR0),
+	IRS_RAZ_WI32(GICV5_IRS_VPE_STATUSR),
+	IRS_RAZ_WI64(GICV5_IRS_VM_DBR),
+	IRS_RAZ_WI32(GICV5_IRS_VM_SELR),
+	IRS_RAZ_WI32(GICV5_IRS_VM_STATUSR),
+	IRS_RAZ_WI64(GICV5_IRS_VMAP_L2_VMTR),
+	IRS_RAZ_WI64(GICV5_IRS_VMAP_VMR),
+	IRS_RAZ_WI64(GICV5_IRS_VMAP_VISTR),
+	IRS_RAZ_WI64(GICV5_IRS_VMAP_L2_VISTR),
+	IRS_RAZ_WI64(GICV5_IRS_VMAP_VPER),
+	IRS_RAZ_WI64(GICV5_IRS_SAVE_VMR),
+	IRS_RAZ_WI32(GICV5_IRS_SAVE_VM_STATUSR),
+	/* No MEC, MPAM or software error reporting */
+	IRS_RAZ_WI32(GICV5_IRS_MEC_IDR),
+	IRS_RAZ_WI32(GICV5_IRS_MEC_MECID_R),
+	IRS_RAZ_WI32(GICV5_IRS_MPAM_IDR),
+	IRS_RAZ_WI32(GICV5_IRS_MPAM_PARTID_R),
+	IRS_RAZ_WI64(GICV5_IRS_SWERR_STATUSR),
+	IRS_RAZ_WI64(GICV5_IRS_SWERR_SYNDROMER0),
+	IRS_RAZ_WI64(GICV5_IRS_SWERR_SYNDROMER1),
+	IRS_REG32(IRS_DEVARCH, vgic_v5_irs_read_devarch, vgic_mmio_write_wi),
+	REGISTER_DESC_WITH_LENGTH(IRS_PIDR4, vgic_v5_irs_read_coresight_id,
+				  vgic_mmio_write_wi, IRS_CIDR3 + 4 - IRS_PIDR4,
+				  VGIC_ACCESS_32bit),
+	IRS_REG32(IRS_SETLPIR, vgic_mmio_read_raz, vgic_v5_irs_write_setlpir),
+};
+
+/**
+ * vgic_v5_init_irs_iodev() - Set up the guest's IRS MMIO device
+ * @dev: the device, at the IRS base address
+ *
+ * Return: the size of the IRS frames.
+ */
+unsigned int vgic_v5_init_irs_iodev(struct vgic_io_device *dev)
+{
+	dev->regions = vgic_v5_irs_registers;
+	dev->nr_regions = ARRAY_SIZE(vgic_v5_irs_registers);
+
+	kvm_iodevice_init(&dev->dev, &kvm_io_gic_ops);
+
+	return KVM_VGIC_V5_IRS_SIZE;
+}
+
+/**
+ * vgic_v5_irs_frame_reset() - Reset the guest's IRS registers
+ * @kvm: the VM, being initialised by vgic_init()
+ */
+void vgic_v5_irs_frame_reset(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+
+	kvm->arch.vgic.gicv5_vm.irs_enabled = false;
+	frame->cr1 = 0;
+	frame->spi_selr = FIELD_MAX(GICV5_IRS_SPI_SELR_ID);
+	frame->pe_selr = FIELD_MAX(GICV5_IRS_PE_SELR_IAFFID);
+	frame->ist_cfgr = 0;
+	frame->ist_baser = 0;
+}
+
+/**
+ * vgic_v5_irs_frame_destroy() - Drop the guest's LPI IST
+ * @kvm: the VM, being destroyed: no vCPU runs and no irqfd is left
+ */
+void vgic_v5_irs_frame_destroy(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+
+	if (FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser))
+		vgic_v5_irs_unmap_guest_ist(kvm);
+	frame->ist_baser = 0;
+}

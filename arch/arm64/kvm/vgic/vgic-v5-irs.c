@@ -1,0 +1,1438 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * GICv5 IRS virtualization: the host IRS's VM table, and for each VM its
+ * VM descriptor, VPE table, virtual ISTs and VPE doorbells. The vPE of a
+ * vCPU is made resident in the CPU interface on load and non-resident on
+ * put, and pending state is injected with GIC VDPEND.
+ *
+ * The IRS reads these tables from memory and owns their VALID bits: KVM
+ * writes an entry, cleans it to the PoC on a non-coherent IRS, and asks
+ * the IRS to make it valid with a VMAP command. Memory the IRS may still
+ * reference is never freed: when a command does not complete, the VM is
+ * marked dead and kept, and freed later once the IRS is idle and the VM
+ * table entry is invalid.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/bitmap.h>
+#include <linux/cacheflush.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqchip/arm-gic-v5.h>
+#include <linux/irqdomain.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+
+#include <asm/kvm_asm.h>
+#include <asm/kvm_hyp.h>
+
+#include <kvm/arm_vgic.h>
+
+#include "vgic.h"
+
+/* A linear VMT is kept to 4096 VMs (128 KiB); a two-level one has no cap. */
+#define VGIC_V5_VMT_LINEAR_MAX_ID_BITS	12
+/* Without two-level vISTs, a guest gets at most 2^16 LPIs. */
+#define VGIC_V5_VIST_LINEAR_MAX_ID_BITS	16
+/* SPIs of a VM that never set KVM_DEV_ARM_VGIC_GRP_NR_IRQS */
+#define VGIC_V5_IRS_DEFAULT_SPIS	32
+/* VPE descriptors: 32-byte aligned whichever VPETE layout the IRS uses. */
+#define VGIC_V5_VPED_MIN_SIZE		32
+
+/**
+ * struct vgic_v5_ist_fmt - layout of a virtual IST in host memory
+ * @id_bits:	the IST covers IDs 0 .. 2^id_bits - 1
+ * @istsz:	ISTE size, GICV5_IRS_IST_CFGR_ISTSZ_* (4 << istsz bytes)
+ * @l2sz:	L2 table size, GICV5_IRS_IST_CFGR_L2SZ_* (two-level only)
+ * @l2_bits:	log2 of the ISTEs per L2 table (two-level only)
+ * @two_level:	L1 table of L2 table pointers, or one linear table
+ * @size:	bytes of the linear or L1 table
+ */
+struct vgic_v5_ist_fmt {
+	unsigned int	id_bits;
+	unsigned int	istsz;
+	unsigned int	l2sz;
+	unsigned int	l2_bits;
+	bool		two_level;
+	size_t		size;
+};
+
+/**
+ * struct vgic_v5_ist - a virtual IST of a VM
+ * @fmt:	its layout
+ * @table:	the linear table or the L1 table
+ * @l2:		two-level: the L2 tables, NULL where none is mapped
+ * @valid:	made valid in the VM table entry
+ */
+struct vgic_v5_ist {
+	struct vgic_v5_ist_fmt	fmt;
+	void			*table;
+	void			**l2;
+	bool			valid;
+};
+
+/**
+ * struct vgic_v5_irs_vm - a VM in the host IRS
+ * @vm_id:	index in the VM table
+ * @has_id:	@vm_id is allocated
+ * @dead:	a command did not complete: the IRS may still use our memory
+ * @nr_vpes:	number of vCPUs, i.e. of entries in @vpeds and doorbells
+ * @nr_spis:	SPIs covered by the SPI IST
+ * @vpe_id_bits: the VPE table has 2^vpe_id_bits entries
+ * @vmd:	VM descriptor, if the IRS wants one
+ * @vpet:	VPE table, indexed by VPE ID (= vcpu_id)
+ * @vpeds:	VPE descriptor of each vCPU, by vcpu_idx
+ * @vpe_ids:	VPE ID of each vCPU, by vcpu_idx
+ * @spi:	SPI IST
+ * @lpi:	LPI IST, once the guest has one
+ * @lock:	orders VDPEND (atomic context) with LPI IST changes
+ * @db_domain:	doorbell IRQ domain, under the host LPI domain
+ * @db_virq:	first doorbell Linux IRQ, one per vCPU by vcpu_idx
+ * @grave:	on the list of dead VMs waiting for the IRS
+ */
+struct vgic_v5_irs_vm {
+	u16			vm_id;
+	bool			has_id;
+	bool			dead;
+	unsigned int		nr_vpes;
+	unsigned int		nr_spis;
+	unsigned int		vpe_id_bits;
+	void			*vmd;
+	__le64			*vpet;
+	void			**vpeds;
+	u16			*vpe_ids;
+	struct vgic_v5_ist	spi;
+	struct vgic_v5_ist	lpi;
+	raw_spinlock_t		lock;
+	struct irq_domain	*db_domain;
+	int			db_virq;
+	struct list_head	grave;
+};
+
+/*
+ * The host IRS. All commands, the VM table and the VM ID allocator are
+ * under @lock: command sequences select, then act, and the VM table is
+ * shared by every VM.
+ */
+static struct {
+	void __iomem	*base;
+	bool		noncoherent;
+	u32		idr[8];
+	unsigned int	vm_id_bits;
+	bool		vmt_two_level;
+	__le64		*vmt;
+	size_t		vmt_size;
+	void		**vmt_l2;
+	unsigned long	*vm_ids;
+	struct list_head graveyard;
+	struct mutex	lock;		/* commands, VMT, VM IDs */
+} v5_irs = {
+	.lock = __MUTEX_INITIALIZER(v5_irs.lock),
+	.graveyard = LIST_HEAD_INIT(v5_irs.graveyard),
+};
+
+/* ------------------------------------------------------------------ */
+/* Table layouts (pure functions, see vgic-v5-irs-test.c)              */
+
+/**
+ * vgic_v5_ist_fmt() - choose the layout of a virtual IST
+ * @idr2:	the host IRS_IDR2
+ * @id_bits:	ID bits the IST must cover
+ * @two_level_ok: a two-level table may be used
+ * @fmt:	filled in
+ *
+ * The ISTE size follows the host's metadata needs, a two-level table is
+ * used only if one L2 table cannot cover the space, with the smallest L2
+ * size the host supports (memory then grows in the smallest steps).
+ */
+static void vgic_v5_ist_fmt(u32 idr2, unsigned int id_bits, bool two_level_ok,
+			    struct vgic_v5_ist_fmt *fmt)
+{
+	unsigned int l1_bits;
+
+	memset(fmt, 0, sizeof(*fmt));
+	fmt->id_bits = id_bits;
+
+	if (!FIELD_GET(GICV5_IRS_IDR2_ISTMD, idr2))
+		fmt->istsz = GICV5_IRS_IST_CFGR_ISTSZ_4;
+	else if (id_bits < FIELD_GET(GICV5_IRS_IDR2_ISTMD_SZ, idr2))
+		fmt->istsz = GICV5_IRS_IST_CFGR_ISTSZ_8;
+	else
+		fmt->istsz = GICV5_IRS_IST_CFGR_ISTSZ_16;
+
+	if (two_level_ok && FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2)) {
+		if (GICV5_IRS_IST_L2SZ_SUPPORT_4KB(idr2))
+			fmt->l2sz = GICV5_IRS_IST_CFGR_L2SZ_4K;
+		else if (GICV5_IRS_IST_L2SZ_SUPPORT_16KB(idr2))
+			fmt->l2sz = GICV5_IRS_IST_CFGR_L2SZ_16K;
+		else
+			fmt->l2sz = GICV5_IRS_IST_CFGR_L2SZ_64K;
+		fmt->l2_bits = (10 - fmt->istsz) + 2 * fmt->l2sz;
+		fmt->two_level = id_bits > fmt->l2_bits;
+	}
+
+	if (fmt->two_level) {
+		l1_bits = id_bits - fmt->l2_bits;
+		fmt->size = max_t(size_t, 64, GICV5_ISTL1E_SIZE << l1_bits);
+	} else {
+		fmt->l2sz = 0;
+		fmt->l2_bits = 0;
+		fmt->size = max_t(size_t, 64, (4UL << fmt->istsz) << id_bits);
+	}
+}
+
+/* Bytes of one L2 table of a two-level IST. */
+static size_t vgic_v5_ist_l2_size(const struct vgic_v5_ist_fmt *fmt)
+{
+	return SZ_4K << (2 * fmt->l2sz);
+}
+
+/* Number of L1 entries of a two-level IST. */
+static unsigned int vgic_v5_ist_nr_l1(const struct vgic_v5_ist_fmt *fmt)
+{
+	return 1U << (fmt->id_bits - fmt->l2_bits);
+}
+
+/* The vIST descriptor of a VM table entry (word 2 or 3), without VALID. */
+static u64 vgic_v5_vistd(const struct vgic_v5_ist_fmt *fmt, phys_addr_t pa)
+{
+	return FIELD_PREP(GICV5_VISTD_ID_BITS, fmt->id_bits)		|
+	       FIELD_PREP(GICV5_VISTD_STRUCTURE, fmt->two_level)	|
+	       FIELD_PREP(GICV5_VISTD_ISTSZ, fmt->istsz)		|
+	       (pa & GICV5_VISTD_ADDR_MASK)				|
+	       FIELD_PREP(GICV5_VISTD_L2SZ, fmt->l2sz);
+}
+
+/* VPE ID bits of a VM whose highest vcpu_id is @max_vcpu_id (at least 1). */
+static unsigned int vgic_v5_vpe_id_bits(unsigned int max_vcpu_id)
+{
+	return max(1U, order_base_2(max_vcpu_id + 1));
+}
+
+/* VM table entry word 1: the VPE table and its size. */
+static u64 vgic_v5_vmte_w1(phys_addr_t vpet_pa, unsigned int vpe_id_bits)
+{
+	return (vpet_pa & GICV5_VMTE_W1_VPET_ADDR_MASK) |
+	       FIELD_PREP(GICV5_VMTE_W1_VPE_ID_BITS, vpe_id_bits);
+}
+
+/*
+ * ICH_CONTEXTR_EL2 doorbell request for a vPE going non-resident while its
+ * vCPU blocks: wake for an interrupt that the guest could take now, i.e.
+ * of a priority above both its running priority and its priority mask.
+ */
+static u64 vgic_v5_db_request(u64 vmcr, u64 apr)
+{
+	unsigned int active, mask;
+
+	if (!FIELD_GET(FEAT_GCIE_ICH_VMCR_EL2_EN, vmcr))
+		return 0;
+
+	active = (apr & GENMASK(31, 0)) ? __ffs(apr) : 32;
+	mask = min_t(unsigned int, active,
+		     FIELD_GET(FEAT_GCIE_ICH_VMCR_EL2_VPMR, vmcr) + 1);
+	if (!mask)
+		return 0;
+
+	return ICH_CONTEXTR_EL2_DB | FIELD_PREP(ICH_CONTEXTR_EL2_DBPM, mask - 1);
+}
+
+/* Bytes of a VPE descriptor. */
+static size_t vgic_v5_vped_size(void)
+{
+	return max_t(size_t, VGIC_V5_VPED_MIN_SIZE,
+		     BIT(FIELD_GET(GICV5_IRS_IDR4_VPED_SZ, v5_irs.idr[4])));
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory and commands                                                 */
+
+/*
+ * IRS tables are allocated naturally aligned to their power-of-two size
+ * (at least 64 bytes), which meets every alignment rule of the tables.
+ */
+static size_t irs_table_bytes(size_t size)
+{
+	return roundup_pow_of_two(max_t(size_t, size, 64));
+}
+
+static void *irs_table_alloc(size_t size, gfp_t gfp)
+{
+	size = irs_table_bytes(size);
+	if (size < PAGE_SIZE)
+		return kzalloc(size, gfp);
+
+	return (void *)__get_free_pages(gfp | __GFP_ZERO, get_order(size));
+}
+
+static void irs_table_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+
+	size = irs_table_bytes(size);
+	if (size < PAGE_SIZE)
+		kfree(p);
+	else
+		free_pages((unsigned long)p, get_order(size));
+}
+
+/* Make CPU writes to IRS-read memory visible to the IRS. */
+static void irs_flush(void *p, size_t size)
+{
+	if (v5_irs.noncoherent)
+		dcache_clean_inval_poc((unsigned long)p, (unsigned long)p + size);
+	else
+		dsb(ishst);
+}
+
+/* Drop stale cache lines before the CPU reads IRS-written memory. */
+static void irs_inval(void *p, size_t size)
+{
+	if (v5_irs.noncoherent)
+		dcache_inval_poc((unsigned long)p, (unsigned long)p + size);
+}
+
+/* Update one 64-bit entry, next to entries the IRS may have written. */
+static void irs_write_entry(__le64 *entry, u64 val)
+{
+	irs_inval(entry, sizeof(*entry));
+	WRITE_ONCE(*entry, cpu_to_le64(val));
+	irs_flush(entry, sizeof(*entry));
+}
+
+static u64 irs_read_entry(__le64 *entry)
+{
+	irs_inval(entry, sizeof(*entry));
+	return le64_to_cpu(READ_ONCE(*entry));
+}
+
+static int irs_wait_vmt(void)
+{
+	return gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_VMT_STATUSR,
+					GICV5_IRS_VMT_STATUSR_IDLE, NULL);
+}
+
+static int irs_wait_vpe(u32 *status)
+{
+	return gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_VPE_STATUSR,
+					GICV5_IRS_VPE_STATUSR_IDLE, status);
+}
+
+/* A VM table command: wait for IDLE, write, wait for IDLE again. */
+static int irs_vmt_cmd(u32 reg, u64 val)
+{
+	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	ret = irs_wait_vmt();
+	if (ret)
+		return ret;
+
+	writeq_relaxed(val, v5_irs.base + reg);
+
+	return irs_wait_vmt();
+}
+
+/* A VPE command: VPE_SELR, VPE_CR0 or VPE_DBR of the selected VPE. */
+static int irs_vpe_cmd(u32 reg, u64 val, bool is64)
+{
+	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	ret = irs_wait_vpe(NULL);
+	if (ret)
+		return ret;
+
+	if (is64)
+		writeq_relaxed(val, v5_irs.base + reg);
+	else
+		writel_relaxed(val, v5_irs.base + reg);
+
+	return irs_wait_vpe(NULL);
+}
+
+static int irs_vmap_vm(u16 vm_id, bool unmap)
+{
+	return irs_vmt_cmd(GICV5_IRS_VMAP_VMR, GICV5_IRS_VMAP_VMR_M		|
+			   FIELD_PREP(GICV5_IRS_VMAP_VMR_U, unmap)		|
+			   FIELD_PREP(GICV5_IRS_VMAP_VMR_VM_ID, vm_id));
+}
+
+static int irs_vmap_vist(u16 vm_id, u8 type, bool unmap)
+{
+	return irs_vmt_cmd(GICV5_IRS_VMAP_VISTR, GICV5_IRS_VMAP_VISTR_M		|
+			   FIELD_PREP(GICV5_IRS_VMAP_VISTR_U, unmap)		|
+			   FIELD_PREP(GICV5_IRS_VMAP_VISTR_VM_ID, vm_id)	|
+			   FIELD_PREP(GICV5_IRS_VMAP_VISTR_TYPE, type));
+}
+
+/* ------------------------------------------------------------------ */
+/* The VM table                                                        */
+
+static __le64 *irs_vmte(u16 vm_id)
+{
+	void *l2;
+
+	if (!v5_irs.vmt_two_level)
+		return v5_irs.vmt + vm_id * (GICV5_VMTE_SIZE / sizeof(__le64));
+
+	l2 = v5_irs.vmt_l2[vm_id >> GICV5_VMTL2_VM_ID_BITS];
+	if (!l2)
+		return NULL;
+
+	return l2 + (vm_id & GENMASK(GICV5_VMTL2_VM_ID_BITS - 1, 0)) * GICV5_VMTE_SIZE;
+}
+
+/*
+ * Two-level VMT: the L2 table holding @vm_id's entry, allocated and mapped
+ * on first use. L2 tables stay mapped for the life of the host: there is
+ * no known command that unmaps one.
+ */
+static int irs_vmt_map_l2(u16 vm_id)
+{
+	unsigned int idx = vm_id >> GICV5_VMTL2_VM_ID_BITS;
+	__le64 *l1e = &v5_irs.vmt[idx];
+	void *l2 = v5_irs.vmt_l2[idx];
+	int ret;
+
+	if (l2) {
+		/* A late VMAP_L2_VMTR of a dead VM may still set VALID */
+		ret = irs_wait_vmt();
+		if (ret)
+			return ret;
+		if (irs_read_entry(l1e) & GICV5_VMTL1E_VALID)
+			return 0;
+	} else {
+		l2 = irs_table_alloc(GICV5_VMTL2_SIZE, GFP_KERNEL);
+		if (!l2)
+			return -ENOMEM;
+		irs_flush(l2, GICV5_VMTL2_SIZE);
+		v5_irs.vmt_l2[idx] = l2;
+		irs_write_entry(l1e, virt_to_phys(l2) & GICV5_VMTL1E_L2_ADDR_MASK);
+	}
+
+	ret = irs_vmt_cmd(GICV5_IRS_VMAP_L2_VMTR, GICV5_IRS_VMAP_L2_VMTR_M |
+			  FIELD_PREP(GICV5_IRS_VMAP_L2_VMTR_VM_ID, vm_id));
+	if (ret)
+		return ret;
+
+	if (!(irs_read_entry(l1e) & GICV5_VMTL1E_VALID))
+		return -EIO;
+
+	return 0;
+}
+
+static int irs_vm_id_alloc(struct vgic_v5_irs_vm *vm)
+{
+	unsigned long id;
+
+	id = find_first_zero_bit(v5_irs.vm_ids, BIT(v5_irs.vm_id_bits));
+	if (id >= BIT(v5_irs.vm_id_bits))
+		return -ENOSPC;
+
+	__set_bit(id, v5_irs.vm_ids);
+	vm->vm_id = id;
+	vm->has_id = true;
+
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Virtual ISTs                                                        */
+
+static int irs_ist_alloc_l2(struct vgic_v5_ist *ist, unsigned int idx, gfp_t gfp)
+{
+	size_t size = vgic_v5_ist_l2_size(&ist->fmt);
+
+	ist->l2[idx] = irs_table_alloc(size, gfp);
+	if (!ist->l2[idx])
+		return -ENOMEM;
+
+	irs_flush(ist->l2[idx], size);
+
+	return 0;
+}
+
+static void irs_ist_free(struct vgic_v5_ist *ist)
+{
+	unsigned int i;
+
+	if (ist->l2) {
+		for (i = 0; i < vgic_v5_ist_nr_l1(&ist->fmt); i++)
+			irs_table_free(ist->l2[i], vgic_v5_ist_l2_size(&ist->fmt));
+		kfree(ist->l2);
+	}
+	irs_table_free(ist->table, ist->fmt.size);
+	memset(ist, 0, sizeof(*ist));
+}
+
+/*
+ * Allocate a virtual IST. Unless @on_demand, every L2 table of a two-level
+ * IST is allocated now and its L1 entry written valid (allowed while the
+ * IST is not yet valid); otherwise L2 tables come with irs_ist_map_l2().
+ */
+static int irs_ist_alloc(struct vgic_v5_ist *ist, unsigned int id_bits,
+			 bool two_level_ok, bool on_demand)
+{
+	__le64 *l1;
+	unsigned int i;
+	int ret;
+
+	vgic_v5_ist_fmt(v5_irs.idr[2], id_bits, two_level_ok, &ist->fmt);
+
+	ist->table = irs_table_alloc(ist->fmt.size, GFP_KERNEL_ACCOUNT);
+	if (!ist->table)
+		return -ENOMEM;
+
+	if (ist->fmt.two_level) {
+		ist->l2 = kcalloc(vgic_v5_ist_nr_l1(&ist->fmt), sizeof(void *),
+				  GFP_KERNEL_ACCOUNT);
+		if (!ist->l2)
+			goto out_nomem;
+	}
+
+	if (ist->fmt.two_level && !on_demand) {
+		l1 = ist->table;
+		for (i = 0; i < vgic_v5_ist_nr_l1(&ist->fmt); i++) {
+			ret = irs_ist_alloc_l2(ist, i, GFP_KERNEL_ACCOUNT);
+			if (ret)
+				goto out_nomem;
+			l1[i] = cpu_to_le64((virt_to_phys(ist->l2[i]) &
+					     GICV5_ISTL1E_L2_ADDR_MASK) |
+					    GICV5_ISTL1E_VALID);
+		}
+	}
+
+	irs_flush(ist->table, ist->fmt.size);
+
+	return 0;
+
+out_nomem:
+	irs_ist_free(ist);
+	return -ENOMEM;
+}
+
+/* Write a VM's vIST descriptor and make it valid (the VMTE must be valid). */
+static int irs_ist_map(struct vgic_v5_irs_vm *vm, struct vgic_v5_ist *ist, u8 type)
+{
+	unsigned int word = type == GICV5_HWIRQ_TYPE_LPI ?
+			    GICV5_VMTE_LPI_VIST_WORD : GICV5_VMTE_SPI_VIST_WORD;
+	__le64 *vmte = irs_vmte(vm->vm_id);
+	int ret;
+
+	irs_write_entry(&vmte[word], vgic_v5_vistd(&ist->fmt,
+						   virt_to_phys(ist->table)));
+
+	ret = irs_vmap_vist(vm->vm_id, type, false);
+	if (ret)
+		return ret;
+
+	scoped_guard(raw_spinlock_irqsave, &vm->lock)
+		ist->valid = true;
+
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* VM teardown                                                         */
+
+static void irs_free_doorbells(struct vgic_v5_irs_vm *vm)
+{
+	if (vm->db_virq > 0)
+		irq_domain_free_irqs(vm->db_virq, vm->nr_vpes);
+	vm->db_virq = 0;
+
+	if (vm->db_domain)
+		irq_domain_remove(vm->db_domain);
+	vm->db_domain = NULL;
+}
+
+static void irs_free_vm(struct vgic_v5_irs_vm *vm)
+{
+	unsigned int i;
+	__le64 *vmte;
+
+	irs_free_doorbells(vm);
+	irs_ist_free(&vm->lpi);
+	irs_ist_free(&vm->spi);
+
+	if (vm->vpeds) {
+		for (i = 0; i < vm->nr_vpes; i++)
+			irs_table_free(vm->vpeds[i], vgic_v5_vped_size());
+		kfree(vm->vpeds);
+	}
+	kfree(vm->vpe_ids);
+	irs_table_free(vm->vpet, GICV5_VPETE_SIZE << vm->vpe_id_bits);
+	irs_table_free(vm->vmd, BIT(FIELD_GET(GICV5_IRS_IDR3_VMD_SZ, v5_irs.idr[3])));
+
+	if (vm->has_id) {
+		vmte = irs_vmte(vm->vm_id);
+		if (vmte) {
+			memset(vmte, 0, GICV5_VMTE_SIZE);
+			irs_flush(vmte, GICV5_VMTE_SIZE);
+		}
+		__clear_bit(vm->vm_id, v5_irs.vm_ids);
+	}
+
+	kfree(vm);
+}
+
+/*
+ * Take a VM out of the IRS and free it: only once the IRS is idle and the
+ * VM table entry is invalid can nothing reference the VM's memory.
+ * Returns 0 if freed, or the error that keeps the VM alive.
+ */
+static int irs_release_vm(struct vgic_v5_irs_vm *vm)
+{
+	unsigned int i;
+	__le64 *vmte;
+	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	vmte = vm->has_id ? irs_vmte(vm->vm_id) : NULL;
+	if (vmte) {
+		/* No VM table or VPE command of ours may be in flight */
+		ret = irs_wait_vmt() ?: irs_wait_vpe(NULL);
+		if (ret)
+			return ret;
+
+		if (irs_read_entry(&vmte[0]) & GICV5_VMTE_W0_VALID) {
+			ret = irs_vmap_vm(vm->vm_id, true);
+			if (ret)
+				return ret;
+		}
+
+		/* The VPE table is unreachable now */
+		if (vm->vpet) {
+			for (i = 0; i < BIT(vm->vpe_id_bits); i++)
+				vm->vpet[i] = 0;
+			irs_flush(vm->vpet, GICV5_VPETE_SIZE << vm->vpe_id_bits);
+		}
+	}
+
+	irs_free_vm(vm);
+
+	return 0;
+}
+
+/* Free the dead VMs the IRS has let go of since they died. */
+static void irs_reap(void)
+{
+	struct vgic_v5_irs_vm *vm, *tmp;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	list_for_each_entry_safe(vm, tmp, &v5_irs.graveyard, grave) {
+		list_del(&vm->grave);
+		if (irs_release_vm(vm)) {
+			list_add(&vm->grave, &v5_irs.graveyard);
+			return;
+		}
+	}
+}
+
+/* Release a VM, or keep it (and its VM ID) until the IRS lets go of it. */
+static void irs_destroy_vm_locked(struct vgic_v5_irs_vm *vm)
+{
+	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	ret = irs_release_vm(vm);
+	if (!ret)
+		return;
+
+	kvm_err("GICv5 IRS: VM %u not released (%d), keeping its memory\n",
+		vm->vm_id, ret);
+	vm->dead = true;
+	list_add_tail(&vm->grave, &v5_irs.graveyard);
+}
+
+/* ------------------------------------------------------------------ */
+/* VM creation                                                         */
+
+static irqreturn_t vgic_v5_doorbell_handler(int irq, void *data)
+{
+	struct kvm_vcpu *vcpu = data;
+
+	WRITE_ONCE(vcpu->arch.vgic_cpu.vgic_v5.db_pending, true);
+	kvm_make_request(KVM_REQ_IRQ_PENDING, vcpu);
+	kvm_vcpu_kick(vcpu);
+
+	return IRQ_HANDLED;
+}
+
+static struct irq_chip vgic_v5_doorbell_chip = {
+	.name			= "GICv5-vPE-DB",
+	.irq_mask		= irq_chip_mask_parent,
+	.irq_unmask		= irq_chip_unmask_parent,
+	.irq_eoi		= irq_chip_eoi_parent,
+	.irq_set_affinity	= irq_chip_set_affinity_parent,
+	.irq_get_irqchip_state	= irq_chip_get_parent_state,
+	.irq_set_irqchip_state	= irq_chip_set_parent_state,
+};
+
+static int vgic_v5_doorbell_alloc(struct irq_domain *domain, unsigned int virq,
+				  unsigned int nr_irqs, void *arg)
+{
+	unsigned int i;
+	int ret;
+
+	ret = irq_domain_alloc_irqs_parent(domain, virq, nr_irqs, arg);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < nr_irqs; i++)
+		irq_domain_set_hwirq_and_chip(domain, virq + i, i,
+					      &vgic_v5_doorbell_chip, NULL);
+
+	return 0;
+}
+
+static const struct irq_domain_ops vgic_v5_doorbell_domain_ops = {
+	.alloc	= vgic_v5_doorbell_alloc,
+	.free	= irq_domain_free_irqs_common,
+};
+
+/* The host LPI ID behind a doorbell, for VPE_DBR.INTID. */
+static u32 vgic_v5_doorbell_lpi(int virq)
+{
+	return irq_get_irq_data(virq)->parent_data->hwirq;
+}
+
+/* One doorbell per vCPU, from a domain of the VM's own under the LPIs. */
+static int irs_alloc_doorbells(struct kvm *kvm, struct vgic_v5_irs_vm *vm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	int ret;
+
+	vm->db_domain = irq_domain_create_hierarchy(gicv5_global_data.lpi_domain,
+						    0, vm->nr_vpes, NULL,
+						    &vgic_v5_doorbell_domain_ops,
+						    kvm);
+	if (!vm->db_domain)
+		return -ENOMEM;
+
+	ret = irq_domain_alloc_irqs(vm->db_domain, vm->nr_vpes, NUMA_NO_NODE, NULL);
+	if (ret <= 0)
+		return ret ? ret : -ENOMEM;
+	vm->db_virq = ret;
+
+	/* On failure, the caller frees the ones requested so far */
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		ret = request_irq(vm->db_virq + i, vgic_v5_doorbell_handler, 0,
+				  "vcpu-db", vcpu);
+		if (ret)
+			return ret;
+		vcpu->arch.vgic_cpu.vgic_v5.db_irq = vm->db_virq + i;
+	}
+
+	return 0;
+}
+
+static void irs_release_doorbells(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (!vcpu->arch.vgic_cpu.vgic_v5.db_irq)
+			continue;
+		free_irq(vcpu->arch.vgic_cpu.vgic_v5.db_irq, vcpu);
+		vcpu->arch.vgic_cpu.vgic_v5.db_irq = 0;
+	}
+}
+
+/* The VM's tables, not yet known to the IRS. */
+static int irs_alloc_tables(struct kvm *kvm, struct vgic_v5_irs_vm *vm)
+{
+	unsigned int max_vcpu_id = 0;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		max_vcpu_id = max_t(unsigned int, max_vcpu_id, vcpu->vcpu_id);
+	vm->vpe_id_bits = vgic_v5_vpe_id_bits(max_vcpu_id);
+
+	if (FIELD_GET(GICV5_IRS_IDR3_VMD, v5_irs.idr[3])) {
+		size_t size = BIT(FIELD_GET(GICV5_IRS_IDR3_VMD_SZ, v5_irs.idr[3]));
+
+		vm->vmd = irs_table_alloc(size, GFP_KERNEL_ACCOUNT);
+		if (!vm->vmd)
+			return -ENOMEM;
+		irs_flush(vm->vmd, size);
+	}
+
+	vm->vpet = irs_table_alloc(GICV5_VPETE_SIZE << vm->vpe_id_bits,
+				   GFP_KERNEL_ACCOUNT);
+	vm->vpeds = kcalloc(vm->nr_vpes, sizeof(*vm->vpeds), GFP_KERNEL_ACCOUNT);
+	vm->vpe_ids = kcalloc(vm->nr_vpes, sizeof(*vm->vpe_ids), GFP_KERNEL_ACCOUNT);
+	if (!vm->vpet || !vm->vpeds || !vm->vpe_ids)
+		return -ENOMEM;
+
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		vm->vpeds[i] = irs_table_alloc(vgic_v5_vped_size(), GFP_KERNEL_ACCOUNT);
+		if (!vm->vpeds[i])
+			return -ENOMEM;
+		irs_flush(vm->vpeds[i], vgic_v5_vped_size());
+		vm->vpe_ids[i] = vcpu->vcpu_id;
+		vm->vpet[vcpu->vcpu_id] = cpu_to_le64(virt_to_phys(vm->vpeds[i]) &
+						      GICV5_VPETE_VPED_ADDR_MASK);
+	}
+	irs_flush(vm->vpet, GICV5_VPETE_SIZE << vm->vpe_id_bits);
+
+	/* The SPI IST: linear, 2^n >= nr_spis entries */
+	return irs_ist_alloc(&vm->spi, order_base_2(vm->nr_spis), false, false);
+}
+
+/* Make a vPE valid, targeted-only, with its doorbell. */
+static int irs_map_vpe(struct vgic_v5_irs_vm *vm, unsigned int idx)
+{
+	u16 vpe_id = vm->vpe_ids[idx];
+	u32 status;
+	int ret;
+
+	ret = irs_vmt_cmd(GICV5_IRS_VMAP_VPER, GICV5_IRS_VMAP_VPER_M		|
+			  FIELD_PREP(GICV5_IRS_VMAP_VPER_VM_ID, vm->vm_id)	|
+			  FIELD_PREP(GICV5_IRS_VMAP_VPER_VPE_ID, vpe_id));
+	if (ret)
+		return ret;
+
+	ret = irs_wait_vpe(NULL);
+	if (ret)
+		return ret;
+	writeq_relaxed(GICV5_IRS_VPE_SELR_S					|
+		       FIELD_PREP(GICV5_IRS_VPE_SELR_VPE_ID, vpe_id)		|
+		       FIELD_PREP(GICV5_IRS_VPE_SELR_VM_ID, vm->vm_id),
+		       v5_irs.base + GICV5_IRS_VPE_SELR);
+	ret = irs_wait_vpe(&status);
+	if (ret)
+		return ret;
+	if (!(status & GICV5_IRS_VPE_STATUSR_V))
+		return -EINVAL;
+
+	ret = irs_vpe_cmd(GICV5_IRS_VPE_CR0, GICV5_IRS_VPE_CR0_DPS, false);
+	if (ret)
+		return ret;
+
+	return irs_vpe_cmd(GICV5_IRS_VPE_DBR, GICV5_IRS_VPE_DBR_DBV |
+			   FIELD_PREP(GICV5_IRS_VPE_DBR_INTID,
+				      vgic_v5_doorbell_lpi(vm->db_virq + idx)),
+			   true);
+}
+
+/* Put the VM in the VM table, then its vPEs and SPI IST. */
+static int irs_map_vm(struct vgic_v5_irs_vm *vm)
+{
+	unsigned int i;
+	__le64 *vmte;
+	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	if (v5_irs.vmt_two_level) {
+		ret = irs_vmt_map_l2(vm->vm_id);
+		if (ret)
+			return ret;
+	}
+
+	vmte = irs_vmte(vm->vm_id);
+	if (irs_read_entry(&vmte[0]) & GICV5_VMTE_W0_VALID)
+		return -EBUSY;
+
+	memset(vmte, 0, GICV5_VMTE_SIZE);
+	vmte[0] = cpu_to_le64(vm->vmd ? virt_to_phys(vm->vmd) &
+			      GICV5_VMTE_W0_VMD_ADDR_MASK : 0);
+	vmte[1] = cpu_to_le64(vgic_v5_vmte_w1(virt_to_phys(vm->vpet),
+					      vm->vpe_id_bits));
+	irs_flush(vmte, GICV5_VMTE_SIZE);
+
+	ret = irs_vmap_vm(vm->vm_id, false);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < vm->nr_vpes; i++) {
+		ret = irs_map_vpe(vm, i);
+		if (ret)
+			return ret;
+	}
+
+	return irs_ist_map(vm, &vm->spi, GICV5_HWIRQ_TYPE_SPI);
+}
+
+/**
+ * vgic_v5_irs_init_vm() - Create the VM's state in the host IRS
+ * @kvm:	the VM, at CTRL_INIT, with all its vCPUs and nr_spis fixed
+ *
+ * Allocates a VM ID, the VM descriptor, the VPE table with a descriptor
+ * and a doorbell per vCPU, and the SPI IST, and makes them valid in the
+ * IRS. On failure everything is undone.
+ *
+ * Return: 0, -ENODEV without an IRS, -ENOSPC when the VM table is full,
+ * -ENOMEM, -ETIMEDOUT if the IRS does not complete a command, or -EINVAL
+ * (-EIO, -EBUSY) if the IRS rejects the VM.
+ */
+int vgic_v5_irs_init_vm(struct kvm *kvm)
+{
+	struct vgic_v5_vm *v5 = &kvm->arch.vgic.gicv5_vm;
+	struct vgic_v5_irs_vm *vm;
+	int ret;
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+
+	if (v5->irs)
+		return 0;
+	if (!v5_irs.base)
+		return -ENODEV;
+
+	vm = kzalloc_obj(*vm, GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+
+	raw_spin_lock_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->grave);
+	vm->nr_vpes = atomic_read(&kvm->online_vcpus);
+	vm->nr_spis = kvm->arch.vgic.nr_spis ?: VGIC_V5_IRS_DEFAULT_SPIS;
+
+	ret = irs_alloc_tables(kvm, vm);
+	if (!ret)
+		ret = irs_alloc_doorbells(kvm, vm);
+	if (ret)
+		goto out_free;
+
+	scoped_guard(mutex, &v5_irs.lock) {
+		irs_reap();
+
+		ret = irs_vm_id_alloc(vm);
+		if (!ret)
+			ret = irs_map_vm(vm);
+		if (ret) {
+			irs_release_doorbells(kvm);
+			irs_destroy_vm_locked(vm);
+			return ret;
+		}
+	}
+
+	v5->irs = vm;
+
+	return 0;
+
+out_free:
+	irs_release_doorbells(kvm);
+	irs_free_vm(vm);
+	return ret;
+}
+
+/**
+ * vgic_v5_irs_destroy_vm() - Take the VM out of the host IRS
+ * @kvm:	the VM, with no vCPU loaded
+ */
+void vgic_v5_irs_destroy_vm(struct kvm *kvm)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+
+	if (!vm)
+		return;
+
+	kvm->arch.vgic.gicv5_vm.irs = NULL;
+	irs_release_doorbells(kvm);
+
+	guard(mutex)(&v5_irs.lock);
+	irs_destroy_vm_locked(vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* LPI IST                                                             */
+
+/**
+ * vgic_v5_irs_map_lpi_ist() - Give the VM an LPI IST in the host IRS
+ * @kvm:	the VM
+ * @id_bits:	LPI ID bits of the guest's IST
+ * @on_demand:	back only what vgic_v5_irs_map_lpi_range() asks for
+ *
+ * Return: 0, -ENXIO without IRS state, -EBUSY if there already is one,
+ * -E2BIG beyond vgic_v5_irs_max_lpi_id_bits(), -ENOMEM, -ETIMEDOUT.
+ */
+int vgic_v5_irs_map_lpi_ist(struct kvm *kvm, unsigned int id_bits,
+			    bool on_demand)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	struct vgic_v5_ist ist = {};
+	int ret;
+
+	if (!vm || vm->dead)
+		return -ENXIO;
+	if (!id_bits || id_bits > vgic_v5_irs_max_lpi_id_bits())
+		return -E2BIG;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (vm->lpi.table)
+		return -EBUSY;
+
+	ret = irs_ist_alloc(&ist, id_bits, true, on_demand);
+	if (ret)
+		return ret;
+
+	/* Published before it is valid: VDPEND only looks once it is */
+	vm->lpi = ist;
+
+	ret = irs_ist_map(vm, &vm->lpi, GICV5_HWIRQ_TYPE_LPI);
+	if (ret == -ETIMEDOUT) {
+		vm->dead = true;
+		return ret;
+	}
+	if (ret) {
+		irs_ist_free(&vm->lpi);
+		return ret;
+	}
+
+	return 0;
+}
+
+/**
+ * vgic_v5_irs_map_lpi_range() - Back LPIs [first, first + nr) of an
+ * on-demand LPI IST with host L2 tables
+ * @kvm:	the VM
+ * @first:	first LPI ID
+ * @nr:		number of LPIs
+ *
+ * Return: 0, -ENXIO if the VM has no LPI IST, -EINVAL for IDs beyond it,
+ * -ENOMEM, -ETIMEDOUT.
+ */
+int vgic_v5_irs_map_lpi_range(struct kvm *kvm, u32 first, u32 nr)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	struct vgic_v5_ist *ist;
+	unsigned int idx, last;
+	bool valid;
+	__le64 *l1;
+	void *l2;
+	int ret;
+
+	if (!vm || vm->dead)
+		return -ENXIO;
+
+	guard(mutex)(&v5_irs.lock);
+
+	ist = &vm->lpi;
+	if (!ist->valid)
+		return -ENXIO;
+	if (!nr || first >= BIT(ist->fmt.id_bits) ||
+	    nr > BIT(ist->fmt.id_bits) - first)
+		return -EINVAL;
+	if (!ist->fmt.two_level)
+		return 0;
+
+	l1 = ist->table;
+	last = (first + nr - 1) >> ist->fmt.l2_bits;
+	for (idx = first >> ist->fmt.l2_bits; idx <= last; idx++) {
+		if (ist->l2[idx])
+			continue;
+
+		l2 = irs_table_alloc(vgic_v5_ist_l2_size(&ist->fmt),
+				     GFP_KERNEL_ACCOUNT);
+		if (!l2)
+			return -ENOMEM;
+		irs_flush(l2, vgic_v5_ist_l2_size(&ist->fmt));
+		irs_write_entry(&l1[idx], virt_to_phys(l2) &
+				GICV5_ISTL1E_L2_ADDR_MASK);
+
+		ret = irs_vmt_cmd(GICV5_IRS_VMAP_L2_VISTR,
+				  GICV5_IRS_VMAP_L2_VISTR_M			|
+				  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_VM_ID, vm->vm_id) |
+				  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_TYPE,
+					     GICV5_HWIRQ_TYPE_LPI)		|
+				  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_ID,
+					     idx << ist->fmt.l2_bits));
+		valid = !ret && (irs_read_entry(&l1[idx]) & GICV5_ISTL1E_VALID);
+
+		/* VDPEND may use it from now on; if unsure, it dies with the VM */
+		scoped_guard(raw_spinlock_irqsave, &vm->lock)
+			ist->l2[idx] = l2;
+		if (ret == -ETIMEDOUT)
+			vm->dead = true;
+		if (!valid)
+			return ret ?: -EIO;
+	}
+
+	return 0;
+}
+
+/**
+ * vgic_v5_irs_unmap_lpi_ist() - Remove the VM's LPI IST from the host IRS
+ * @kvm:	the VM
+ *
+ * The IST is freed once the IRS has made it invalid; if that does not
+ * complete, the VM is dead and the IST is kept with it.
+ */
+void vgic_v5_irs_unmap_lpi_ist(struct kvm *kvm)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	__le64 *vmte;
+
+	if (!vm)
+		return;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (!vm->lpi.table || vm->dead)
+		return;
+
+	scoped_guard(raw_spinlock_irqsave, &vm->lock)
+		vm->lpi.valid = false;
+
+	if (irs_vmap_vist(vm->vm_id, GICV5_HWIRQ_TYPE_LPI, true)) {
+		vm->dead = true;
+		return;
+	}
+
+	vmte = irs_vmte(vm->vm_id);
+	irs_write_entry(&vmte[GICV5_VMTE_LPI_VIST_WORD], 0);
+	irs_ist_free(&vm->lpi);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pending state                                                       */
+
+/* Whether the host vIST backs LPI @id (two-level: its L2 table exists). */
+static bool irs_lpi_backed(struct vgic_v5_ist *ist, u32 id)
+{
+	if (!ist->valid || id >= BIT(ist->fmt.id_bits))
+		return false;
+
+	return !ist->fmt.two_level || ist->l2[id >> ist->fmt.l2_bits];
+}
+
+/**
+ * vgic_v5_irs_set_pending() - Set or clear the pending state of a virtual
+ * SPI or LPI (GIC VDPEND)
+ * @kvm:	the VM
+ * @intid:	GICv5 INTID of an SPI or LPI
+ * @pending:	the new pending state
+ *
+ * Can be called from atomic context.
+ *
+ * Return: 0, -EINVAL for an INTID the VM's ISTs do not cover, -ENXIO if
+ * the VM has no usable IRS state.
+ */
+int vgic_v5_irs_set_pending(struct kvm *kvm, u32 intid, bool pending)
+{
+	struct vgic_v5_irs_vm *vm = READ_ONCE(kvm->arch.vgic.gicv5_vm.irs);
+	u32 type = FIELD_GET(GICV5_HWIRQ_TYPE, intid);
+	u32 id = FIELD_GET(GICV5_HWIRQ_ID, intid);
+	u64 xt;
+
+	if (!vm || READ_ONCE(vm->dead))
+		return -ENXIO;
+
+	xt = FIELD_PREP(GICV5_GIC_VDPEND_PENDING_MASK, pending)	|
+	     FIELD_PREP(GICV5_GIC_VDPEND_VM_MASK, vm->vm_id)	|
+	     FIELD_PREP(GICV5_GIC_VDPEND_TYPE_MASK, type)	|
+	     FIELD_PREP(GICV5_GIC_VDPEND_ID_MASK, id);
+
+	switch (type) {
+	case GICV5_HWIRQ_TYPE_SPI:
+		if (id >= vm->nr_spis)
+			return -EINVAL;
+		kvm_call_hyp(__vgic_v5_vdpend, xt);
+		return 0;
+	case GICV5_HWIRQ_TYPE_LPI: {
+		guard(raw_spinlock_irqsave)(&vm->lock);
+		if (!vm->lpi.valid)
+			return -ENXIO;
+		if (!irs_lpi_backed(&vm->lpi, id))
+			return -EINVAL;
+		kvm_call_hyp(__vgic_v5_vdpend, xt);
+		return 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Residency and doorbells                                             */
+
+static u64 irs_contextr(struct kvm_vcpu *vcpu)
+{
+	struct vgic_v5_irs_vm *vm = vcpu->kvm->arch.vgic.gicv5_vm.irs;
+
+	return FIELD_PREP(ICH_CONTEXTR_EL2_VPE, vcpu->vcpu_id) |
+	       FIELD_PREP(ICH_CONTEXTR_EL2_VM, vm->vm_id);
+}
+
+/**
+ * vgic_v5_irs_load() - Make the vCPU's vPE resident on this CPU
+ * @vcpu:	the vCPU being loaded
+ *
+ * A vPE that cannot be made resident (ICH_CONTEXTR_EL2.F) would run with
+ * a broken interrupt context: the VM is marked dead instead.
+ */
+void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
+{
+	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
+	struct vgic_v5_irs_vm *vm = vcpu->kvm->arch.vgic.gicv5_vm.irs;
+	u64 val;
+
+	if (!vm || vm->dead || cpu_if->irs_resident)
+		return;
+
+	val = irs_contextr(vcpu) | ICH_CONTEXTR_EL2_V |
+	      FIELD_PREP(ICH_CONTEXTR_EL2_IRICHPPIDIS,
+			 !READ_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled));
+
+	val = kvm_call_hyp_ret(__vgic_v5_make_resident, val);
+	if (val & ICH_CONTEXTR_EL2_F) {
+		kvm_err("GICv5: vPE %u of VM %u not made resident\n",
+			vcpu->vcpu_id, vm->vm_id);
+		/*
+		 * No cross-CPU request from vcpu_load(): this vCPU stops at
+		 * its next entry, the others at their next ioctl.
+		 */
+		WRITE_ONCE(vcpu->kvm->vm_dead, true);
+		kvm_make_request(KVM_REQ_VM_DEAD, vcpu);
+		return;
+	}
+
+	cpu_if->irs_resident = true;
+	WRITE_ONCE(cpu_if->db_pending, false);
+}
+
+/**
+ * vgic_v5_irs_put() - Make the vCPU's vPE non-resident
+ * @vcpu:	the vCPU being put, after its ICH_APR_EL2 was saved
+ *
+ * A vCPU that blocks with the guest's IRS enabled asks for a doorbell, for
+ * the interrupts it could take, on this CPU.
+ */
+void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
+{
+	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
+	u64 val = 0;
+
+	if (!cpu_if->irs_resident)
+		return;
+
+	if (vcpu_get_flag(vcpu, IN_WFI) &&
+	    READ_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled))
+		val = vgic_v5_db_request(cpu_if->vgic_vmcr, cpu_if->vgic_apr);
+
+	if (val && cpu_if->db_irq)
+		irq_set_affinity(cpu_if->db_irq, cpumask_of(smp_processor_id()));
+
+	kvm_call_hyp(__vgic_v5_make_non_resident, irs_contextr(vcpu) | val);
+	cpu_if->irs_resident = false;
+}
+
+/* Whether the vCPU's doorbell fired since its vPE was last resident. */
+bool vgic_v5_irs_pending_doorbell(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->arch.vgic_cpu.vgic_v5.db_pending);
+}
+
+/**
+ * vgic_v5_irs_update_irsen() - Apply a change of the guest's IRS_CR0.IRSEN
+ * @kvm:	the VM
+ *
+ * ICH_CONTEXTR_EL2.IRICHPPIDIS is only written on make-resident: resident
+ * vPEs are reloaded.
+ */
+void vgic_v5_irs_update_irsen(struct kvm *kvm)
+{
+	kvm_make_all_cpus_request(kvm, KVM_REQ_RELOAD_GICv4);
+}
+
+/**
+ * vgic_v5_reload_vpe() - Make the vPE resident again with the current
+ * guest IRS enable (KVM_REQ_RELOAD_GICv4)
+ * @vcpu:	the running vCPU, with preemption disabled
+ */
+void vgic_v5_reload_vpe(struct kvm_vcpu *vcpu)
+{
+	if (!vcpu->arch.vgic_cpu.vgic_v5.irs_resident)
+		return;
+
+	vgic_v5_irs_put(vcpu);
+	vgic_v5_irs_load(vcpu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Host                                                                */
+
+bool vgic_v5_irs_present(void)
+{
+	return v5_irs.base;
+}
+
+u32 vgic_v5_irs_host_idr(unsigned int n)
+{
+	return n < ARRAY_SIZE(v5_irs.idr) ? v5_irs.idr[n] : 0;
+}
+
+/* LPI ID bits a guest can have: what the host vISTs can cover. */
+unsigned int vgic_v5_irs_max_lpi_id_bits(void)
+{
+	u32 idr2 = v5_irs.idr[2];
+	unsigned int bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2);
+
+	if (!v5_irs.base)
+		return 0;
+	if (!FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2))
+		bits = min(bits, VGIC_V5_VIST_LINEAR_MAX_ID_BITS);
+
+	return min(bits, 24U);
+}
+
+/* vCPUs of a GICv5 VM: VPE IDs are vcpu_ids, so both limits apply. */
+int vgic_v5_irs_max_vcpus(void)
+{
+	unsigned int bits = FIELD_GET(GICV5_IRS_IDR4_VPE_ID_BITS, v5_irs.idr[4]) + 1;
+
+	return min3(VGIC_V5_MAX_CPUS, kvm_vgic_global_state.max_gic_vcpus,
+		    1 << bits);
+}
+
+/**
+ * vgic_v5_irs_probe() - Install the VM table in the host IRS
+ * @info:	what the GICv5 driver hands KVM
+ *
+ * Return: 0, or -ENODEV if the host IRS cannot hold VMs (GICv5 guests are
+ * then refused), -EBUSY if a VM table is already installed, -ENOMEM,
+ * -ETIMEDOUT.
+ */
+int vgic_v5_irs_probe(const struct gic_kvm_info *info)
+{
+	u32 idr[ARRAY_SIZE(v5_irs.idr)];
+	unsigned int i, nr_l1;
+	int ret;
+
+	if (!info->irs_base || v5_irs.base)
+		return info->irs_base ? -EBUSY : -ENODEV;
+
+	for (i = 0; i < ARRAY_SIZE(idr); i++)
+		idr[i] = readl_relaxed(info->irs_base + GICV5_IRS_IDR0 + 4 * i);
+
+	if (!FIELD_GET(GICV5_IRS_IDR0_VIRT, idr[0]) ||
+	    !FIELD_GET(GICV5_IRS_IDR3_VM_ID_BITS, idr[3]) ||
+	    !FIELD_GET(GICV5_IRS_IDR2_LPI, idr[2]))
+		return -ENODEV;
+
+	/* Someone else's VM table: leave it alone */
+	if (readq_relaxed(info->irs_base + GICV5_IRS_VMT_BASER) &
+	    GICV5_IRS_VMT_BASER_VALID)
+		return -EBUSY;
+
+	memcpy(v5_irs.idr, idr, sizeof(idr));
+	v5_irs.vm_id_bits = FIELD_GET(GICV5_IRS_IDR3_VM_ID_BITS, idr[3]);
+	v5_irs.noncoherent = info->irs_noncoherent;
+	v5_irs.vmt_two_level = FIELD_GET(GICV5_IRS_IDR3_VMT_LEVELS, idr[3]) &&
+			       v5_irs.vm_id_bits > GICV5_VMTL2_VM_ID_BITS;
+	if (v5_irs.vmt_two_level) {
+		nr_l1 = BIT(v5_irs.vm_id_bits - GICV5_VMTL2_VM_ID_BITS);
+		v5_irs.vmt_size = nr_l1 * GICV5_VMTL1E_SIZE;
+		v5_irs.vmt_l2 = kcalloc(nr_l1, sizeof(void *), GFP_KERNEL);
+		if (!v5_irs.vmt_l2)
+			return -ENOMEM;
+	} else {
+		v5_irs.vm_id_bits = min(v5_irs.vm_id_bits,
+					VGIC_V5_VMT_LINEAR_MAX_ID_BITS);
+		v5_irs.vmt_size = GICV5_VMTE_SIZE << v5_irs.vm_id_bits;
+	}
+
+	v5_irs.vm_ids = bitmap_zalloc(BIT(v5_irs.vm_id_bits), GFP_KERNEL);
+	v5_irs.vmt = irs_table_alloc(v5_irs.vmt_size, GFP_KERNEL);
+	if (!v5_irs.vm_ids || !v5_irs.vmt) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	irs_flush(v5_irs.vmt, v5_irs.vmt_size);
+
+	v5_irs.base = info->irs_base;
+	scoped_guard(mutex, &v5_irs.lock) {
+		writel_relaxed(FIELD_PREP(GICV5_IRS_VMT_CFGR_STRUCTURE,
+					  v5_irs.vmt_two_level) |
+			       FIELD_PREP(GICV5_IRS_VMT_CFGR_VM_ID_BITS,
+					  v5_irs.vm_id_bits),
+			       v5_irs.base + GICV5_IRS_VMT_CFGR);
+		writeq_relaxed((virt_to_phys(v5_irs.vmt) &
+				GICV5_IRS_VMT_BASER_ADDR_MASK) |
+			       GICV5_IRS_VMT_BASER_VALID,
+			       v5_irs.base + GICV5_IRS_VMT_BASER);
+		ret = irs_wait_vmt();
+	}
+	if (ret) {
+		vgic_v5_irs_remove();
+		return ret;
+	}
+
+	kvm_info("GICv5 IRS: %s VM table, %u VM ID bits%s\n",
+		 v5_irs.vmt_two_level ? "two-level" : "linear", v5_irs.vm_id_bits,
+		 v5_irs.noncoherent ? ", non-coherent" : "");
+
+	return 0;
+
+out_free:
+	bitmap_free(v5_irs.vm_ids);
+	kfree(v5_irs.vmt_l2);
+	irs_table_free(v5_irs.vmt, v5_irs.vmt_size);
+	memset(&v5_irs.idr, 0, sizeof(v5_irs.idr));
+	v5_irs.vm_ids = NULL;
+	v5_irs.vmt_l2 = NULL;
+	v5_irs.vmt = NULL;
+	return ret;
+}
+
+/**
+ * vgic_v5_irs_remove() - Remove the VM table from the host IRS
+ *
+ * Only done when no VM is left. The tables are freed only if the IRS
+ * confirms it let go of them.
+ */
+void vgic_v5_irs_remove(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!v5_irs.base)
+		return;
+
+	scoped_guard(mutex, &v5_irs.lock) {
+		irs_reap();
+		if (WARN_ON(!list_empty(&v5_irs.graveyard) ||
+			    !bitmap_empty(v5_irs.vm_ids, BIT(v5_irs.vm_id_bits))))
+			return;
+
+		ret = irs_wait_vmt();
+		if (!ret) {
+			writeq_relaxed(0, v5_irs.base + GICV5_IRS_VMT_BASER);
+			ret = irs_wait_vmt();
+		}
+	}
+	v5_irs.base = NULL;
+	if (ret) {
+		kvm_err("GICv5 IRS: VM table not removed, keeping it\n");
+		return;
+	}
+
+	if (v5_irs.vmt_l2) {
+		for (i = 0; i < v5_irs.vmt_size / GICV5_VMTL1E_SIZE; i++)
+			irs_table_free(v5_irs.vmt_l2[i], GICV5_VMTL2_SIZE);
+	}
+	kfree(v5_irs.vmt_l2);
+	bitmap_free(v5_irs.vm_ids);
+	irs_table_free(v5_irs.vmt, v5_irs.vmt_size);
+	v5_irs.vmt_l2 = NULL;
+	v5_irs.vm_ids = NULL;
+	v5_irs.vmt = NULL;
+	memset(&v5_irs.idr, 0, sizeof(v5_irs.idr));
+}
+
+#ifdef CONFIG_KVM_ARM_VGIC_V5_KUNIT_TEST
+#include "vgic-v5-irs-test.c"
+#endif

@@ -1,0 +1,1035 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vgic_v5_irs - tests for the IRS of the KVM GICv5 device
+ *
+ * The first cases check the userspace ABI of KVM_DEV_TYPE_ARM_VGIC_V5 for
+ * the IRS: the IRS base address, the number of SPIs and CTRL_INIT. The
+ * others run a guest that reads the IRS register frame and takes SPIs and
+ * LPIs raised by the host (KVM_IRQ_LINE, irqfd, KVM_SIGNAL_MSI) or by
+ * itself (GIC CDPEND). Every case uses a VM of its own.
+ *
+ * The test is skipped when KVM cannot create a GICv5 device.
+ */
+#include <linux/bitfield.h>
+#include <linux/kernel.h>
+#include <linux/sizes.h>
+#include <asm/kvm.h>
+
+#include <arm64/gic_v5.h>
+
+#include "test_util.h"
+#include "kvm_util.h"
+#include "processor.h"
+#include "vgic.h"
+
+/* The IRS frames: CONFIG_FRAME, then SETLPI_FRAME. Identity-mapped. */
+#define IRS_BASE_GPA			0x8000000ULL
+#define IRS_SETLPI_FRAME		SZ_64K
+
+/* CONFIG_FRAME registers */
+#define GICV5_IRS_IDR0			0x0000
+#define GICV5_IRS_IDR1			0x0004
+#define GICV5_IRS_IDR2			0x0008
+#define GICV5_IRS_IDR3			0x000c
+#define GICV5_IRS_IDR4			0x0010
+#define GICV5_IRS_IDR5			0x0014
+#define GICV5_IRS_IDR6			0x0018
+#define GICV5_IRS_IDR7			0x001c
+#define GICV5_IRS_IIDR			0x0040
+#define GICV5_IRS_AIDR			0x0044
+#define GICV5_IRS_CR0			0x0080
+#define GICV5_IRS_CR1			0x0084
+#define GICV5_IRS_SYNC_STATUSR		0x00c4
+#define GICV5_IRS_SPI_SELR		0x0108
+#define GICV5_IRS_SPI_CFGR		0x0114
+#define GICV5_IRS_SPI_STATUSR		0x0118
+#define GICV5_IRS_PE_SELR		0x0140
+#define GICV5_IRS_PE_STATUSR		0x0144
+#define GICV5_IRS_IST_BASER		0x0180
+#define GICV5_IRS_IST_CFGR		0x0190
+#define GICV5_IRS_IST_STATUSR		0x0194
+#define GICV5_IRS_DEVARCH		0xffbc
+#define GICV5_IRS_PIDR4			0xffd0
+#define GICV5_IRS_PIDR0			0xffe0
+#define GICV5_IRS_CIDR0			0xfff0
+
+#define GICV5_IRS_IDR0_VIRT		BIT(6)
+#define GICV5_IRS_IDR0_INT_DOM		GENMASK(1, 0)
+#define GICV5_IRS_IDR0_INT_DOM_NS	1
+#define GICV5_IRS_IDR1_PRIORITY_BITS	GENMASK(22, 20)
+#define GICV5_IRS_IDR1_IAFFID_BITS	GENMASK(19, 16)
+#define GICV5_IRS_IDR1_PE_CNT		GENMASK(15, 0)
+#define GICV5_IRS_IDR2_ISTMD_SZ		GENMASK(19, 15)
+#define GICV5_IRS_IDR2_ISTMD		BIT(14)
+#define GICV5_IRS_IDR2_MIN_LPI_ID_BITS	GENMASK(9, 6)
+#define GICV5_IRS_IDR2_LPI		BIT(5)
+#define GICV5_IRS_IDR2_ID_BITS		GENMASK(4, 0)
+#define GICV5_IRS_IDR5_SPI_RANGE	GENMASK(24, 0)
+#define GICV5_IRS_IDR6_SPI_IRS_RANGE	GENMASK(24, 0)
+#define GICV5_IRS_IDR7_SPI_BASE		GENMASK(23, 0)
+#define GICV5_IRS_CR0_IDLE		BIT(1)
+#define GICV5_IRS_CR0_IRSEN		BIT(0)
+#define GICV5_IRS_CR1_IC		GENMASK(5, 4)
+#define GICV5_IRS_CR1_OC		GENMASK(3, 2)
+#define GICV5_IRS_CR1_SH		GENMASK(1, 0)
+#define GICV5_IRS_STATUSR_IDLE		BIT(0)
+#define GICV5_IRS_STATUSR_V		BIT(1)
+#define GICV5_IRS_SPI_CFGR_TM		BIT(0)
+#define GICV5_IRS_SPI_CFGR_TM_EDGE	0
+#define GICV5_IRS_SPI_CFGR_TM_LEVEL	1
+#define GICV5_IRS_IST_BASER_VALID	BIT_ULL(0)
+#define GICV5_IRS_IST_CFGR_STRUCTURE	BIT(16)
+#define GICV5_IRS_IST_CFGR_ISTSZ	GENMASK(8, 7)
+#define GICV5_IRS_IST_CFGR_LPI_ID_BITS	GENMASK(4, 0)
+#define GICV5_IRS_IST_CFGR_STRUCTURE_LINEAR	0
+#define GICV5_IRS_IST_CFGR_ISTSZ_4	0
+#define GICV5_IRS_IST_CFGR_ISTSZ_8	1
+#define GICV5_IRS_IST_CFGR_ISTSZ_16	2
+
+/* Identification values of the KVM IRS */
+#define KVM_IRS_IIDR			0x04b0043b
+#define KVM_IRS_AIDR			0
+#define KVM_IRS_DEVARCH			0x47705a19
+
+static const u32 kvm_irs_pidr0_3[] = { 0x4b, 0xb0, 0x0b, 0x00 };
+static const u32 kvm_irs_pidr4_7[] = { 0x04, 0x00, 0x00, 0x00 };
+static const u32 kvm_irs_cidr0_3[] = { 0x0d, 0xf0, 0x05, 0xb1 };
+
+/* Offsets that hold no register: RAZ/WI */
+static const u32 irs_unimplemented[] = { 0x0020, 0x0400, 0x8000 };
+
+/* INTID: TYPE and ID, in the operand layout of the GIC CD* instructions */
+#define GICV5_HWIRQ_TYPE		GENMASK_ULL(31, 29)
+#define GICV5_HWIRQ_ID			GENMASK_ULL(23, 0)
+#define GICV5_HWIRQ_TYPE_LPI		0x2
+#define GICV5_HWIRQ_TYPE_SPI		0x3
+
+#define NR_SPIS_DEFAULT			32
+#define NR_SPIS				64
+
+#define TEST_SPI			21	/* 0-based SPI number */
+#define IRQFD_SPI			42
+#define IRQFD_GSI			7
+#define TEST_LPI			37
+#define TEST_LPI_ID_BITS		8
+
+/* Highest priority: always above the ICC_PCR_EL1 mask of the guest. */
+#define TEST_IRQ_PRI			0
+
+/*
+ * The guest LPI IST. It is never accessed, but it is real guest memory:
+ * a memslot of its own at the top of the IPA space, aligned to its size,
+ * which is large enough for any linear IST the guest may configure.
+ */
+#define IST_MEMSLOT			1
+#define IST_REGION_SIZE			SZ_1M
+
+#define GUEST_TIMEOUT_S			2
+
+enum {
+	STAGE_INJECT = 1,
+	STAGE_LOWER,
+};
+
+/* Set by the host before the guest runs */
+static u32 guest_nr_spis;
+static u64 guest_ist_gpa;
+
+/* Written by the guest IRQ handler */
+static u32 irq_count;
+static u32 irq_intid;
+
+static u64 max_ipa_size;
+
+/* ------------------------------------------------------------------ */
+/* Guest side                                                          */
+/* ------------------------------------------------------------------ */
+
+static void *irs_reg(u32 offset)
+{
+	return (void *)(IRS_BASE_GPA + offset);
+}
+
+static u32 irs_read32(u32 offset)
+{
+	return readl(irs_reg(offset));
+}
+
+static void irs_write32(u32 val, u32 offset)
+{
+	writel(val, irs_reg(offset));
+}
+
+static u64 irs_read64(u32 offset)
+{
+	return readq(irs_reg(offset));
+}
+
+static void irs_write64(u64 val, u32 offset)
+{
+	writeq(val, irs_reg(offset));
+}
+
+static u64 guest_deadline(void)
+{
+	isb();
+	return read_sysreg(cntvct_el0) + read_sysreg(cntfrq_el0) * GUEST_TIMEOUT_S;
+}
+
+static bool guest_deadline_passed(u64 deadline)
+{
+	isb();
+	return read_sysreg(cntvct_el0) > deadline;
+}
+
+static u32 irs_wait_for_idle(u32 offset, u32 idle)
+{
+	u64 deadline = guest_deadline();
+	u32 val;
+
+	do {
+		val = irs_read32(offset);
+		if (val & idle)
+			return val;
+	} while (!guest_deadline_passed(deadline));
+
+	GUEST_FAIL("IRS register 0x%x not idle: 0x%x", offset, val);
+	return val;
+}
+
+static u64 guest_intid(u32 type, u32 id)
+{
+	return FIELD_PREP(GICV5_HWIRQ_TYPE, type) | FIELD_PREP(GICV5_HWIRQ_ID, id);
+}
+
+/* Priority drop, then deactivation, as the host GICv5 driver does. */
+static void guest_irq_complete(u64 intid)
+{
+	gic_insn(0, CDEOI);
+	gic_insn(intid, CDDI);
+	gsb_sys();
+	isb();
+}
+
+static void guest_irq_handler(struct ex_regs *regs)
+{
+	u64 ia = gicr_insn(CDIA);
+	u32 intid;
+
+	if (!GICV5_GICR_CDIA_VALID(ia))
+		return;
+
+	gsb_ack();
+	isb();
+
+	intid = FIELD_GET(GICV5_GICR_CDIA_INTID, ia);
+	guest_irq_complete(intid);
+
+	WRITE_ONCE(irq_intid, intid);
+	WRITE_ONCE(irq_count, READ_ONCE(irq_count) + 1);
+}
+
+/* Acknowledge with IRQs masked; the interrupt must become pending in time. */
+static u64 guest_poll_ack(void)
+{
+	u64 deadline = guest_deadline();
+	u64 ia;
+
+	do {
+		ia = gicr_insn(CDIA);
+		if (GICV5_GICR_CDIA_VALID(ia)) {
+			gsb_ack();
+			isb();
+			return FIELD_GET(GICV5_GICR_CDIA_INTID, ia);
+		}
+	} while (!guest_deadline_passed(deadline));
+
+	GUEST_FAIL("No interrupt to acknowledge");
+	return 0;
+}
+
+static void guest_assert_nothing_pending(void)
+{
+	u64 ia = gicr_insn(CDIA);
+
+	__GUEST_ASSERT(!GICV5_GICR_CDIA_VALID(ia), "Unexpected interrupt 0x%lx",
+		       (unsigned long)FIELD_GET(GICV5_GICR_CDIA_INTID, ia));
+}
+
+/* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
+static void guest_wait_for_irq(u64 intid)
+{
+	u64 deadline = guest_deadline();
+
+	local_irq_enable();
+	while (!READ_ONCE(irq_count) && !guest_deadline_passed(deadline))
+		cpu_relax();
+	local_irq_disable();
+
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), intid);
+	guest_assert_nothing_pending();
+}
+
+/* CPU interface on, IRQs masked, guest IRS enabled. */
+static void guest_gic_setup(void)
+{
+	local_irq_disable();
+	gicv5_cpu_enable_interrupts();
+	isb();
+
+	irs_write32(GICV5_IRS_CR0_IRSEN, GICV5_IRS_CR0);
+	irs_wait_for_idle(GICV5_IRS_CR0, GICV5_IRS_CR0_IDLE);
+	GUEST_ASSERT(irs_read32(GICV5_IRS_CR0) & GICV5_IRS_CR0_IRSEN);
+}
+
+/* Prioritise an SPI or LPI, target it at this vCPU and enable it. */
+static void guest_irq_enable(u64 intid)
+{
+	u64 iaffid = FIELD_GET(ICC_IAFFIDR_EL1_IAFFID,
+			       read_sysreg_s(SYS_ICC_IAFFIDR_EL1));
+
+	/* The IAFFID of a vCPU is its vcpu_id; the guest has vCPU 0 only. */
+	GUEST_ASSERT_EQ(iaffid, 0);
+
+	gic_insn(intid | FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, TEST_IRQ_PRI),
+		 CDPRI);
+	gic_insn(intid | FIELD_PREP(GICV5_GIC_CDAFF_IAFFID_MASK, iaffid), CDAFF);
+	gic_insn(intid, CDEN);
+	gsb_sys();
+	isb();
+}
+
+static void guest_spi_configure(u32 spi, u32 tm)
+{
+	irs_write32(spi, GICV5_IRS_SPI_SELR);
+	GUEST_ASSERT(irs_wait_for_idle(GICV5_IRS_SPI_STATUSR, GICV5_IRS_STATUSR_IDLE) &
+		     GICV5_IRS_STATUSR_V);
+
+	irs_write32(FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, tm), GICV5_IRS_SPI_CFGR);
+	irs_wait_for_idle(GICV5_IRS_SPI_STATUSR, GICV5_IRS_STATUSR_IDLE);
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_SPI_CFGR_TM, irs_read32(GICV5_IRS_SPI_CFGR)),
+			tm);
+}
+
+/* Make a linear LPI IST valid: IST_CFGR first, then IST_BASER.VALID. */
+static void guest_lpi_ist_setup(void)
+{
+	u32 idr2 = irs_read32(GICV5_IRS_IDR2);
+	u32 id_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2);
+	u32 lpi_id_bits = max_t(u32, TEST_LPI_ID_BITS,
+				FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2));
+	u32 istsz = GICV5_IRS_IST_CFGR_ISTSZ_4;
+	u64 baser;
+
+	GUEST_ASSERT(idr2 & GICV5_IRS_IDR2_LPI);
+	GUEST_ASSERT(lpi_id_bits <= id_bits);
+
+	if (idr2 & GICV5_IRS_IDR2_ISTMD) {
+		if (lpi_id_bits < FIELD_GET(GICV5_IRS_IDR2_ISTMD_SZ, idr2))
+			istsz = GICV5_IRS_IST_CFGR_ISTSZ_8;
+		else
+			istsz = GICV5_IRS_IST_CFGR_ISTSZ_16;
+	}
+	GUEST_ASSERT((4UL << istsz) << lpi_id_bits <= IST_REGION_SIZE);
+
+	irs_write32(FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE,
+			       GICV5_IRS_IST_CFGR_STRUCTURE_LINEAR) |
+		    FIELD_PREP(GICV5_IRS_IST_CFGR_ISTSZ, istsz) |
+		    FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, lpi_id_bits),
+		    GICV5_IRS_IST_CFGR);
+
+	baser = guest_ist_gpa | GICV5_IRS_IST_BASER_VALID;
+	irs_write64(baser, GICV5_IRS_IST_BASER);
+	irs_wait_for_idle(GICV5_IRS_IST_STATUSR, GICV5_IRS_STATUSR_IDLE);
+
+	/* An IST_CFGR that KVM does not accept would leave the IST invalid. */
+	GUEST_ASSERT_EQ(irs_read64(GICV5_IRS_IST_BASER), baser);
+}
+
+static void guest_check_id_regs(void)
+{
+	u32 idr0 = irs_read32(GICV5_IRS_IDR0);
+	u32 idr1 = irs_read32(GICV5_IRS_IDR1);
+	u32 idr2 = irs_read32(GICV5_IRS_IDR2);
+	int i;
+
+	/* A Non-secure IRS, without IRS virtualization */
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR0_INT_DOM, idr0),
+			GICV5_IRS_IDR0_INT_DOM_NS);
+	GUEST_ASSERT(!(idr0 & GICV5_IRS_IDR0_VIRT));
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_IDR3), 0);
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_IDR4), 0);
+
+	/* One PE, IAFFID 0: a 1-bit IAFFID; 5 priority bits at most */
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR1_PE_CNT, idr1), 1);
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR1_IAFFID_BITS, idr1), 0);
+	GUEST_ASSERT(FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS, idr1) <= 4);
+
+	/* LPIs, with a consistent ID range */
+	GUEST_ASSERT(idr2 & GICV5_IRS_IDR2_LPI);
+	GUEST_ASSERT(FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2) <= 24);
+	GUEST_ASSERT(FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2) <=
+		     FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2));
+
+	/* A single IRS owning all the SPIs */
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR5_SPI_RANGE,
+				  irs_read32(GICV5_IRS_IDR5)), guest_nr_spis);
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR6_SPI_IRS_RANGE,
+				  irs_read32(GICV5_IRS_IDR6)), guest_nr_spis);
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR7_SPI_BASE,
+				  irs_read32(GICV5_IRS_IDR7)), 0);
+
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_IIDR), KVM_IRS_IIDR);
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_AIDR), KVM_IRS_AIDR);
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_DEVARCH), KVM_IRS_DEVARCH);
+
+	for (i = 0; i < ARRAY_SIZE(kvm_irs_pidr0_3); i++)
+		GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_PIDR0 + 4 * i), kvm_irs_pidr0_3[i]);
+	for (i = 0; i < ARRAY_SIZE(kvm_irs_pidr4_7); i++)
+		GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_PIDR4 + 4 * i), kvm_irs_pidr4_7[i]);
+	for (i = 0; i < ARRAY_SIZE(kvm_irs_cidr0_3); i++)
+		GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_CIDR0 + 4 * i), kvm_irs_cidr0_3[i]);
+
+	/* ID registers are read-only */
+	irs_write32(0, GICV5_IRS_IIDR);
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_IIDR), KVM_IRS_IIDR);
+	irs_write32(0, GICV5_IRS_IDR5);
+	GUEST_ASSERT_EQ(FIELD_GET(GICV5_IRS_IDR5_SPI_RANGE,
+				  irs_read32(GICV5_IRS_IDR5)), guest_nr_spis);
+}
+
+static void guest_check_reset_state(void)
+{
+	u32 cr1 = FIELD_PREP(GICV5_IRS_CR1_IC, 1) | FIELD_PREP(GICV5_IRS_CR1_OC, 1) |
+		  FIELD_PREP(GICV5_IRS_CR1_SH, 3);
+
+	/* Disabled, and every operation has completed */
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_CR0), GICV5_IRS_CR0_IDLE);
+	GUEST_ASSERT(irs_read32(GICV5_IRS_SYNC_STATUSR) & GICV5_IRS_STATUSR_IDLE);
+	GUEST_ASSERT(irs_read32(GICV5_IRS_SPI_STATUSR) & GICV5_IRS_STATUSR_IDLE);
+	GUEST_ASSERT(irs_read32(GICV5_IRS_PE_STATUSR) & GICV5_IRS_STATUSR_IDLE);
+	GUEST_ASSERT(irs_read32(GICV5_IRS_IST_STATUSR) & GICV5_IRS_STATUSR_IDLE);
+
+	/* No LPI IST */
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_IST_CFGR), 0);
+	GUEST_ASSERT_EQ(irs_read64(GICV5_IRS_IST_BASER), 0);
+
+	/* CR1 only holds what is written to it */
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_CR1), 0);
+	irs_write32(cr1, GICV5_IRS_CR1);
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_CR1), cr1);
+}
+
+static void guest_check_selectors(void)
+{
+	/* The last SPI is valid, the next one is not and has no config. */
+	irs_write32(guest_nr_spis - 1, GICV5_IRS_SPI_SELR);
+	GUEST_ASSERT(irs_wait_for_idle(GICV5_IRS_SPI_STATUSR, GICV5_IRS_STATUSR_IDLE) &
+		     GICV5_IRS_STATUSR_V);
+	irs_write32(guest_nr_spis, GICV5_IRS_SPI_SELR);
+	GUEST_ASSERT(!(irs_wait_for_idle(GICV5_IRS_SPI_STATUSR, GICV5_IRS_STATUSR_IDLE) &
+		       GICV5_IRS_STATUSR_V));
+	GUEST_ASSERT_EQ(irs_read32(GICV5_IRS_SPI_CFGR), 0);
+
+	/* IAFFID 0 is this vCPU, IAFFID 1 is no PE. */
+	irs_write32(0, GICV5_IRS_PE_SELR);
+	GUEST_ASSERT(irs_wait_for_idle(GICV5_IRS_PE_STATUSR, GICV5_IRS_STATUSR_IDLE) &
+		     GICV5_IRS_STATUSR_V);
+	irs_write32(1, GICV5_IRS_PE_SELR);
+	GUEST_ASSERT(!(irs_wait_for_idle(GICV5_IRS_PE_STATUSR, GICV5_IRS_STATUSR_IDLE) &
+		       GICV5_IRS_STATUSR_V));
+}
+
+static void guest_check_raz_wi(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(irs_unimplemented); i++) {
+		irs_write32(~0U, irs_unimplemented[i]);
+		GUEST_ASSERT_EQ(irs_read32(irs_unimplemented[i]), 0);
+	}
+}
+
+static void guest_code_irs_regs(void)
+{
+	guest_check_id_regs();
+	guest_check_reset_state();
+	guest_check_selectors();
+	guest_check_raz_wi();
+
+	/* Enabling completes at once. */
+	irs_write32(GICV5_IRS_CR0_IRSEN, GICV5_IRS_CR0);
+	GUEST_ASSERT_EQ(irs_wait_for_idle(GICV5_IRS_CR0, GICV5_IRS_CR0_IDLE),
+			GICV5_IRS_CR0_IDLE | GICV5_IRS_CR0_IRSEN);
+
+	GUEST_DONE();
+}
+
+static void guest_code_spi_edge(void)
+{
+	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_SPI, TEST_SPI);
+
+	guest_gic_setup();
+	guest_spi_configure(TEST_SPI, GICV5_IRS_SPI_CFGR_TM_EDGE);
+	guest_irq_enable(intid);
+
+	GUEST_SYNC(STAGE_INJECT);
+	guest_wait_for_irq(intid);
+
+	GUEST_DONE();
+}
+
+/* IRQs stay masked: the guest acknowledges with CDIA directly. */
+static void guest_code_spi_level(void)
+{
+	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_SPI, TEST_SPI);
+
+	guest_gic_setup();
+	guest_spi_configure(TEST_SPI, GICV5_IRS_SPI_CFGR_TM_LEVEL);
+	guest_irq_enable(intid);
+
+	/* The line goes high. */
+	GUEST_SYNC(STAGE_INJECT);
+	GUEST_ASSERT_EQ(guest_poll_ack(), intid);
+	guest_irq_complete(intid);
+
+	/* Still high: still pending after deactivation. */
+	GUEST_ASSERT_EQ(guest_poll_ack(), intid);
+
+	/* The line goes low while the SPI is active. */
+	GUEST_SYNC(STAGE_LOWER);
+	guest_irq_complete(intid);
+	guest_assert_nothing_pending();
+
+	GUEST_DONE();
+}
+
+static void guest_code_spi_irqfd(void)
+{
+	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_SPI, IRQFD_SPI);
+
+	guest_gic_setup();
+	guest_spi_configure(IRQFD_SPI, GICV5_IRS_SPI_CFGR_TM_EDGE);
+	guest_irq_enable(intid);
+
+	GUEST_SYNC(STAGE_INJECT);
+	guest_wait_for_irq(intid);
+
+	GUEST_DONE();
+}
+
+static void guest_code_lpi_cdpend(void)
+{
+	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_LPI, TEST_LPI);
+
+	guest_gic_setup();
+	guest_lpi_ist_setup();
+	guest_irq_enable(intid);
+
+	gic_insn(intid | FIELD_PREP(GICV5_GIC_CDPEND_PENDING_MASK, 1), CDPEND);
+	gsb_sys();
+	guest_wait_for_irq(intid);
+
+	GUEST_DONE();
+}
+
+static void guest_code_lpi_msi(void)
+{
+	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_LPI, TEST_LPI);
+
+	guest_gic_setup();
+	guest_lpi_ist_setup();
+	guest_irq_enable(intid);
+
+	GUEST_SYNC(STAGE_INJECT);
+	guest_wait_for_irq(intid);
+
+	GUEST_DONE();
+}
+
+/* ------------------------------------------------------------------ */
+/* Host side                                                           */
+/* ------------------------------------------------------------------ */
+
+struct irs_vm {
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	int gic_fd;
+};
+
+static u32 spi_irq_line(u32 spi)
+{
+	return (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
+	       (spi & KVM_ARM_IRQ_NUM_MASK);
+}
+
+static void set_irs_base(int gic_fd, u64 base)
+{
+	kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			    KVM_VGIC_V5_ADDR_TYPE_IRS, &base);
+}
+
+static void vgic_v5_init(int gic_fd)
+{
+	kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			    KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+}
+
+/* A VM with a GICv5 device and one vCPU; nothing configured yet. */
+static void irs_vm_create_bare(struct irs_vm *v, void *guest_code)
+{
+	v->vm = __vm_create(VM_SHAPE_DEFAULT, 1, 0);
+	v->gic_fd = kvm_create_device(v->vm, KVM_DEV_TYPE_ARM_VGIC_V5);
+	v->vcpu = vm_vcpu_add(v->vm, 0, guest_code);
+}
+
+/*
+ * A VM ready to run a guest: IRS at IRS_BASE_GPA (identity-mapped),
+ * NR_SPIS SPIs, IRQ handler installed, VGIC initialized.
+ */
+static void irs_vm_create(struct irs_vm *v, void *guest_code)
+{
+	u32 nr_spis = NR_SPIS;
+
+	irs_vm_create_bare(v, guest_code);
+
+	vm_init_descriptor_tables(v->vm);
+	vcpu_init_descriptor_tables(v->vcpu);
+	vm_install_exception_handler(v->vm, VECTOR_IRQ_CURRENT, guest_irq_handler);
+
+	set_irs_base(v->gic_fd, IRS_BASE_GPA);
+	virt_map(v->vm, IRS_BASE_GPA, IRS_BASE_GPA,
+		 vm_calc_num_guest_pages(v->vm->mode, KVM_VGIC_V5_IRS_SIZE));
+
+	kvm_device_attr_set(v->gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis);
+	vgic_v5_init(v->gic_fd);
+
+	guest_nr_spis = nr_spis;
+	sync_global_to_guest(v->vm, guest_nr_spis);
+}
+
+/* Back the guest LPI IST with a memslot of its own. */
+static void irs_vm_add_ist_memory(struct irs_vm *v)
+{
+	u64 top = (vm_compute_max_gfn(v->vm) + 1) * v->vm->page_size;
+
+	guest_ist_gpa = (top - IST_REGION_SIZE) & ~((u64)IST_REGION_SIZE - 1);
+	vm_userspace_mem_region_add(v->vm, VM_MEM_SRC_ANONYMOUS, guest_ist_gpa,
+				    IST_MEMSLOT, IST_REGION_SIZE / v->vm->page_size, 0);
+	sync_global_to_guest(v->vm, guest_ist_gpa);
+}
+
+static void irs_vm_destroy(struct irs_vm *v)
+{
+	close(v->gic_fd);
+	kvm_vm_free(v->vm);
+}
+
+/* Run the guest to GUEST_DONE, handing every GUEST_SYNC to @on_sync. */
+static void irs_vm_run(struct irs_vm *v, void (*on_sync)(struct irs_vm *v, u64 stage))
+{
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(v->vcpu);
+
+		switch (get_ucall(v->vcpu, &uc)) {
+		case UCALL_SYNC:
+			TEST_ASSERT(on_sync, "Unexpected GUEST_SYNC(%lu)", uc.args[1]);
+			on_sync(v, uc.args[1]);
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		case UCALL_DONE:
+			return;
+		default:
+			TEST_FAIL("Unknown ucall %lu", uc.cmd);
+		}
+	}
+}
+
+/*
+ * GRP_ADDR / KVM_VGIC_V5_ADDR_TYPE_IRS: undefined until set, 64 KiB
+ * aligned, within the IPA space, set once; other address types are not
+ * v5 attributes.
+ */
+static void test_irs_addr(void)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	int gic_fd = kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V5);
+	u64 attr, addr;
+	int ret;
+
+	kvm_has_device_attr(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS);
+
+	for (attr = 0; attr <= KVM_VGIC_V5_ADDR_TYPE_IRS + 1; attr++) {
+		if (attr == KVM_VGIC_V5_ADDR_TYPE_IRS)
+			continue;
+		ret = __kvm_has_device_attr(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, attr);
+		TEST_ASSERT(ret && errno == ENXIO,
+			    "has_attr of address type %lu: want ENXIO", (unsigned long)attr);
+	}
+
+	addr = IRS_BASE_GPA;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V3_ADDR_TYPE_DIST, &addr);
+	TEST_ASSERT(ret && errno == ENXIO, "GICv3 distributor address on a v5 device");
+
+	kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(addr == ~0ULL, "IRS base before set: 0x%lx, want all-ones",
+		    (unsigned long)addr);
+
+	addr = IRS_BASE_GPA + SZ_4K;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(ret && errno == EINVAL, "IRS base not 64 KiB aligned");
+
+	addr = ~0ULL << 16;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(ret && errno == EINVAL, "IRS region wraps around");
+
+	addr = max_ipa_size;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(ret && errno == E2BIG, "IRS base beyond the IPA limit");
+
+	/* The CONFIG_FRAME fits, the SETLPI_FRAME does not. */
+	addr = max_ipa_size - SZ_64K;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(ret && errno == E2BIG, "IRS region ends beyond the IPA limit");
+
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, NULL);
+	TEST_ASSERT(ret && errno == EFAULT, "IRS base from a bad pointer");
+
+	kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(addr == ~0ULL, "IRS base changed by a failed set: 0x%lx",
+		    (unsigned long)addr);
+
+	set_irs_base(gic_fd, IRS_BASE_GPA);
+	kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(addr == IRS_BASE_GPA, "IRS base reads 0x%lx, want 0x%llx",
+		    (unsigned long)addr, IRS_BASE_GPA);
+
+	addr = IRS_BASE_GPA;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(ret && errno == EEXIST, "IRS base set twice (same value)");
+
+	addr = IRS_BASE_GPA + 2 * SZ_64K;
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+	TEST_ASSERT(ret && errno == EEXIST, "IRS base set twice (new value)");
+
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+/* The IRS base must be set before the first KVM_RUN. */
+static void test_run_without_irs_base(void)
+{
+	struct irs_vm v;
+	int ret;
+
+	irs_vm_create_bare(&v, guest_code_irs_regs);
+
+	ret = __vcpu_run(v.vcpu);
+	TEST_ASSERT(ret && errno == ENXIO,
+		    "KVM_RUN without an IRS base: ret %d errno %d, want ENXIO", ret, errno);
+
+	irs_vm_destroy(&v);
+}
+
+static void nr_irqs_set_errno(int gic_fd, u32 val, int want, const char *msg)
+{
+	int ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &val);
+
+	TEST_ASSERT(ret && errno == want, "NR_IRQS = %u, %s: ret %d errno %d, want %d",
+		    val, msg, ret, errno, want);
+}
+
+static void nr_irqs_check(int gic_fd, u32 want, const char *msg)
+{
+	u32 val;
+
+	kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &val);
+	TEST_ASSERT(val == want, "NR_IRQS %s: %u, want %u", msg, val, want);
+}
+
+/*
+ * GRP_NR_IRQS is the number of SPIs, 32 to 1024 in steps of 32. It can be
+ * set once, before CTRL_INIT.
+ */
+static void test_nr_irqs(void)
+{
+	static const u32 bad[] = { 0, 31, 33, 1056 };
+	struct irs_vm v;
+	u32 val;
+	int i, ret;
+
+	irs_vm_create_bare(&v, guest_code_irs_regs);
+
+	nr_irqs_check(v.gic_fd, 0, "before set and init");
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		nr_irqs_set_errno(v.gic_fd, bad[i], EINVAL, "out of range");
+
+	ret = __kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, NULL);
+	TEST_ASSERT(ret && errno == EFAULT, "NR_IRQS from a bad pointer");
+
+	nr_irqs_check(v.gic_fd, 0, "after failed sets");
+
+	val = NR_SPIS;
+	kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &val);
+
+	nr_irqs_set_errno(v.gic_fd, 2 * NR_SPIS, EBUSY, "set twice");
+	nr_irqs_set_errno(v.gic_fd, NR_SPIS, EBUSY, "set twice, same value");
+
+	set_irs_base(v.gic_fd, IRS_BASE_GPA);
+	vgic_v5_init(v.gic_fd);
+
+	nr_irqs_check(v.gic_fd, NR_SPIS, "after init");
+	nr_irqs_set_errno(v.gic_fd, 2 * NR_SPIS, EBUSY, "after init");
+
+	/* KVM_IRQ_LINE numbers SPIs from 0: the last one is nr_spis - 1. */
+	ret = _kvm_irq_line(v.vm, spi_irq_line(NR_SPIS), 1);
+	TEST_ASSERT(ret && errno == EINVAL, "KVM_IRQ_LINE for SPI %u of %u",
+		    NR_SPIS, NR_SPIS);
+
+	irs_vm_destroy(&v);
+}
+
+/* An init without NR_IRQS gives 32 SPIs, and fixes the number. */
+static void test_nr_irqs_default(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create_bare(&v, guest_code_irs_regs);
+
+	set_irs_base(v.gic_fd, IRS_BASE_GPA);
+	vgic_v5_init(v.gic_fd);
+
+	nr_irqs_check(v.gic_fd, NR_SPIS_DEFAULT, "after init with the default");
+	nr_irqs_set_errno(v.gic_fd, NR_SPIS, EBUSY, "after init with the default");
+
+	irs_vm_destroy(&v);
+}
+
+/* CTRL_INIT needs vCPUs. */
+static void test_init_without_vcpus(void)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	int gic_fd = kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V5);
+	u64 addr = IRS_BASE_GPA;
+	int ret;
+
+	kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			    KVM_VGIC_V5_ADDR_TYPE_IRS, &addr);
+
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				    KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
+	TEST_ASSERT(ret && errno == ENODEV,
+		    "CTRL_INIT without vCPUs: ret %d errno %d, want ENODEV", ret, errno);
+
+	close(gic_fd);
+	kvm_vm_free(vm);
+}
+
+/*
+ * The guest IRS frame: ID and reset values, RAZ/WI offsets, the SPI and
+ * PE selectors and the enable.
+ */
+static void test_guest_irs_registers(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_irs_regs);
+	irs_vm_run(&v, NULL);
+	irs_vm_destroy(&v);
+}
+
+static void spi_edge_on_sync(struct irs_vm *v, u64 stage)
+{
+	TEST_ASSERT(stage == STAGE_INJECT, "Unexpected stage %lu", (unsigned long)stage);
+
+	/* An edge: lowering the line leaves the SPI pending. */
+	kvm_irq_line(v->vm, spi_irq_line(TEST_SPI), 1);
+	kvm_irq_line(v->vm, spi_irq_line(TEST_SPI), 0);
+}
+
+/* An edge SPI raised with KVM_IRQ_LINE reaches the guest once. */
+static void test_guest_spi_edge_irq_line(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_spi_edge);
+	irs_vm_run(&v, spi_edge_on_sync);
+	irs_vm_destroy(&v);
+}
+
+static void spi_level_on_sync(struct irs_vm *v, u64 stage)
+{
+	switch (stage) {
+	case STAGE_INJECT:
+		kvm_irq_line(v->vm, spi_irq_line(TEST_SPI), 1);
+		break;
+	case STAGE_LOWER:
+		kvm_irq_line(v->vm, spi_irq_line(TEST_SPI), 0);
+		break;
+	default:
+		TEST_FAIL("Unexpected stage %lu", (unsigned long)stage);
+	}
+}
+
+/* A level SPI is pending for as long as its line is high. */
+static void test_guest_spi_level_irq_line(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_spi_level);
+	irs_vm_run(&v, spi_level_on_sync);
+	irs_vm_destroy(&v);
+}
+
+static int irqfd_fd = -1;
+
+static void spi_irqfd_on_sync(struct irs_vm *v, u64 stage)
+{
+	u64 val = 1;
+	ssize_t ret;
+
+	TEST_ASSERT(stage == STAGE_INJECT, "Unexpected stage %lu", (unsigned long)stage);
+
+	ret = write(irqfd_fd, &val, sizeof(val));
+	TEST_ASSERT(ret == sizeof(val), __KVM_SYSCALL_ERROR("write()", (int)ret));
+}
+
+/* An irqfd on a GSI routed to irqchip pin N raises SPI N. */
+static void test_guest_spi_irqfd(void)
+{
+	struct kvm_irq_routing *routing;
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_spi_irqfd);
+
+	routing = kvm_gsi_routing_create();
+	kvm_gsi_routing_irqchip_add(routing, IRQFD_GSI, IRQFD_SPI);
+	kvm_gsi_routing_write(v.vm, routing);
+
+	irqfd_fd = kvm_new_eventfd();
+	kvm_assign_irqfd(v.vm, IRQFD_GSI, irqfd_fd);
+
+	irs_vm_run(&v, spi_irqfd_on_sync);
+
+	kvm_deassign_irqfd(v.vm, IRQFD_GSI, irqfd_fd);
+	close(irqfd_fd);
+	irqfd_fd = -1;
+	irs_vm_destroy(&v);
+}
+
+/* With a valid linear LPI IST, the guest can make its own LPI pending. */
+static void test_guest_lpi_cdpend(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_lpi_cdpend);
+	irs_vm_add_ist_memory(&v);
+	irs_vm_run(&v, NULL);
+	irs_vm_destroy(&v);
+}
+
+static int signal_msi(struct kvm_vm *vm, u64 addr, u32 data)
+{
+	struct kvm_msi msi = {
+		.address_lo = (u32)addr,
+		.address_hi = addr >> 32,
+		.data = data,
+	};
+
+	return __vm_ioctl(vm, KVM_SIGNAL_MSI, &msi);
+}
+
+static void lpi_msi_on_sync(struct irs_vm *v, u64 stage)
+{
+	int ret;
+
+	TEST_ASSERT(stage == STAGE_INJECT, "Unexpected stage %lu", (unsigned long)stage);
+
+	/* There is no ITS: only the SETLPI frame takes MSIs. */
+	ret = signal_msi(v->vm, IRS_BASE_GPA, TEST_LPI);
+	TEST_ASSERT(ret < 0, "MSI to the IRS CONFIG_FRAME: ret %d, want an error", ret);
+
+	ret = signal_msi(v->vm, IRS_BASE_GPA + IRS_SETLPI_FRAME, TEST_LPI);
+	TEST_ASSERT(ret > 0, "MSI to the IRS SETLPI_FRAME: ret %d errno %d", ret, errno);
+}
+
+/* KVM_SIGNAL_MSI to the SETLPI frame with data = LPI ID raises that LPI. */
+static void test_guest_lpi_signal_msi(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_lpi_msi);
+	irs_vm_add_ist_memory(&v);
+	irs_vm_run(&v, lpi_msi_on_sync);
+	irs_vm_destroy(&v);
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "irs_addr",			test_irs_addr },
+	{ "run_without_irs_base",	test_run_without_irs_base },
+	{ "nr_irqs",			test_nr_irqs },
+	{ "nr_irqs_default",		test_nr_irqs_default },
+	{ "init_without_vcpus",		test_init_without_vcpus },
+	{ "guest_irs_registers",	test_guest_irs_registers },
+	{ "guest_spi_edge_irq_line",	test_guest_spi_edge_irq_line },
+	{ "guest_spi_level_irq_line",	test_guest_spi_level_irq_line },
+	{ "guest_spi_irqfd",		test_guest_spi_irqfd },
+	{ "guest_lpi_cdpend",		test_guest_lpi_cdpend },
+	{ "guest_lpi_signal_msi",	test_guest_lpi_signal_msi },
+};
+
+/* Whether KVM can create a GICv5 device (with its IRS) at all. */
+static bool kvm_supports_vgic_v5(void)
+{
+	struct kvm_vm *vm = vm_create_barebones();
+	int fd, err;
+
+	fd = __kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V5);
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	kvm_vm_free(vm);
+
+	TEST_ASSERT(fd >= 0 || err == ENODEV,
+		    "Creating a GICv5 device: errno %d, want success or ENODEV", err);
+	return fd >= 0;
+}
+
+int main(void)
+{
+	int i;
+
+	test_disable_default_vgic();
+
+	__TEST_REQUIRE(kvm_supports_vgic_v5(),
+		       "No GICv5 support; not running the GICv5 IRS tests");
+
+	max_ipa_size = 1ULL << vm_guest_mode_params[VM_MODE_DEFAULT].pa_bits;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(tests));
+
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		tests[i].fn();
+		ksft_test_result_pass("%s\n", tests[i].name);
+	}
+
+	ksft_finished();
+}
