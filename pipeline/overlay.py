@@ -338,6 +338,10 @@ def export(repo, tree):
                 if below and all(x in mine for x in below):
                     mine = [x for x in mine if not x.startswith(d + "/")] + [d]
             f.write(" ".join([name] + mine) + "\n")
+    # the tree is what the repository now assembles to: no re-assembly
+    with open(stamp, "w") as f:
+        f.write("%s %s\n" % (fingerprint(repo, base_id),
+                             git(tree, "rev-parse", "HEAD").strip()))
     print("overlay: exported %d commits to patches/ and the overlay" % len(revs))
 
 
