@@ -119,13 +119,13 @@ for f in $touched; do
 	case "$f" in *.c | *.h) ;; *) continue ;; esac
 	[ -f "$tree/$f" ] || continue
 	(cd "$tree" && ./scripts/kernel-doc -none "$f") 2>&1 |
-		sed -E 's/:[0-9]+:/:/' | sort -u > "$work/kdoc.new"
+		sed -E 's/:[0-9]+([: ])/:\1/' | sort -u > "$work/kdoc.new"
 	: > "$work/kdoc.old"
 	if git -C "$tree" cat-file -e "base:$f" 2>/dev/null; then
 		mkdir -p "$work/kdoc-base/$(dirname "$f")"
 		git -C "$tree" show "base:$f" > "$work/kdoc-base/$f"
 		(cd "$work/kdoc-base" && "$tree/scripts/kernel-doc" -none "$f") 2>&1 |
-			sed -E 's/:[0-9]+:/:/' | sort -u > "$work/kdoc.old"
+			sed -E 's/:[0-9]+([: ])/:\1/' | sort -u > "$work/kdoc.old"
 	fi
 	new=$(grep -vxFf "$work/kdoc.old" "$work/kdoc.new")
 	if [ -n "$new" ]; then
