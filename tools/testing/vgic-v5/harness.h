@@ -132,6 +132,8 @@ void harness_sysreg_write(u32 encoding, const char *name, u64 val);
 
 /* The model of the current host's IRS (model/gicv5_model.h). */
 struct gm *harness_gm(void);
+/* Number of VMs the model holds valid in its VM table. */
+int harness_valid_vms(void);
 /*
  * A test provokes violations on purpose: those containing substr (IRS
  * model or shims) do not fail it. harness_violations(substr) counts them

@@ -255,6 +255,17 @@ int harness_violations(const char *substr)
 	return n;
 }
 
+int harness_valid_vms(void)
+{
+	struct gm *m = harness_gm();
+	u32 ids = BIT(gm_get_caps(m).vm_id_bits);
+	int n = 0;
+
+	for (u32 id = 0; id < ids; id++)
+		n += gm_vm_valid(m, id);
+	return n;
+}
+
 int harness_check_violations(void)
 {
 	const char *s;

@@ -95,10 +95,9 @@ static u32 vgic_v5_irs_idr2(void)
 {
 	unsigned int id_bits, min_id_bits;
 
+	/* No more than the guest's CPU interface can name */
 	id_bits = vgic_v5_irs_max_lpi_id_bits();
-	if (vgic_v5_guest_icc_id_bits() == ICC_IDR0_EL1_ID_BITS_24BITS)
-		id_bits = min(id_bits, 24);
-	else
+	if (vgic_v5_guest_icc_id_bits() == ICC_IDR0_EL1_ID_BITS_16BITS)
 		id_bits = min(id_bits, 16);
 	if (!id_bits)
 		return 0;
@@ -286,20 +285,15 @@ static unsigned long vgic_v5_irs_read_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
 static unsigned long vgic_v5_irs_read_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
 					   unsigned int len)
 {
-	int max_vcpu_id = 0;
-	struct kvm_vcpu *tmp;
-	unsigned long i;
 	u32 pri_bits;
 
 	pri_bits = FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS, vgic_v5_irs_host_idr(1));
 	pri_bits = min(pri_bits, GICV5_IRS_IDR1_PRIORITY_BITS_5BITS);
 
-	/* IAFFID = vcpu_id, so IAFFID_BITS covers the highest vcpu_id */
-	kvm_for_each_vcpu(i, tmp, vcpu->kvm)
-		max_vcpu_id = max(max_vcpu_id, tmp->vcpu_id);
-
+	/* IAFFID = vcpu_id = VPE ID: the VM's VPE ID bits */
 	return FIELD_PREP(GICV5_IRS_IDR1_PRIORITY_BITS, pri_bits) |
-	       FIELD_PREP(GICV5_IRS_IDR1_IAFFID_BITS, max(1, fls(max_vcpu_id)) - 1) |
+	       FIELD_PREP(GICV5_IRS_IDR1_IAFFID_BITS,
+			  vgic_v5_irs_vpe_id_bits(vcpu->kvm) - 1) |
 	       FIELD_PREP(GICV5_IRS_IDR1_PE_CNT,
 			  atomic_read(&vcpu->kvm->online_vcpus));
 }

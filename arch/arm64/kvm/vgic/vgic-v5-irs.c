@@ -335,8 +335,11 @@ static int irs_vmt_cmd(u32 reg, u64 val)
 	return irs_wait_vmt();
 }
 
-/* A VPE command: VPE_SELR, VPE_CR0 or VPE_DBR of the selected VPE. */
-static int irs_vpe_cmd(u32 reg, u64 val, bool is64)
+/*
+ * A VPE command: VPE_SELR, VPE_CR0 or VPE_DBR of the selected VPE. @status
+ * (may be NULL) gets VPE_STATUSR once the command completed.
+ */
+static int irs_vpe_cmd(u32 reg, u64 val, bool is64, u32 *status)
 {
 	int ret;
 
@@ -351,7 +354,7 @@ static int irs_vpe_cmd(u32 reg, u64 val, bool is64)
 	else
 		writel_relaxed(val, v5_irs.base + reg);
 
-	return irs_wait_vpe(NULL);
+	return irs_wait_vpe(status);
 }
 
 static int irs_vmap_vm(u16 vm_id, bool unmap)
@@ -803,27 +806,23 @@ static int irs_map_vpe(struct vgic_v5_irs_vm *vm, unsigned int idx)
 	if (ret)
 		return ret;
 
-	ret = irs_wait_vpe(NULL);
-	if (ret)
-		return ret;
-	writeq_relaxed(GICV5_IRS_VPE_SELR_S					|
-		       FIELD_PREP(GICV5_IRS_VPE_SELR_VPE_ID, vpe_id)		|
-		       FIELD_PREP(GICV5_IRS_VPE_SELR_VM_ID, vm->vm_id),
-		       v5_irs.base + GICV5_IRS_VPE_SELR);
-	ret = irs_wait_vpe(&status);
+	ret = irs_vpe_cmd(GICV5_IRS_VPE_SELR, GICV5_IRS_VPE_SELR_S		|
+			  FIELD_PREP(GICV5_IRS_VPE_SELR_VPE_ID, vpe_id)		|
+			  FIELD_PREP(GICV5_IRS_VPE_SELR_VM_ID, vm->vm_id),
+			  true, &status);
 	if (ret)
 		return ret;
 	if (!(status & GICV5_IRS_VPE_STATUSR_V))
 		return -EINVAL;
 
-	ret = irs_vpe_cmd(GICV5_IRS_VPE_CR0, GICV5_IRS_VPE_CR0_DPS, false);
+	ret = irs_vpe_cmd(GICV5_IRS_VPE_CR0, GICV5_IRS_VPE_CR0_DPS, false, NULL);
 	if (ret)
 		return ret;
 
 	return irs_vpe_cmd(GICV5_IRS_VPE_DBR, GICV5_IRS_VPE_DBR_DBV |
 			   FIELD_PREP(GICV5_IRS_VPE_DBR_INTID,
 				      vgic_v5_doorbell_lpi(vm->db_virq + idx)),
-			   true);
+			   true, NULL);
 }
 
 /* Put the VM in the VM table, then its vPEs and SPI IST. */
@@ -1230,6 +1229,14 @@ void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
 	cpu_if->irs_resident = false;
 }
 
+/* VPE ID bits of the VM (IAFFID bits of its vCPUs), at least 1. */
+unsigned int vgic_v5_irs_vpe_id_bits(struct kvm *kvm)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+
+	return vm ? vm->vpe_id_bits : 1;
+}
+
 /* Whether the vCPU's doorbell fired since its vPE was last resident. */
 bool vgic_v5_irs_pending_doorbell(struct kvm_vcpu *vcpu)
 {
@@ -1265,11 +1272,6 @@ void vgic_v5_reload_vpe(struct kvm_vcpu *vcpu)
 /* ------------------------------------------------------------------ */
 /* Host                                                                */
 
-bool vgic_v5_irs_present(void)
-{
-	return v5_irs.base;
-}
-
 u32 vgic_v5_irs_host_idr(unsigned int n)
 {
 	return n < ARRAY_SIZE(v5_irs.idr) ? v5_irs.idr[n] : 0;
@@ -1296,6 +1298,24 @@ int vgic_v5_irs_max_vcpus(void)
 
 	return min3(VGIC_V5_MAX_CPUS, kvm_vgic_global_state.max_gic_vcpus,
 		    1 << bits);
+}
+
+/* Free the VM table: only once the IRS does not use it. */
+static void irs_free_vmt(void)
+{
+	unsigned int i;
+
+	if (v5_irs.vmt_l2) {
+		for (i = 0; i < v5_irs.vmt_size / GICV5_VMTL1E_SIZE; i++)
+			irs_table_free(v5_irs.vmt_l2[i], GICV5_VMTL2_SIZE);
+	}
+	kfree(v5_irs.vmt_l2);
+	bitmap_free(v5_irs.vm_ids);
+	irs_table_free(v5_irs.vmt, v5_irs.vmt_size);
+	v5_irs.vmt_l2 = NULL;
+	v5_irs.vm_ids = NULL;
+	v5_irs.vmt = NULL;
+	memset(&v5_irs.idr, 0, sizeof(v5_irs.idr));
 }
 
 /**
@@ -1348,8 +1368,8 @@ int vgic_v5_irs_probe(const struct gic_kvm_info *info)
 	v5_irs.vm_ids = bitmap_zalloc(BIT(v5_irs.vm_id_bits), GFP_KERNEL);
 	v5_irs.vmt = irs_table_alloc(v5_irs.vmt_size, GFP_KERNEL);
 	if (!v5_irs.vm_ids || !v5_irs.vmt) {
-		ret = -ENOMEM;
-		goto out_free;
+		irs_free_vmt();
+		return -ENOMEM;
 	}
 	irs_flush(v5_irs.vmt, v5_irs.vmt_size);
 
@@ -1376,16 +1396,6 @@ int vgic_v5_irs_probe(const struct gic_kvm_info *info)
 		 v5_irs.noncoherent ? ", non-coherent" : "");
 
 	return 0;
-
-out_free:
-	bitmap_free(v5_irs.vm_ids);
-	kfree(v5_irs.vmt_l2);
-	irs_table_free(v5_irs.vmt, v5_irs.vmt_size);
-	memset(&v5_irs.idr, 0, sizeof(v5_irs.idr));
-	v5_irs.vm_ids = NULL;
-	v5_irs.vmt_l2 = NULL;
-	v5_irs.vmt = NULL;
-	return ret;
 }
 
 /**
@@ -1396,7 +1406,6 @@ out_free:
  */
 void vgic_v5_irs_remove(void)
 {
-	unsigned int i;
 	int ret;
 
 	if (!v5_irs.base)
@@ -1420,17 +1429,7 @@ void vgic_v5_irs_remove(void)
 		return;
 	}
 
-	if (v5_irs.vmt_l2) {
-		for (i = 0; i < v5_irs.vmt_size / GICV5_VMTL1E_SIZE; i++)
-			irs_table_free(v5_irs.vmt_l2[i], GICV5_VMTL2_SIZE);
-	}
-	kfree(v5_irs.vmt_l2);
-	bitmap_free(v5_irs.vm_ids);
-	irs_table_free(v5_irs.vmt, v5_irs.vmt_size);
-	v5_irs.vmt_l2 = NULL;
-	v5_irs.vm_ids = NULL;
-	v5_irs.vmt = NULL;
-	memset(&v5_irs.idr, 0, sizeof(v5_irs.idr));
+	irs_free_vmt();
 }
 
 #ifdef CONFIG_KVM_ARM_VGIC_V5_KUNIT_TEST

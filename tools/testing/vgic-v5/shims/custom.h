@@ -430,30 +430,6 @@ void __iomem *harness_ioremap(phys_addr_t pa, size_t size);
 #define HARNESS_POLL_LIMIT 100000
 u64 harness_poll_budget(u64 timeout_us, unsigned long delay_us);
 void harness_poll_expired(u64 timeout_us);
-#define poll_timeout_us(op, cond, sleep_us, timeout_us, sleep_before_op) \
-({									\
-	u64 __timeout_us = (timeout_us);				\
-	unsigned long __sleep_us = (sleep_us);				\
-	u64 __budget = harness_poll_budget(__timeout_us, __sleep_us);	\
-	int ___ret;							\
-	might_sleep_if((__sleep_us) != 0);				\
-	(void)(sleep_before_op);					\
-	for (u64 __n = 0;; __n++) {					\
-		bool __expired = __n >= __budget;			\
-		barrier();						\
-		op;							\
-		if (cond) {						\
-			___ret = 0;					\
-			break;						\
-		}							\
-		if (__expired) {					\
-			harness_poll_expired(__timeout_us);		\
-			___ret = -ETIMEDOUT;				\
-			break;						\
-		}							\
-	}								\
-	___ret;								\
-})
 #define poll_timeout_us_atomic(op, cond, delay_us, timeout_us, delay_before_op) \
 ({									\
 	u64 __timeout_us = (timeout_us);				\
@@ -476,6 +452,12 @@ void harness_poll_expired(u64 timeout_us);
 		}							\
 	}								\
 	___ret;								\
+})
+/* The same polls; only the sleeping variant may sleep */
+#define poll_timeout_us(op, cond, sleep_us, timeout_us, sleep_before_op) \
+({									\
+	might_sleep_if((sleep_us) != 0);				\
+	poll_timeout_us_atomic(op, cond, sleep_us, timeout_us, sleep_before_op); \
 })
 #define read_poll_timeout(op, val, cond, sleep_us, timeout_us,		\
 			  sleep_before_read, args...)			\

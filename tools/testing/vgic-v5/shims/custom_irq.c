@@ -846,26 +846,39 @@ int irq_force_affinity(unsigned int irq, const struct cpumask *cpumask)
 	return set_affinity(irq, cpumask, true);
 }
 
+/*
+ * The level of the hierarchy whose chip handles irqchip state (its get or
+ * set callback), as the kernel walks it; *err is set when there is none.
+ */
+static struct irq_data *irqchip_state_data(struct irq_desc *desc, bool set, int *err)
+{
+	struct irq_data *d;
+
+	*err = -EINVAL;
+	for (d = &desc->irq_data; d; d = d->parent_data) {
+		if (WARN_ON_ONCE(!d->chip)) {
+			*err = -ENODEV;
+			return NULL;
+		}
+		if (set ? !!d->chip->irq_set_irqchip_state : !!d->chip->irq_get_irqchip_state)
+			return d;
+	}
+	return NULL;
+}
+
 int irq_set_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool val)
 {
 	struct irq_desc *desc = irq_to_desc(irq);
 	struct irq_data *d;
 	unsigned long f;
-	int err = -EINVAL;
+	int err;
 
 	if (!desc)
 		return -EINVAL;
 	raw_spin_lock_irqsave(&desc->lock, f);
-	for (d = &desc->irq_data; d; d = d->parent_data) {
-		if (WARN_ON_ONCE(!d->chip)) {
-			err = -ENODEV;
-			break;
-		}
-		if (d->chip->irq_set_irqchip_state) {
-			err = d->chip->irq_set_irqchip_state(d, which, val);
-			break;
-		}
-	}
+	d = irqchip_state_data(desc, true, &err);
+	if (d)
+		err = d->chip->irq_set_irqchip_state(d, which, val);
 	raw_spin_unlock_irqrestore(&desc->lock, f);
 	return err;
 }
@@ -875,21 +888,14 @@ int irq_get_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool *
 	struct irq_desc *desc = irq_to_desc(irq);
 	struct irq_data *d;
 	unsigned long f;
-	int err = -EINVAL;
+	int err;
 
 	if (!desc)
 		return -EINVAL;
 	raw_spin_lock_irqsave(&desc->lock, f);
-	for (d = &desc->irq_data; d; d = d->parent_data) {
-		if (WARN_ON_ONCE(!d->chip)) {
-			err = -ENODEV;
-			break;
-		}
-		if (d->chip->irq_get_irqchip_state) {
-			err = d->chip->irq_get_irqchip_state(d, which, state);
-			break;
-		}
-	}
+	d = irqchip_state_data(desc, false, &err);
+	if (d)
+		err = d->chip->irq_get_irqchip_state(d, which, state);
 	raw_spin_unlock_irqrestore(&desc->lock, f);
 	return err;
 }

@@ -177,10 +177,6 @@ static void e2e(bool two_level)
 	u64 val;
 
 	VT_ASSERT(kvm);
-	if (!vgic_v5_irs_present()) {
-		harness_vm_destroy(kvm);
-		VT_SKIP("no host IRS");
-	}
 	v0 = kvm_get_vcpu(kvm, 0);
 	v1 = kvm_get_vcpu(kvm, 1);
 

@@ -5,8 +5,7 @@
  * the host IRS with GIC VDPEND (gicv5-facts.md 1.3, 5.3, 6.7, 6.8).
  *
  * GIC VDPEND is observed as the system instruction write it is (operand:
- * PENDING bit 63, VM bits [47:32], INTID bits [31:0]); those checks need a
- * host IRS (vgic_v5_irs_present()).
+ * PENDING bit 63, VM bits [47:32], INTID bits [31:0]).
  */
 #include "harness.h"
 #include "vt.h"
@@ -27,11 +26,9 @@ static int nr_vdpend(u64 *last)
 #define EXPECT_ONE_VDPEND(intid, pending)				\
 	do {								\
 		u64 __xt = 0;						\
-		if (vgic_v5_irs_present()) {				\
-			VT_EXPECT_EQ(nr_vdpend(&__xt), 1);		\
-			VT_EXPECT_EQ(__xt & GENMASK_ULL(31, 0), (intid)); \
-			VT_EXPECT_EQ(__xt >> 63, (pending));		\
-		}							\
+		VT_EXPECT_EQ(nr_vdpend(&__xt), 1);			\
+		VT_EXPECT_EQ(__xt & GENMASK_ULL(31, 0), (intid));	\
+		VT_EXPECT_EQ(__xt >> 63, (pending));			\
 		harness_events_clear();					\
 	} while (0)
 
@@ -143,8 +140,7 @@ VT_TEST(guest_spi_edge)
 	VT_EXPECT_EQ(spi_line(kvm, 5, true), 0);
 	EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
 	/* Handed over to the IRS: KVM keeps no latch */
-	if (vgic_v5_irs_present())
-		VT_EXPECT(!irq->pending_latch);
+	VT_EXPECT(!irq->pending_latch);
 	VT_EXPECT(!irq->line_level);
 	/* Lowering the line does not clear it */
 	VT_EXPECT_EQ(spi_line(kvm, 5, false), 0);
