@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 #include "vt.h"
+#include "gicv5_model.h"
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 
@@ -59,7 +60,9 @@ static struct kvm *frame_vm(int nr_vcpus, u32 nr_spis, struct kvm_device **devp)
 static unsigned int expected_id_bits(void)
 {
 	u64 icc = harness_sysreg_read(SYS_ICC_IDR0_EL1, "SYS_ICC_IDR0_EL1");
-	unsigned int host = vgic_v5_irs_max_lpi_id_bits();
+	struct gm_caps caps = gm_get_caps(harness_gm());
+	/* What the host vISTs can back: 16 bits without two-level ISTs */
+	unsigned int host = min(caps.id_bits, caps.ist_levels ? 24U : 16U);
 
 	if (FIELD_GET(ICC_IDR0_EL1_ID_BITS, icc) == ICC_IDR0_EL1_ID_BITS_24BITS && host >= 24)
 		return 24;
@@ -89,7 +92,8 @@ VT_TEST(guest_irs_idr1)
 	u64 base = IRS_BASE;
 	struct kvm *kvm;
 
-	host_pri = FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS, vgic_v5_irs_host_idr(1));
+	host_pri = FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS,
+			     gm_mmio_read(harness_gm(), GM_IRS_IDR1, 4));
 	host_pri = min(host_pri, 4);
 
 	/* One vCPU: still a 1-bit IAFFID */
@@ -145,7 +149,7 @@ static void check_idr2(bool icc_24bits)
 		VT_EXPECT_EQ(idr2, 0);
 		return;
 	}
-	host = vgic_v5_irs_host_idr(2);
+	host = gm_mmio_read(harness_gm(), GM_IRS_IDR2, 4);
 	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2), id_bits);
 	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR2_LPI, idr2), 1);
 	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2),

@@ -53,6 +53,42 @@ static u64 this_cpu_contextr(void)
 	return gm_read_contextr(harness_gm(), smp_processor_id());
 }
 
+/* The guest's accesses to its IRS frames, through the MMIO bus */
+static void guest_irs_write(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
+{
+	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, HARNESS_V5_IRS_BASE + off,
+					      len, &val), 0);
+}
+
+/* The guest sets IRS_CR0.IRSEN */
+static void guest_irs_enable(struct kvm_vcpu *vcpu)
+{
+	guest_irs_write(vcpu, GICV5_IRS_CR0, 4, GICV5_IRS_CR0_IRSEN);
+}
+
+/* A write of @id to the guest's IRS_SETLPIR */
+#define IRS_SETLPIR	0x10000
+static void guest_setlpi(struct kvm_vcpu *vcpu, u32 id)
+{
+	guest_irs_write(vcpu, IRS_SETLPIR, 4, id);
+}
+
+/* The guest configures its LPI IST and makes it valid */
+static void guest_map_ist(struct kvm_vcpu *vcpu, bool two_level, u32 id_bits)
+{
+	guest_irs_write(vcpu, GICV5_IRS_IST_CFGR, 4,
+			FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, two_level) |
+			FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, id_bits));
+	guest_irs_write(vcpu, GICV5_IRS_IST_BASER, 8,
+			0x40000000ULL | GICV5_IRS_IST_BASER_VALID);
+}
+
+/* KVM_IRQ_LINE for SPI @n */
+static int spi_line(struct kvm *kvm, u32 n, bool level)
+{
+	return harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, n), level);
+}
+
 /* ------------------------------------------------------------- host init */
 
 VT_TEST(irs_host_linear_vmt)
@@ -430,7 +466,7 @@ VT_TEST(irs_doorbell_wakes_blocked_vcpu)
 	VT_ASSERT(kvm);
 	vm = model_only_vm();
 	vcpu = kvm_get_vcpu(kvm, 1);
-	kvm->arch.vgic.gicv5_vm.irs_enabled = true;
+	guest_irs_enable(vcpu);
 	harness_vcpu_load(vcpu);
 	guest_setup_spi(vcpu, 3, 8);
 	vcpu_block(vcpu, 31);
@@ -442,7 +478,7 @@ VT_TEST(irs_doorbell_wakes_blocked_vcpu)
 	VT_EXPECT(!kvm_vgic_vcpu_pending_irq(vcpu));
 
 	kicks = harness_vcpu_kicks(vcpu);
-	VT_ASSERT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_spi(3), true), 0);
+	VT_ASSERT_EQ(spi_line(kvm, 3, true), 0);
 	VT_EXPECT_EQ(gm_doorbells_fired(harness_gm()), 1);
 	VT_EXPECT_EQ(harness_vcpu_kicks(vcpu), kicks + 1);
 	VT_EXPECT(kvm_vgic_vcpu_pending_irq(vcpu));
@@ -463,13 +499,13 @@ VT_TEST(irs_doorbell_respects_priority_mask)
 
 	VT_ASSERT(kvm);
 	vcpu = kvm_get_vcpu(kvm, 0);
-	kvm->arch.vgic.gicv5_vm.irs_enabled = true;
+	guest_irs_enable(vcpu);
 	harness_vcpu_load(vcpu);
 	guest_setup_spi(vcpu, 4, 20);
 	/* Priority mask 10: priority 20 cannot wake it */
 	vcpu_block(vcpu, 10);
 	VT_EXPECT_EQ(GM_FIELD_GET(GM_CTXR_DBPM, this_cpu_contextr()), 10);
-	VT_ASSERT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_spi(4), true), 0);
+	VT_ASSERT_EQ(spi_line(kvm, 4, true), 0);
 	VT_EXPECT_EQ(gm_doorbells_fired(harness_gm()), 0);
 	VT_EXPECT(!kvm_vgic_vcpu_pending_irq(vcpu));
 	vcpu_unblock(vcpu);
@@ -490,7 +526,7 @@ VT_TEST(irs_no_doorbell_outside_wfi_or_with_irs_disabled)
 	VT_EXPECT(!(this_cpu_contextr() & GM_CTXR_DB));
 	vcpu_unblock(vcpu);
 	/* Enabled, but not blocking */
-	kvm->arch.vgic.gicv5_vm.irs_enabled = true;
+	guest_irs_enable(vcpu);
 	harness_vcpu_put(vcpu);
 	VT_EXPECT(!(this_cpu_contextr() & GM_CTXR_DB));
 	harness_vm_destroy(kvm);
@@ -505,8 +541,7 @@ VT_TEST(irs_irsen_change_reloads_resident_vpes)
 	vcpu = kvm_get_vcpu(kvm, 0);
 	harness_vcpu_load(vcpu);
 	VT_EXPECT(this_cpu_contextr() & GM_CTXR_IRICHPPIDIS);
-	kvm->arch.vgic.gicv5_vm.irs_enabled = true;
-	vgic_v5_irs_update_irsen(kvm);
+	guest_irs_enable(vcpu);
 	VT_ASSERT(harness_vcpu_request_pending(vcpu, KVM_REQ_RELOAD_GICv4));
 	/* check_vcpu_requests() */
 	vgic_v5_reload_vpe(vcpu);
@@ -520,90 +555,114 @@ VT_TEST(irs_irsen_change_reloads_resident_vpes)
 
 VT_TEST(irs_vdpend_spi_set_and_clear)
 {
-	struct kvm *kvm = harness_v5_vm(1, false);
+	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm_vcpu *vcpu;
 	u32 word;
 	int vm;
 
 	VT_ASSERT(kvm);
 	vm = model_only_vm();
-	VT_ASSERT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_spi(31), true), 0);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	/* The guest makes SPI 31 level-triggered */
+	guest_irs_write(vcpu, GICV5_IRS_SPI_SELR, 4, 31);
+	guest_irs_write(vcpu, GICV5_IRS_SPI_CFGR, 4, GICV5_IRS_SPI_CFGR_TM);
+	VT_ASSERT_EQ(spi_line(kvm, 31, true), 0);
 	VT_ASSERT_EQ(gm_ist_entry(harness_gm(), vm, GM_TYPE_SPI, 31, &word), 0);
 	VT_EXPECT(word & GM_ISTE_PENDING);
-	VT_ASSERT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_spi(31), false), 0);
+	VT_ASSERT_EQ(spi_line(kvm, 31, false), 0);
 	VT_ASSERT_EQ(gm_ist_entry(harness_gm(), vm, GM_TYPE_SPI, 31, &word), 0);
 	VT_EXPECT(!(word & GM_ISTE_PENDING));
-	/* Beyond nr_spis, no LPI IST yet, not an SPI/LPI */
-	VT_EXPECT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_spi(32), true), -EINVAL);
-	VT_EXPECT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(1), true), -ENXIO);
-	VT_EXPECT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_ppi(3), true), -EINVAL);
+	/* Beyond nr_spis; an LPI with no LPI IST yet reaches nothing */
+	VT_EXPECT_EQ(spi_line(kvm, 32, true), -EINVAL);
+	harness_events_clear();
+	guest_setlpi(vcpu, 1);
+	VT_EXPECT_EQ(harness_events(HE_SYSREG_WRITE, NULL, GICV5_OP_GIC_VDPEND, NULL), 0);
+	VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vm, GM_TYPE_LPI, 1, &word), -1);
 	harness_vm_destroy(kvm);
 }
 
 VT_TEST(irs_lpi_ist_linear_map_vdpend_unmap)
 {
-	struct kvm *kvm = harness_v5_vm(1, false);
+	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm_vcpu *vcpu;
+	unsigned long live;
 	u32 word;
 	int vm;
 
 	VT_ASSERT(kvm);
 	vm = model_only_vm();
-	VT_ASSERT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 10, false), 0);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	guest_map_ist(vcpu, false, 10);
 	VT_EXPECT(gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
-	VT_EXPECT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 10, false), -EBUSY);
-	VT_ASSERT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(1023), true), 0);
+	/* Valid to valid: nothing is mapped again */
+	live = harness_allocs_live();
+	guest_map_ist(vcpu, false, 10);
+	VT_EXPECT_EQ(harness_allocs_live(), live);
+	guest_setlpi(vcpu, 1023);
 	VT_ASSERT_EQ(gm_ist_entry(harness_gm(), vm, GM_TYPE_LPI, 1023, &word), 0);
 	VT_EXPECT(word & GM_ISTE_PENDING);
-	VT_EXPECT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(1024), true), -EINVAL);
-	vgic_v5_irs_unmap_lpi_ist(kvm);
+	harness_events_clear();
+	guest_setlpi(vcpu, 1024);
+	VT_EXPECT_EQ(harness_events(HE_SYSREG_WRITE, NULL, GICV5_OP_GIC_VDPEND, NULL), 0);
+	guest_irs_write(vcpu, GICV5_IRS_IST_BASER, 8, 0);
 	VT_EXPECT(!gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
-	VT_EXPECT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(1), true), -ENXIO);
+	guest_setlpi(vcpu, 1);
+	VT_EXPECT_EQ(harness_events(HE_SYSREG_WRITE, NULL, GICV5_OP_GIC_VDPEND, NULL), 0);
 	/* And again, bigger */
-	VT_ASSERT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 16, false), 0);
+	guest_map_ist(vcpu, false, 16);
+	VT_EXPECT(gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
 	harness_vm_destroy(kvm);
 }
 
 VT_TEST(irs_lpi_ist_on_demand_grows_with_mapped_ranges)
 {
-	struct kvm *kvm = harness_v5_vm(1, false);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	unsigned long before, one;
+	struct kvm_vcpu *vcpu;
 	u32 word;
 	int vm;
 
 	VT_ASSERT(kvm);
 	vm = model_only_vm();
+	vcpu = kvm_get_vcpu(kvm, 0);
 	before = harness_allocs_live();
-	VT_ASSERT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 20, true), 0);
-	VT_EXPECT(gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
-	/* Nothing backed yet: 2^20 IDs cost an L1 table only */
-	VT_EXPECT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(5000), true), -EINVAL);
+	/* Two-level, 4 KiB L2 tables of 1024 LPIs */
+	guest_map_ist(vcpu, true, 16);
+	VT_ASSERT(gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
+	/* Nothing backed yet: 2^16 IDs cost an L1 table only */
+	guest_setlpi(vcpu, 5000);
 	VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vm, GM_TYPE_LPI, 5000, &word), -1);
-	VT_ASSERT_EQ(vgic_v5_irs_map_lpi_range(kvm, 4096, 1024), 0);
+	guest_irs_write(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, 5000);
 	one = harness_allocs_live();
 	VT_EXPECT(one > before);
-	VT_ASSERT_EQ(vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(5000), true), 0);
+	guest_setlpi(vcpu, 5000);
 	VT_ASSERT_EQ(gm_ist_entry(harness_gm(), vm, GM_TYPE_LPI, 5000, &word), 0);
 	VT_EXPECT(word & GM_ISTE_PENDING);
-	/* Mapping it again costs nothing */
-	VT_ASSERT_EQ(vgic_v5_irs_map_lpi_range(kvm, 4096, 1024), 0);
+	/* Mapping it again, or beyond the IST, costs nothing */
+	guest_irs_write(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, 4096);
+	guest_irs_write(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, BIT(16));
 	VT_EXPECT_EQ(harness_allocs_live(), one);
-	VT_EXPECT_EQ(vgic_v5_irs_map_lpi_range(kvm, BIT(20) - 1, 2), -EINVAL);
-	VT_EXPECT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 12, true), -EBUSY);
-	VT_EXPECT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 25, true), -E2BIG);
 	harness_vm_destroy(kvm);
 }
 
-VT_TEST(irs_lpi_ist_beyond_host_e2big)
+/* A guest IST beyond what the host can back stays invalid. */
+VT_TEST(irs_lpi_ist_beyond_host_stays_invalid)
 {
 	struct gm_caps caps = gm_caps_default();
+	struct kvm_vcpu *vcpu;
 	struct kvm *kvm;
+	int vm;
 
 	caps.id_bits = 14;
 	VT_ASSERT_EQ(host_with(&caps), 0);
-	kvm = harness_v5_vm(1, false);
+	kvm = harness_v5_vm(1, true);
 	VT_ASSERT(kvm);
-	VT_EXPECT_EQ(vgic_v5_irs_max_lpi_id_bits(), 14);
-	VT_EXPECT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 15, false), -E2BIG);
-	VT_EXPECT_EQ(vgic_v5_irs_map_lpi_ist(kvm, 14, false), 0);
+	vm = model_only_vm();
+	vcpu = kvm_get_vcpu(kvm, 0);
+	guest_map_ist(vcpu, false, 15);
+	VT_EXPECT(!gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
+	guest_map_ist(vcpu, false, 14);
+	VT_EXPECT(gm_vist_valid(harness_gm(), vm, GM_TYPE_LPI));
 	harness_vm_destroy(kvm);
 }
 
