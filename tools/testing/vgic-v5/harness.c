@@ -358,12 +358,16 @@ int harness_vcpu_first_run(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-/* vcpu_load() -> kvm_arch_vcpu_load(), preemption disabled */
+/*
+ * vcpu_load() -> kvm_arch_vcpu_load(), preemption disabled:
+ * kvm_vcpu_load_fgt() (nothing trapped), then kvm_vgic_load().
+ */
 void harness_vcpu_load(struct kvm_vcpu *vcpu)
 {
 	preempt_disable();
 	running_vcpu = vcpu;
 	running_vcpus_percpu = vcpu;
+	*vcpu_fgt(vcpu, ICH_HFGITR_EL2) = ~0ULL;
 	kvm_vgic_load(vcpu);
 	preempt_enable();
 }
@@ -378,17 +382,48 @@ void harness_vcpu_put(struct kvm_vcpu *vcpu)
 	preempt_enable();
 }
 
+static __thread bool in_guest;
+
 /* One iteration of kvm_arch_vcpu_ioctl_run()'s loop around the guest. */
 void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcpu *vcpu))
 {
 	preempt_disable();
 	local_irq_disable();
 	kvm_vgic_flush_hwstate(vcpu);
+	in_guest = true;
 	if (guest)
 		guest(vcpu);
+	in_guest = false;
 	kvm_vgic_sync_hwstate(vcpu);
 	local_irq_enable();
 	preempt_enable();
+}
+
+/*
+ * A guest instruction trapped to EL2: from the guest, the exit, then
+ * handle_exit() -> kvm_handle_sys_reg() -> the sys_regs.c handler (here
+ * handle_gic_cdeoi(), which calls vgic_v5_handle_cdeoi()), then re-entry.
+ */
+void harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt)
+{
+	bool was_in_guest = in_guest;
+
+	harness_log(HE_TRAP, "trap", vcpu->vcpu_id + 1, op);
+	if (WARN_ON(op != GM_CDEOI))
+		return;
+	if (was_in_guest) {
+		in_guest = false;
+		kvm_vgic_sync_hwstate(vcpu);
+		local_irq_enable();
+		preempt_enable();
+	}
+	vgic_v5_handle_cdeoi(vcpu);
+	if (was_in_guest) {
+		preempt_disable();
+		local_irq_disable();
+		kvm_vgic_flush_hwstate(vcpu);
+		in_guest = true;
+	}
 }
 
 /* ----------------------------------------------------------- KVM_IRQ_LINE */
@@ -629,6 +664,67 @@ int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const v
 	if (!r)
 		return -EOPNOTSUPP;
 	return kvm_iodevice_write(vcpu, r->dev, addr, len, val);
+}
+
+/* ------------------------------------------------------ IRQ ack notifiers */
+
+void kvm_register_irq_ack_notifier(struct kvm *kvm, struct kvm_irq_ack_notifier *kian)
+{
+	struct hlist_head *head = &kvm->irq_ack_notifier_list;
+
+	guard(mutex)(&kvm->irq_lock);
+	kian->link.next = head->first;
+	kian->link.pprev = &head->first;
+	if (head->first)
+		head->first->pprev = &kian->link.next;
+	head->first = &kian->link;
+}
+
+void kvm_unregister_irq_ack_notifier(struct kvm *kvm, struct kvm_irq_ack_notifier *kian)
+{
+	guard(mutex)(&kvm->irq_lock);
+	*kian->link.pprev = kian->link.next;
+	if (kian->link.next)
+		kian->link.next->pprev = kian->link.pprev;
+}
+
+/* kvm_irq_map_chip_pin(): the GSI routed to (irqchip, pin), or -1 */
+static int harness_chip_pin_gsi(struct kvm *kvm, unsigned int irqchip, unsigned int pin)
+{
+	struct kvm_irq_routing_table *rt = kvm->irq_routing;
+
+	for (unsigned int i = 0; rt && i < rt->nr; i++)
+		if (rt->e[i].type == KVM_IRQ_ROUTING_IRQCHIP &&
+		    rt->e[i].irqchip.irqchip == irqchip && rt->e[i].irqchip.pin == pin)
+			return rt->e[i].gsi;
+	return -1;
+}
+
+#define for_each_ack_notifier(kian, kvm)					\
+	for (struct hlist_node *__n = (kvm)->irq_ack_notifier_list.first;	\
+	     __n && ((kian) = container_of(__n, struct kvm_irq_ack_notifier, link)); \
+	     __n = __n->next)
+
+bool kvm_irq_has_notifier(struct kvm *kvm, unsigned int irqchip, unsigned int pin)
+{
+	int gsi = harness_chip_pin_gsi(kvm, irqchip, pin);
+	struct kvm_irq_ack_notifier *kian;
+
+	for_each_ack_notifier(kian, kvm)
+		if (gsi >= 0 && kian->gsi == gsi)
+			return true;
+	return false;
+}
+
+void kvm_notify_acked_irq(struct kvm *kvm, unsigned int irqchip, unsigned int pin)
+{
+	int gsi = harness_chip_pin_gsi(kvm, irqchip, pin);
+	struct kvm_irq_ack_notifier *kian;
+
+	harness_log(HE_ACK_NOTIFY, "kvm_notify_acked_irq", gsi + 1, pin);
+	for_each_ack_notifier(kian, kvm)
+		if (gsi >= 0 && kian->gsi == gsi)
+			kian->irq_acked(kian);
 }
 
 /* ------------------------------------------------------- requests, kicks */

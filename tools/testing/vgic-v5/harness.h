@@ -103,6 +103,8 @@ enum harness_event_type {
 	HE_CACHE_OP,		/* name = operation, a = start, b = end */
 	HE_KICK,		/* a = vcpu_id */
 	HE_REQUEST,		/* a = vcpu_id, b = request */
+	HE_ACK_NOTIFY,		/* a = GSI + 1 (0: none routed), b = pin */
+	HE_TRAP,		/* a = vcpu_id + 1, b = enum gm_insn */
 };
 
 struct harness_event {
@@ -148,8 +150,13 @@ int harness_violations(const char *substr);
  * valid, a VPE still resident or a command in flight is a violation).
  */
 int harness_check_violations(void);
-/* The guest's GIC CD* instructions and GICR CDIA, on this thread's CPU. */
+/*
+ * The guest's GIC CD* instructions and GICR CDIA, on this thread's CPU.
+ * An instruction the running vCPU traps (ICH_HFGITR_EL2) goes to
+ * harness_guest_trap() instead of the IRS.
+ */
 void harness_guest_insn(enum gm_insn op, u64 xt);
+void harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt);
 u64 harness_guest_cdia(void);
 /* Internal (model_glue.c): the irqchip's share of harness_host_init(), after-each. */
 void harness_model_host_init(const struct harness_host *host, struct gic_kvm_info *info);

@@ -10,6 +10,7 @@
  *   every allocation / free                          -> memory registry
  *   dcache_{clean,inval,clean_inval}_poc()           -> cache maintenance
  *   read/write_sysreg_s(SYS_ICH_CONTEXTR_EL2)        -> this CPU's CONTEXTR
+ *   read/write_sysreg_s(SYS_ICH_APR_EL2)             -> the resident vPE's APR
  *   gic_insn(xt, VDPEND)                             -> GIC VDPEND
  *   a VPE doorbell                                   -> the host LPI (custom_irq.c)
  *
@@ -155,6 +156,14 @@ bool harness_model_sysreg(u32 encoding, bool write, u64 *val)
 		else
 			*val = gm_read_contextr(host_gm, harness_this_cpu());
 		return true;
+	case SYS_ICH_APR_EL2: {
+		uint64_t apr = *val;
+
+		if (!gm_cpu_apr(host_gm, harness_this_cpu(), &apr, write))
+			return false;
+		*val = apr;
+		return true;
+	}
 	case GICV5_OP_GIC_VDPEND:
 		if (write)
 			gm_vdpend(host_gm, *val);
@@ -199,9 +208,21 @@ bool harness_model_owns(const void *p, size_t len)
 	return host_gm && gm_mem_referenced(host_gm, p, len);
 }
 
+/* A GIC CDEOI the vCPU's ICH_HFGITR_EL2 traps goes to KVM, not the IRS. */
+static bool harness_insn_trapped(struct kvm_vcpu *vcpu, enum gm_insn op)
+{
+	return vcpu && op == GM_CDEOI &&
+	       !(*vcpu_fgt(vcpu, ICH_HFGITR_EL2) & ICH_HFGITR_EL2_GICCDEOI);
+}
+
 void harness_guest_insn(enum gm_insn op, u64 xt)
 {
-	gm_guest_insn(host_gm, harness_this_cpu(), op, xt);
+	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+
+	if (harness_insn_trapped(vcpu, op))
+		harness_guest_trap(vcpu, op, xt);
+	else
+		gm_guest_insn(host_gm, harness_this_cpu(), op, xt);
 }
 
 u64 harness_guest_cdia(void)

@@ -34,6 +34,7 @@
 #include <kvm/iodev.h>
 #include <kvm/arm_vgic.h>
 
+#include <asm/kvm_asm.h>
 #include <asm/sysreg.h>
 
 #include "vgic.h"
@@ -116,6 +117,52 @@ static u32 vgic_v5_irs_idr2(void)
 /* ----------------------------------------------------------- SPI injection */
 
 /*
+ * The vIST entries of SPIs are edge-handled: the IRS clears the pending
+ * state of an SPI when the guest acknowledges it. A level SPI whose line is
+ * still high must then be made pending again, and an irqfd resampler must
+ * learn that the guest is done with its SPI. Neither shows in hardware, so
+ * while a level SPI is high the vCPUs trap GIC CDEOI, the priority drop
+ * that follows each acknowledge:
+ *
+ *  - a trapped CDEOI makes the high level SPIs pending again. One the guest
+ *    is still handling stays active until its GIC CDDI, so it is taken
+ *    again only if its line is still high then;
+ *  - SPIs with a resampler are resampled at the vCPU's next exit instead,
+ *    as Linux drops the priority before it runs the handler: resampling
+ *    at the CDEOI would find the device still asserting its interrupt.
+ *
+ * Track whether @irq is a level SPI with a high line. Called with its
+ * irq_lock held. Return: true if it is the VM's first such SPI, so vCPUs
+ * running without the trap must be kicked.
+ */
+static bool vgic_v5_spi_track_level(struct kvm *kvm, struct vgic_irq *irq)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	u32 spi = FIELD_GET(GICV5_HWIRQ_ID, irq->intid);
+
+	lockdep_assert_held(&irq->irq_lock);
+
+	if (irq->config == VGIC_CONFIG_LEVEL && irq->line_level) {
+		if (!test_and_set_bit(spi, frame->level_high))
+			return atomic_inc_return(&frame->nr_level_high) == 1;
+	} else if (test_and_clear_bit(spi, frame->level_high)) {
+		atomic_dec(&frame->nr_level_high);
+	}
+
+	return false;
+}
+
+/* Make every vCPU re-enter the guest, with GIC CDEOI trapped. */
+static void vgic_v5_kick_all(struct kvm *kvm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	kvm_for_each_vcpu(i, vcpu, kvm)
+		kvm_vcpu_kick(vcpu);
+}
+
+/*
  * A change of an SPI's line or latch: hand the resulting pending state to
  * the IRS. An edge the IRS accepted is the IRS's to clear (the guest
  * acknowledges it in hardware), so the latch only keeps an edge that could
@@ -125,11 +172,13 @@ static bool vgic_v5_spi_queue_irq_unlock(struct kvm *kvm, struct vgic_irq *irq,
 					 unsigned long flags)
 	__releases(&irq->irq_lock)
 {
-	bool pending;
+	bool pending, first_high;
 	int ret;
 
 	lockdep_assert_held(&irq->irq_lock);
 
+	/* Trap CDEOI before the IRS can deliver a high level SPI */
+	first_high = vgic_v5_spi_track_level(kvm, irq);
 	pending = irq_is_pending(irq);
 	ret = vgic_v5_irs_set_pending(kvm, irq->intid, pending);
 	if (!ret && irq->config == VGIC_CONFIG_EDGE)
@@ -137,12 +186,117 @@ static bool vgic_v5_spi_queue_irq_unlock(struct kvm *kvm, struct vgic_irq *irq,
 
 	raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
 
+	if (first_high)
+		vgic_v5_kick_all(kvm);
+
 	return !ret && pending;
 }
 
 const struct irq_ops vgic_v5_spi_irq_ops = {
 	.queue_irq_unlock = vgic_v5_spi_queue_irq_unlock,
 };
+
+/*
+ * After a priority drop: make the high level SPIs without a resampler
+ * pending again. Can be called from atomic context.
+ *
+ * Return: true if a high level SPI has a resampler.
+ */
+static bool vgic_v5_repend_level_spis(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	bool resample = false;
+	struct vgic_irq *irq;
+	unsigned long flags;
+	unsigned int spi;
+
+	for_each_set_bit(spi, frame->level_high, VGIC_V5_MAX_SPIS) {
+		if (kvm_irq_has_notifier(kvm, 0, spi)) {
+			resample = true;
+			continue;
+		}
+
+		irq = vgic_get_irq(kvm, vgic_v5_make_spi(spi));
+		if (!irq)
+			continue;
+		raw_spin_lock_irqsave(&irq->irq_lock, flags);
+		vgic_queue_irq_unlock(kvm, irq, flags);
+		vgic_put_irq(kvm, irq);
+	}
+
+	return resample;
+}
+
+/**
+ * vgic_v5_handle_cdeoi() - Emulate a GIC CDEOI trapped from the guest
+ * @vcpu: the vCPU, loaded, that executed it
+ *
+ * Drop the running priority as the instruction would have, then let the
+ * high level SPIs be taken again, or resampled at the next exit.
+ */
+void vgic_v5_handle_cdeoi(struct kvm_vcpu *vcpu)
+{
+	kvm_call_hyp(__vgic_v5_priority_drop);
+	if (vgic_v5_repend_level_spis(vcpu->kvm))
+		vcpu->arch.vgic_cpu.vgic_v5.resample_due = true;
+}
+
+/**
+ * vgic_v5_sync_resample() - Resample the high level SPIs that have an
+ * irqfd resampler, after a GIC CDEOI
+ * @vcpu: the vCPU that exited, with interrupts disabled
+ *
+ * The resampler lowers the line and tells the VMM, which raises it again
+ * if the device still asserts its interrupt.
+ */
+void vgic_v5_sync_resample(struct kvm_vcpu *vcpu)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
+	unsigned int spi;
+
+	if (!cpu_if->resample_due)
+		return;
+
+	cpu_if->resample_due = false;
+	for_each_set_bit(spi, frame->level_high, VGIC_V5_MAX_SPIS)
+		if (kvm_irq_has_notifier(vcpu->kvm, 0, spi))
+			kvm_notify_acked_irq(vcpu->kvm, 0, spi);
+}
+
+/**
+ * vgic_v5_flush_eoi_trap() - Trap GIC CDEOI while a level SPI is high
+ * @vcpu: the vCPU about to enter the guest, with interrupts disabled
+ *
+ * A vCPU that was running without the trap when a level SPI went high may
+ * have acknowledged it and dropped its priority untrapped: at its first
+ * entry with the trap, the high level SPIs are handled as after a trapped
+ * CDEOI.
+ */
+void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
+{
+	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+	bool trap = atomic_read(&frame->nr_level_high) > 0;
+	bool was_trapped = cpu_if->eoi_trapped;
+
+	/*
+	 * ICH_HFGITR_EL2 has negative polarity: a clear bit traps. vcpu_load()
+	 * recomputes it with nothing trapped, so it is set at every entry.
+	 */
+	if (trap)
+		*vcpu_fgt(vcpu, ICH_HFGITR_EL2) &= ~ICH_HFGITR_EL2_GICCDEOI;
+	else if (was_trapped)
+		*vcpu_fgt(vcpu, ICH_HFGITR_EL2) |= ICH_HFGITR_EL2_GICCDEOI;
+	cpu_if->eoi_trapped = trap;
+
+	/*
+	 * SPIs with a resampler wait for the next trapped CDEOI: the guest
+	 * most likely has not taken them yet.
+	 */
+	if (trap && !was_trapped)
+		vgic_v5_repend_level_spis(vcpu->kvm);
+}
 
 /* ----------------------------------------------------------- LPI injection */
 
@@ -409,14 +563,22 @@ static void vgic_v5_irs_write_spi_cfgr(struct kvm_vcpu *vcpu, gpa_t addr,
 				       unsigned int len, unsigned long val)
 {
 	struct vgic_irq *irq = vgic_v5_irs_selected_spi(vcpu->kvm);
+	unsigned long flags;
 	bool level;
 
 	if (!irq)
 		return;
 
 	level = FIELD_GET(GICV5_IRS_SPI_CFGR_TM, val) == GICV5_IRS_SPI_CFGR_TM_LEVEL;
-	scoped_guard(raw_spinlock_irqsave, &irq->irq_lock)
-		irq->config = level ? VGIC_CONFIG_LEVEL : VGIC_CONFIG_EDGE;
+	raw_spin_lock_irqsave(&irq->irq_lock, flags);
+	irq->config = level ? VGIC_CONFIG_LEVEL : VGIC_CONFIG_EDGE;
+	if (level && irq->line_level) {
+		/* Made level while the VMM holds the line high: pending */
+		vgic_queue_irq_unlock(vcpu->kvm, irq, flags);
+	} else {
+		vgic_v5_spi_track_level(vcpu->kvm, irq);
+		raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
+	}
 	vgic_put_irq(vcpu->kvm, irq);
 }
 
@@ -702,6 +864,8 @@ void vgic_v5_irs_frame_reset(struct kvm *kvm)
 	frame->pe_selr = FIELD_MAX(GICV5_IRS_PE_SELR_IAFFID);
 	frame->ist_cfgr = 0;
 	frame->ist_baser = 0;
+	bitmap_zero(frame->level_high, VGIC_V5_MAX_SPIS);
+	atomic_set(&frame->nr_level_high, 0);
 }
 
 /**

@@ -387,6 +387,12 @@ uint64_t gm_guest_icsr(struct gm *m, int cpu);
 void gm_guest_set_pcr(struct gm *m, int cpu, unsigned int pcr);
 /* Running priority: lowest active priority (APR), 32 when idle. */
 unsigned int gm_guest_running_prio(struct gm *m, int cpu);
+/*
+ * ICH_APR_EL2 of cpu while a vPE is resident there: the vPE's active
+ * priorities (P0..P31). Returns false, and does nothing, with no resident
+ * vPE (the register then holds no vPE's state).
+ */
+bool gm_cpu_apr(struct gm *m, int cpu, uint64_t *val, bool write);
 
 /* ------------------------------------------------------------------------ */
 /* Queries (for tests and harness checks; they never record violations)     */

@@ -406,3 +406,25 @@ unsigned int gm_guest_running_prio(struct gm *m, int cpu)
 	gm_unlock(m);
 	return r;
 }
+
+bool gm_cpu_apr(struct gm *m, int cpu, uint64_t *val, bool write)
+{
+	bool ok = false;
+	struct gm_cpu *c;
+	struct gm_vm *v;
+
+	gm_lock(m);
+	if (cpu >= 0 && cpu < m->caps.nr_cpus) {
+		c = &m->cpu[cpu];
+		v = c->resident ? gm_vm_get(m, c->vm, false) : NULL;
+		if (v && v->vpes && c->vpe < (1u << v->vpe_bits)) {
+			if (write)
+				v->vpes[c->vpe].apr = (uint32_t)*val;
+			else
+				*val = v->vpes[c->vpe].apr;
+			ok = true;
+		}
+	}
+	gm_unlock(m);
+	return ok;
+}

@@ -53,6 +53,16 @@ int kvm_arch_set_irq_inatomic(struct kvm_kernel_irq_routing_entry *e,
 			      struct kvm *kvm, int irq_source_id, int level,
 			      bool line_status);
 
+/*
+ * IRQ ack notifiers (virt/kvm/eventfd.c and irqchip.c): a GSI routed to
+ * (irqchip, pin) has a notifier if one is registered for it, and
+ * kvm_notify_acked_irq() calls them, as irqfd resamplers rely on.
+ */
+void kvm_register_irq_ack_notifier(struct kvm *kvm, struct kvm_irq_ack_notifier *kian);
+void kvm_unregister_irq_ack_notifier(struct kvm *kvm, struct kvm_irq_ack_notifier *kian);
+bool kvm_irq_has_notifier(struct kvm *kvm, unsigned int irqchip, unsigned int pin);
+void kvm_notify_acked_irq(struct kvm *kvm, unsigned int irqchip, unsigned int pin);
+
 /* Host mode: VHE by default; pKVM off. Tests may change them. */
 extern bool harness_has_vhe, harness_protected_kvm;
 #define has_vhe()			harness_has_vhe

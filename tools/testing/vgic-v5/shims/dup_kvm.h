@@ -81,7 +81,18 @@ struct kvm_vcpu_arch {
 	u8 sflags;
 	struct vgic_cpu vgic_cpu;
 	u64 mpidr;	/* __vcpu_sys_reg(vcpu, MPIDR_EL1) */
+	/* Fine-grained trap values: only ICH_HFGITR_EL2 (see vcpu_fgt()) */
+	u64 fgt[1];
 };
+
+/*
+ * arch/arm64/include/asm/kvm_host.h: the vCPU's value of a fine-grained
+ * trap register. ICH_HFGITR_EL2 is the only one the vgic code writes; it
+ * starts with every bit set (nothing trapped), as kvm_vcpu_load_fgt()
+ * leaves it for a GICv5 guest.
+ */
+enum vcpu_sysreg { ICH_HFGITR_EL2 };
+#define vcpu_fgt(vcpu, reg)	(&(vcpu)->arch.fgt[reg])
 
 struct pid;
 
@@ -111,6 +122,7 @@ struct kvm {
 	struct kvm_io_bus *buses[KVM_NR_BUSES];
 	struct mutex irq_lock;	/* protects irq_routing */
 	struct kvm_irq_routing_table *irq_routing;
+	struct hlist_head irq_ack_notifier_list;
 	bool vm_dead;
 	struct kvm_arch arch;
 };
@@ -135,6 +147,13 @@ struct kvm_kernel_irq_routing_entry {
 		} msi;
 	};
 	struct hlist_node link;
+};
+
+/* include/linux/kvm_host.h */
+struct kvm_irq_ack_notifier {
+	struct hlist_node link;
+	unsigned int gsi;
+	void (*irq_acked)(struct kvm_irq_ack_notifier *kian);
 };
 
 struct vm_area_struct;
@@ -303,6 +322,7 @@ void __vgic_v5_restore_vmcr_apr(struct vgic_v5_cpu_if *cpu_if);
 u64 __vgic_v5_make_resident(u64 contextr);
 void __vgic_v5_make_non_resident(u64 contextr);
 void __vgic_v5_vdpend(u64 xt);
+void __vgic_v5_priority_drop(void);
 void __vgic_v5_save_ppi_state(struct vgic_v5_cpu_if *cpu_if);
 void __vgic_v5_restore_ppi_state(struct vgic_v5_cpu_if *cpu_if);
 void __vgic_v5_save_state(struct vgic_v5_cpu_if *cpu_if);

@@ -98,27 +98,42 @@ static void guest_spi_set_type(struct kvm_vcpu *vcpu, u32 spi, bool level)
 	wait_idle(vcpu, GICV5_IRS_SPI_STATUSR, GICV5_IRS_SPI_STATUSR_IDLE);
 }
 
-/* Priority, handling mode, targeted affinity, enable: as the driver does */
-static void guest_route(u32 intid, u8 prio, u16 iaffid, bool level)
+/*
+ * Priority, targeted affinity, enable: as the driver does. LPIs also get
+ * their handling mode (edge) with GIC CDHM; SPIs take theirs from
+ * IRS_SPI_CFGR.TM (guest_spi_set_type()).
+ */
+static void guest_route(u32 intid, u8 prio, u16 iaffid)
 {
 	u64 type_id = intid & (GICV5_HWIRQ_TYPE | GICV5_HWIRQ_ID);
 
 	harness_guest_insn(GM_CDPRI, FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, prio) | type_id);
-	harness_guest_insn(GM_CDHM, FIELD_PREP(GICV5_GIC_CDHM_HM_MASK, level) | type_id);
+	if (FIELD_GET(GICV5_HWIRQ_TYPE, intid) == GICV5_HWIRQ_TYPE_LPI)
+		harness_guest_insn(GM_CDHM, FIELD_PREP(GICV5_GIC_CDHM_HM_MASK, 0) | type_id);
 	harness_guest_insn(GM_CDAFF, FIELD_PREP(GICV5_GIC_CDAFF_IAFFID_MASK, iaffid) | type_id);
 	harness_guest_insn(GM_CDEN, type_id);
 }
 
-/* GICR CDIA, then the handler's priority drop and deactivation */
-static u32 guest_take(void)
+static u32 taken;
+
+/* gicv5_handle_irq(): GICR CDIA, the priority drop, then irq_eoi's CDDI */
+static void guest_take_one(struct kvm_vcpu *vcpu)
 {
 	u64 ia = harness_guest_cdia();
 
+	taken = 0;
 	if (!GICV5_GICR_CDIA_VALID(ia))
-		return 0;
+		return;
+	taken = ia & (GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK);
 	harness_guest_insn(GM_CDEOI, 0);
-	harness_guest_insn(GM_CDDI, ia & (GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK));
-	return ia & (GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK);
+	harness_guest_insn(GM_CDDI, taken);
+}
+
+/* The loaded vCPU enters the guest, which takes one interrupt, and exits */
+static u32 guest_take(void)
+{
+	harness_vcpu_enter_exit(kvm_get_running_vcpu(), guest_take_one);
+	return taken;
 }
 
 /* vcpu_put() + vcpu_load(): a vPE change takes effect on the next residency */
@@ -189,16 +204,16 @@ static void e2e(bool two_level)
 	guest_spi_set_type(v0, 10, false);
 	guest_spi_set_type(v0, 11, true);
 	/* SPIs 10 and 11 to vCPU 1, 11 more urgent; LPIs 100, 3000 to vCPU 0 */
-	guest_route(SPI(10), 8, 1, false);
-	guest_route(SPI(11), 4, 1, true);
+	guest_route(SPI(10), 8, 1);
+	guest_route(SPI(11), 4, 1);
 	if (two_level) {
 		/* gicv5_irs_iste_alloc(): the L2 table before the LPI is used */
 		wr(v0, GICV5_IRS_MAP_L2_ISTR, 4, 100);
 		wait_idle(v0, GICV5_IRS_IST_STATUSR, GICV5_IRS_IST_STATUSR_IDLE);
 	}
-	guest_route(LPI(100), 2, 0, false);
+	guest_route(LPI(100), 2, 0);
 	if (!two_level)
-		guest_route(LPI(3000), 3, 0, false);
+		guest_route(LPI(3000), 3, 0);
 	harness_vcpu_put(v0);
 	harness_vcpu_load(v1);
 	guest_irs_register_cpu(v1, 1);
@@ -239,7 +254,7 @@ static void e2e(bool two_level)
 		VT_EXPECT_EQ(harness_set_irq(kvm, 5, 1), 0);
 		VT_EXPECT_EQ(guest_take(), 0);
 		wr(v0, GICV5_IRS_MAP_L2_ISTR, 4, 3000);
-		guest_route(LPI(3000), 3, 0, false);
+		guest_route(LPI(3000), 3, 0);
 	}
 	VT_EXPECT_EQ(harness_set_irq(kvm, 5, 1), 1);
 	val = 100;

@@ -10,6 +10,9 @@
  *
  * The test is skipped when KVM cannot create a GICv5 device.
  */
+#include <poll.h>
+#include <unistd.h>
+
 #include <linux/bitfield.h>
 #include <linux/kernel.h>
 #include <linux/sizes.h>
@@ -129,6 +132,7 @@ static const u32 irs_unimplemented[] = { 0x0020, 0x0400, 0x8000 };
 enum {
 	STAGE_INJECT = 1,
 	STAGE_LOWER,
+	STAGE_RESAMPLED,
 };
 
 /* Set by the host before the guest runs */
@@ -515,6 +519,36 @@ static void guest_code_spi_irqfd(void)
 
 	GUEST_SYNC(STAGE_INJECT);
 	guest_wait_for_irq(intid);
+
+	GUEST_DONE();
+}
+
+/*
+ * A level SPI from an irqfd with a resampler: once the guest is done with
+ * it, KVM lowers the line and signals the resamplefd, so the SPI is not
+ * taken again until the VMM raises it once more.
+ */
+static void guest_code_spi_resample(void)
+{
+	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_SPI, IRQFD_SPI);
+
+	guest_gic_setup();
+	guest_spi_configure(IRQFD_SPI, GICV5_IRS_SPI_CFGR_TM_LEVEL);
+	guest_irq_enable(intid);
+
+	GUEST_SYNC(STAGE_INJECT);
+	GUEST_ASSERT_EQ(guest_poll_ack(), intid);
+	guest_irq_complete(intid);
+
+	/* This exit resamples; the resampler lowered the line. */
+	GUEST_SYNC(STAGE_RESAMPLED);
+	guest_assert_nothing_pending();
+
+	/* The device still asserts its interrupt: the VMM raised it again. */
+	GUEST_SYNC(STAGE_INJECT);
+	GUEST_ASSERT_EQ(guest_poll_ack(), intid);
+	guest_irq_complete(intid);
+	GUEST_SYNC(STAGE_RESAMPLED);
 
 	GUEST_DONE();
 }
@@ -931,6 +965,64 @@ static void test_guest_spi_irqfd(void)
 	irs_vm_destroy(&v);
 }
 
+static int resample_fd = -1;
+
+static void spi_resample_on_sync(struct irs_vm *v, u64 stage)
+{
+	struct pollfd pfd = { .fd = resample_fd, .events = POLLIN };
+	u64 val;
+	ssize_t ret;
+
+	switch (stage) {
+	case STAGE_INJECT:
+		spi_irqfd_on_sync(v, stage);
+		break;
+	case STAGE_RESAMPLED:
+		ret = poll(&pfd, 1, 1000);
+		TEST_ASSERT(ret == 1, "resamplefd not signalled");
+		ret = read(resample_fd, &val, sizeof(val));
+		TEST_ASSERT(ret == sizeof(val) && val == 1,
+			    "resamplefd: %zd bytes, count %lu", ret, (unsigned long)val);
+		break;
+	default:
+		TEST_FAIL("Unexpected stage %lu", (unsigned long)stage);
+	}
+}
+
+/* A level SPI on an irqfd with KVM_IRQFD_FLAG_RESAMPLE. */
+static void test_guest_spi_resamplefd(void)
+{
+	struct kvm_irq_routing *routing;
+	struct kvm_irqfd irqfd;
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_spi_resample);
+
+	routing = kvm_gsi_routing_create();
+	kvm_gsi_routing_irqchip_add(routing, IRQFD_GSI, IRQFD_SPI);
+	kvm_gsi_routing_write(v.vm, routing);
+
+	irqfd_fd = kvm_new_eventfd();
+	resample_fd = kvm_new_eventfd();
+	irqfd = (struct kvm_irqfd) {
+		.fd = irqfd_fd, .gsi = IRQFD_GSI,
+		.flags = KVM_IRQFD_FLAG_RESAMPLE, .resamplefd = resample_fd,
+	};
+	vm_ioctl(v.vm, KVM_IRQFD, &irqfd);
+
+	irs_vm_run(&v, spi_resample_on_sync);
+
+	irqfd = (struct kvm_irqfd) {
+		.fd = irqfd_fd, .gsi = IRQFD_GSI, .flags = KVM_IRQFD_FLAG_DEASSIGN,
+	};
+	vm_ioctl(v.vm, KVM_IRQFD, &irqfd);
+	close(resample_fd);
+	close(irqfd_fd);
+	resample_fd = -1;
+	irqfd_fd = -1;
+	irs_vm_destroy(&v);
+}
+
 /* With a valid linear LPI IST, the guest can make its own LPI pending. */
 static void test_guest_lpi_cdpend(void)
 {
@@ -991,6 +1083,7 @@ static const struct {
 	{ "guest_spi_edge_irq_line",	test_guest_spi_edge_irq_line },
 	{ "guest_spi_level_irq_line",	test_guest_spi_level_irq_line },
 	{ "guest_spi_irqfd",		test_guest_spi_irqfd },
+	{ "guest_spi_resamplefd",	test_guest_spi_resamplefd },
 	{ "guest_lpi_cdpend",		test_guest_lpi_cdpend },
 	{ "guest_lpi_signal_msi",	test_guest_lpi_signal_msi },
 };
