@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -105,34 +106,54 @@ static int run_one(const struct vt_test *t)
 	return WEXITSTATUS(status);
 }
 
+void vt_bench_report(const char *what, double value, const char *unit)
+{
+	printf("bench: %s: %.1f %s\n", what, value, unit);
+	fflush(stdout);
+}
+
+uint64_t vt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 int main(int argc, char **argv)
 {
-	size_t n = __stop_vt_tests - __start_vt_tests;
+	const struct vt_test *first = __start_vt_tests, *last = __stop_vt_tests;
 	const struct vt_test **tests;
 	int passed = 0, failed = 0, skipped = 0, num = 0;
 	bool list = false;
+	size_t n;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "lv")) != -1) {
+	while ((opt = getopt(argc, argv, "blv")) != -1) {
 		switch (opt) {
+		case 'b':
+			first = __start_vt_bench;
+			last = __stop_vt_bench;
+			break;
 		case 'l':
 			list = true;
 			break;
 		case 'v':
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-l] [-v] [PATTERN...]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-b] [-l] [-v] [PATTERN...]\n", argv[0]);
 			return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 
+	n = first ? last - first : 0;
 	tests = calloc(n ? n : 1, sizeof(*tests));
 	if (!tests)
 		return 2;
 	for (size_t i = 0; i < n; i++)
-		tests[i] = &__start_vt_tests[i];
+		tests[i] = &first[i];
 	qsort(tests, n, sizeof(*tests), cmp_tests);
 
 	if (list) {

@@ -43,6 +43,9 @@ extern void (*vt_after_each)(void);
 
 /* Bounds of the "vt_tests" section, provided by the linker. */
 extern const struct vt_test __start_vt_tests[], __stop_vt_tests[];
+/* The "vt_bench" section: weak, a binary may have no benchmark. */
+extern const struct vt_test __start_vt_bench[] __attribute__((weak));
+extern const struct vt_test __stop_vt_bench[] __attribute__((weak));
 
 #define VT_TEST(tname)							\
 	static void vt_fn_##tname(void);				\
@@ -51,6 +54,23 @@ extern const struct vt_test __start_vt_tests[], __stop_vt_tests[];
 		.name = #tname, .file = __FILE__, .fn = vt_fn_##tname,	\
 	};								\
 	static void vt_fn_##tname(void)
+
+/*
+ * A benchmark: run only by "-b", like a test (child process, hooks, checks),
+ * and prints its figures with vt_bench_report(). Figures are never checked.
+ */
+#define VT_BENCH(bname)							\
+	static void vt_bench_fn_##bname(void);				\
+	static const struct vt_test __vt_bench_##bname			\
+	__attribute__((used, section("vt_bench"), aligned(8))) = {	\
+		.name = #bname, .file = __FILE__, .fn = vt_bench_fn_##bname, \
+	};								\
+	static void vt_bench_fn_##bname(void)
+
+/* One figure of a benchmark: "bench: <what>: <value> <unit>". */
+void vt_bench_report(const char *what, double value, const char *unit);
+/* Monotonic time in nanoseconds. */
+uint64_t vt_now_ns(void);
 
 #define VT_EXPECT(cond)							\
 	do {								\

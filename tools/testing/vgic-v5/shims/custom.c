@@ -32,7 +32,8 @@ int harness_reports(enum harness_report_kind kind)
 	return __atomic_load_n(&reports_seen[kind], __ATOMIC_SEQ_CST);
 }
 
-void __sanitizer_print_stack_trace(void);
+/* From the sanitizer runtime; absent in the benchmark build (no sanitizers). */
+void __sanitizer_print_stack_trace(void) __attribute__((weak));
 
 void harness_report(enum harness_report_kind kind, const char *file, int line,
 		    const char *fmt, ...)
@@ -56,7 +57,8 @@ void harness_report(enum harness_report_kind kind, const char *file, int line,
 	vt_fail(file, line, "%s: %s", report_names[kind], msg);
 	dump_held_locks();
 	fflush(stdout);
-	__sanitizer_print_stack_trace();
+	if (__sanitizer_print_stack_trace)
+		__sanitizer_print_stack_trace();
 	fflush(stderr);
 	/* The kernel would have splatted; the test is over. */
 	_exit(1);
@@ -444,6 +446,18 @@ static unsigned long allocs_owned(bool print)
 unsigned long harness_allocs_live(void)
 {
 	return allocs_owned(false);
+}
+
+size_t harness_alloc_bytes(void)
+{
+	size_t bytes = 0;
+
+	pthread_mutex_lock(&alloc_mutex);
+	for (int b = 0; b < ALLOC_BUCKETS; b++)
+		for (struct alloc_rec *r = allocs[b]; r; r = r->next)
+			bytes += r->size;
+	pthread_mutex_unlock(&alloc_mutex);
+	return bytes;
 }
 
 /*

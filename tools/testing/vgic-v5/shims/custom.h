@@ -361,6 +361,8 @@ bool fault_injected(void);
  */
 unsigned long harness_allocs_total(void);
 unsigned long harness_allocs_live(void);
+/* Bytes of every live allocation, the host's included (for benchmarks). */
+size_t harness_alloc_bytes(void);
 /* Allocations made after harness_allocs_total() was seq live with the host. */
 void harness_allocs_keep_since(unsigned long seq);
 /* Print the live allocations harness_allocs_live() counts; returns their number. */

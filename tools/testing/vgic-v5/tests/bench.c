@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmarks (run by "vgic-v5-harness -b", i.e. "make bench"): host memory
+ * of the guest's LPI IST as the guest maps it, and the cost of the main
+ * paths (VM life cycle, SPI and MSI injection, IRS frame accesses, level
+ * SPIs with the GIC CDEOI trap). Times are of the kernel code running in
+ * the harness against the IRS model, which checks every access: they
+ * compare paths with each other and across changes, not with hardware.
+ * Nothing here is asserted except that each path works.
+ */
+#include "harness.h"
+#include "vt.h"
+
+#define IRS_BASE	HARNESS_V5_IRS_BASE
+#define SETLPIR		(IRS_BASE + 0x10000)
+#define SPI(n)		vgic_v5_make_spi(n)
+#define TYPE_ID		(GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK)
+
+static int wr(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
+{
+	return harness_mmio_guest_write(vcpu, IRS_BASE + off, len, &val);
+}
+
+static u64 rd(struct kvm_vcpu *vcpu, u32 off, int len)
+{
+	u64 val = 0;
+
+	harness_mmio_guest_read(vcpu, IRS_BASE + off, len, &val);
+	return val;
+}
+
+static double per_op_ns(u64 start, unsigned int n)
+{
+	return (double)(vt_now_ns() - start) / n;
+}
+
+/* Host bytes for the guest's LPI IST, as the guest maps L2 tables */
+static void lpi_ist_memory(bool two_level, unsigned int id_bits)
+{
+	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm_vcpu *v0;
+	size_t before, valid;
+	const unsigned int l2_bits = 10;	/* 4 KiB of 4-byte ISTEs */
+	unsigned int mapped = 0;
+	char what[96];
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	before = harness_alloc_bytes();
+	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_CFGR, 4,
+			FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, two_level) |
+			FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, GICV5_IRS_IST_CFGR_L2SZ_4K) |
+			FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, id_bits)), 0);
+	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_BASER, 8,
+			0x48000000ULL | GICV5_IRS_IST_BASER_VALID), 0);
+	VT_ASSERT(rd(v0, GICV5_IRS_IST_BASER, 8) & GICV5_IRS_IST_BASER_VALID);
+	valid = harness_alloc_bytes();
+	snprintf(what, sizeof(what), "LPI IST %s, %u ID bits: host bytes when valid",
+		 two_level ? "two-level (4 KiB L2)" : "linear", id_bits);
+	vt_bench_report(what, valid - before, "B");
+
+	for (unsigned int target = 1; two_level && target <= 256; target *= 16) {
+		while (mapped < target) {
+			VT_ASSERT_EQ(wr(v0, GICV5_IRS_MAP_L2_ISTR, 4, mapped << l2_bits), 0);
+			mapped++;
+		}
+		snprintf(what, sizeof(what),
+			 "LPI IST two-level, %u ID bits: host bytes with %u L2 tables mapped",
+			 id_bits, mapped);
+		vt_bench_report(what, harness_alloc_bytes() - before, "B");
+	}
+	harness_vm_destroy(kvm);
+}
+
+VT_BENCH(bench_lpi_ist_host_memory)
+{
+	struct kvm *kvm;
+	unsigned int max_bits;
+
+	/* A CPU interface with 24-bit IDs: the guest gets what the IRS allows */
+	harness_sysreg_write(SYS_ICC_IDR0_EL1, "SYS_ICC_IDR0_EL1",
+			     FIELD_PREP(ICC_IDR0_EL1_ID_BITS, ICC_IDR0_EL1_ID_BITS_24BITS) |
+			     FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS));
+	kvm = harness_v5_vm(1, true);
+	VT_ASSERT(kvm);
+	max_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, rd(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2, 4));
+	harness_vm_destroy(kvm);
+	vt_bench_report("guest IRS_IDR2.ID_BITS", max_bits, "bits");
+
+	lpi_ist_memory(false, 16);
+	lpi_ist_memory(true, 16);
+	if (max_bits > 16)
+		lpi_ist_memory(true, max_bits);
+}
+
+VT_BENCH(bench_vm_life_cycle)
+{
+	const unsigned int n = 200;
+	u64 t = vt_now_ns();
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct kvm *kvm = harness_v5_vm(4, true);
+
+		VT_ASSERT(kvm);
+		harness_vm_destroy(kvm);
+	}
+	vt_bench_report("v5 VM with 4 vCPUs: create, CTRL_INIT, first run, destroy",
+			per_op_ns(t, n) / 1000, "us");
+}
+
+VT_BENCH(bench_injection)
+{
+	struct kvm *kvm = harness_v5_vm(1, true);
+	const unsigned int n = 20000;
+	struct kvm_vcpu *v0;
+	struct kvm_msi msi = {
+		.address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32, .data = 100,
+	};
+	u64 t;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_CFGR, 4,
+			FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12)), 0);
+	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_BASER, 8,
+			0x48000000ULL | GICV5_IRS_IST_BASER_VALID), 0);
+
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		VT_ASSERT_EQ(harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 3),
+					      !(i & 1)), 0);
+	vt_bench_report("KVM_IRQ_LINE, edge SPI (raise or lower)", per_op_ns(t, n), "ns");
+
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		VT_ASSERT_EQ(vgic_v5_inject_msi(kvm, &msi), 1);
+	vt_bench_report("KVM_SIGNAL_MSI to IRS_SETLPIR", per_op_ns(t, n), "ns");
+
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		VT_ASSERT_EQ(harness_mmio_guest_write(v0, SETLPIR, 4, &(u64){ 100 }), 0);
+	vt_bench_report("guest write to IRS_SETLPIR", per_op_ns(t, n), "ns");
+
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		rd(v0, GICV5_IRS_IDR0, 4);
+	vt_bench_report("guest read of IRS_IDR0 (register table dispatch)",
+			per_op_ns(t, n), "ns");
+
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++)
+		rd(v0, GICV5_IRS_IST_BASER + 4, 4);
+	vt_bench_report("guest 32-bit read of the upper half of IRS_IST_BASER",
+			per_op_ns(t, n), "ns");
+	harness_vm_destroy(kvm);
+}
+
+static u32 taken;
+
+/* gicv5_handle_irq(): CDIA, CDEOI, then CDDI */
+static void take_one(struct kvm_vcpu *vcpu)
+{
+	u64 ia = harness_guest_cdia();
+
+	taken = 0;
+	if (!GICV5_GICR_CDIA_VALID(ia))
+		return;
+	taken = ia & TYPE_ID;
+	harness_guest_insn(GM_CDEOI, 0);
+	harness_guest_insn(GM_CDDI, taken);
+}
+
+VT_BENCH(bench_level_spi_cdeoi_trap)
+{
+	struct kvm *kvm = harness_v5_vm(1, true);
+	const unsigned int n = 5000;
+	struct kvm_vcpu *v0;
+	u64 t;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	harness_vcpu_load(v0);
+	wr(v0, GICV5_IRS_CR0, 4, GICV5_IRS_CR0_IRSEN);
+	harness_vcpu_put(v0);
+	harness_vcpu_load(v0);
+	for (u32 spi = 3; spi <= 4; spi++) {
+		u64 type_id = SPI(spi) & TYPE_ID;
+
+		wr(v0, GICV5_IRS_SPI_SELR, 4, spi);
+		wr(v0, GICV5_IRS_SPI_CFGR, 4, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, spi == 4));
+		harness_guest_insn(GM_CDPRI,
+				   FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, 4) | type_id);
+		harness_guest_insn(GM_CDAFF, type_id);
+		harness_guest_insn(GM_CDEN, type_id);
+	}
+
+	/* Edge SPI 3: raise, one guest run takes it, CDEOI not trapped */
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++) {
+		harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 3), 1);
+		harness_vcpu_enter_exit(v0, take_one);
+		VT_ASSERT_EQ(taken, SPI(3));
+	}
+	vt_bench_report("edge SPI: KVM_IRQ_LINE + guest run taking it (CDEOI untrapped)",
+			per_op_ns(t, n), "ns");
+
+	/* Level SPI 4 held high: each run takes it again, through the trap */
+	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 1);
+	t = vt_now_ns();
+	for (unsigned int i = 0; i < n; i++) {
+		harness_vcpu_enter_exit(v0, take_one);
+		VT_ASSERT_EQ(taken, SPI(4));
+	}
+	vt_bench_report("level SPI held high: guest run taking it (CDEOI trapped, re-pended)",
+			per_op_ns(t, n), "ns");
+	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 0);
+	harness_vcpu_enter_exit(v0, take_one);
+	VT_EXPECT_EQ(taken, 0);
+	harness_vcpu_put(v0);
+	harness_vm_destroy(kvm);
+}
