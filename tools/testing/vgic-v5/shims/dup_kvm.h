@@ -72,6 +72,14 @@ struct kvm_arch {
 	struct harness_id_reg id_regs[8];
 };
 
+/*
+ * arch/arm64/include/asm/kvm_host.h: the vCPU's values of the fine-grained
+ * trap registers. ICH_HFGITR_EL2 is the only one the vgic code writes;
+ * vcpu_load() (kvm_vcpu_load_fgt()) sets every bit of it (nothing trapped
+ * for a GICv5 guest).
+ */
+enum vcpu_sysreg { ICH_HFGITR_EL2, NR_HARNESS_FGT };
+
 struct kvm_vcpu_arch {
 	/* Configuration flags, set once and for all before the vcpu can run */
 	u8 cflags;
@@ -81,17 +89,10 @@ struct kvm_vcpu_arch {
 	u8 sflags;
 	struct vgic_cpu vgic_cpu;
 	u64 mpidr;	/* __vcpu_sys_reg(vcpu, MPIDR_EL1) */
-	/* Fine-grained trap values: only ICH_HFGITR_EL2 (see vcpu_fgt()) */
-	u64 fgt[1];
+	/* Fine-grained trap values (see vcpu_fgt()) */
+	u64 fgt[NR_HARNESS_FGT];
 };
 
-/*
- * arch/arm64/include/asm/kvm_host.h: the vCPU's value of a fine-grained
- * trap register. ICH_HFGITR_EL2 is the only one the vgic code writes; it
- * starts with every bit set (nothing trapped), as kvm_vcpu_load_fgt()
- * leaves it for a GICv5 guest.
- */
-enum vcpu_sysreg { ICH_HFGITR_EL2 };
 #define vcpu_fgt(vcpu, reg)	(&(vcpu)->arch.fgt[reg])
 
 struct pid;
