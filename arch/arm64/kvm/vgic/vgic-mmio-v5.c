@@ -197,12 +197,13 @@ const struct irq_ops vgic_v5_spi_irq_ops = {
 };
 
 /*
- * After a priority drop: make the high level SPIs without a resampler
- * pending again. Can be called from atomic context.
+ * Make the high level SPIs pending again: after a priority drop, those
+ * without a resampler; with @resampled_too, all of them. Can be called
+ * from atomic context.
  *
  * Return: true if a high level SPI has a resampler.
  */
-static bool vgic_v5_repend_level_spis(struct kvm *kvm)
+static bool vgic_v5_repend_level_spis(struct kvm *kvm, bool resampled_too)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
 	bool resample = false;
@@ -213,7 +214,8 @@ static bool vgic_v5_repend_level_spis(struct kvm *kvm)
 	for_each_set_bit(spi, frame->level_high, VGIC_V5_MAX_SPIS) {
 		if (kvm_irq_has_notifier(kvm, 0, spi)) {
 			resample = true;
-			continue;
+			if (!resampled_too)
+				continue;
 		}
 
 		irq = vgic_get_irq(kvm, vgic_v5_make_spi(spi));
@@ -237,7 +239,7 @@ static bool vgic_v5_repend_level_spis(struct kvm *kvm)
 void vgic_v5_handle_cdeoi(struct kvm_vcpu *vcpu)
 {
 	kvm_call_hyp(__vgic_v5_priority_drop);
-	if (vgic_v5_repend_level_spis(vcpu->kvm))
+	if (vgic_v5_repend_level_spis(vcpu->kvm, false))
 		vcpu->arch.vgic_cpu.vgic_v5.resample_due = true;
 }
 
@@ -291,11 +293,13 @@ void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
 	cpu_if->eoi_trapped = trap;
 
 	/*
-	 * SPIs with a resampler wait for the next trapped CDEOI: the guest
-	 * most likely has not taken them yet.
+	 * The guest most likely has not taken them yet, so SPIs with a
+	 * resampler are not resampled but made pending again as well: one
+	 * the guest did take is then taken once more, and its trapped CDEOI
+	 * resamples it.
 	 */
 	if (trap && !was_trapped)
-		vgic_v5_repend_level_spis(vcpu->kvm);
+		vgic_v5_repend_level_spis(vcpu->kvm, true);
 }
 
 /* ----------------------------------------------------------- LPI injection */

@@ -352,6 +352,39 @@ VT_TEST(guest_level_spi_resamplefd)
 	level_vm_destroy(kvm);
 }
 
+/* irqfd with a resampler fires while the vCPU runs without the trap */
+static void irqfd_then_take(struct kvm_vcpu *vcpu)
+{
+	VT_EXPECT(harness_set_irq(cur_resampler->kvm, 12, 1) >= 0);
+	guest_take_one(vcpu);
+}
+
+VT_TEST(guest_level_spi_resample_raised_while_running_untrapped)
+{
+	struct kvm *kvm = level_vm(10, 12);
+	struct resampler r = { .kian = { .gsi = 12, .irq_acked = resampler_ack } };
+	struct kvm_vcpu *v0;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	r.kvm = kvm;
+	cur_resampler = &r;
+	kvm_register_irq_ack_notifier(kvm, &r.kian);
+
+	/* Taken, and its priority dropped, before the kick lands: no resample */
+	harness_vcpu_enter_exit(v0, irqfd_then_take);
+	VT_EXPECT_EQ(taken, SPI(12));
+	VT_EXPECT_EQ(r.acks, 0);
+	/* The next entry traps CDEOI and makes it pending again */
+	VT_EXPECT_EQ(run_take(v0), SPI(12));
+	VT_EXPECT_EQ(r.acks, 1);
+	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT(!cdeoi_trapped(v0));
+
+	kvm_unregister_irq_ack_notifier(kvm, &r.kian);
+	level_vm_destroy(kvm);
+}
+
 /*
  * Concurrency: two vCPU threads take interrupts in a loop (their CDEOIs
  * trapped while a level line is high) while an irqfd thread raises level
