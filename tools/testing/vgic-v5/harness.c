@@ -399,6 +399,36 @@ void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcp
 	preempt_enable();
 }
 
+u32 harness_guest_take(struct kvm_vcpu *vcpu, void (*handler)(struct kvm_vcpu *vcpu))
+{
+	u64 ia = harness_guest_cdia();
+	u32 intid;
+
+	if (!GICV5_GICR_CDIA_VALID(ia))
+		return 0;
+	intid = ia & (GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK);
+	harness_guest_insn(GM_CDEOI, 0);
+	if (handler)
+		handler(vcpu);
+	harness_guest_insn(GM_CDDI, intid);
+	return intid;
+}
+
+static __thread void (*take_handler)(struct kvm_vcpu *vcpu);
+static __thread u32 take_intid;
+
+static void take_one(struct kvm_vcpu *vcpu)
+{
+	take_intid = harness_guest_take(vcpu, take_handler);
+}
+
+u32 harness_run_take(struct kvm_vcpu *vcpu, void (*handler)(struct kvm_vcpu *vcpu))
+{
+	take_handler = handler;
+	harness_vcpu_enter_exit(vcpu, take_one);
+	return take_intid;
+}
+
 /*
  * A guest instruction trapped to EL2: from the guest, the exit, then
  * handle_exit() -> kvm_handle_sys_reg() -> the sys_regs.c handler (here
@@ -511,7 +541,8 @@ struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp
 	return kvm;
 }
 
-struct kvm *harness_v5_vm(int nr_vcpus, bool run)
+struct kvm *harness_v5_vm_dev(int nr_vcpus, u32 nr_spis, bool run,
+			      struct kvm_device **devp)
 {
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
@@ -521,13 +552,40 @@ struct kvm *harness_v5_vm(int nr_vcpus, bool run)
 		return NULL;
 	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
 			     KVM_VGIC_V5_ADDR_TYPE_IRS, &irs_base) ||
+	    (nr_spis && harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis)) ||
 	    harness_vgic_init(dev) ||
 	    (run && harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)))) {
-		vt_fail(__FILE__, __LINE__, "CTRL_INIT or first run failed");
+		vt_fail(__FILE__, __LINE__, "VM setup, CTRL_INIT or first run failed");
 		harness_vm_destroy(kvm);
 		return NULL;
 	}
+	if (devp)
+		*devp = dev;
 	return kvm;
+}
+
+struct kvm *harness_v5_vm(int nr_vcpus, bool run)
+{
+	return harness_v5_vm_dev(nr_vcpus, 0, run, NULL);
+}
+
+u64 harness_irs_read(struct kvm_vcpu *vcpu, u32 off, int len)
+{
+	u64 val = ~0ULL;
+
+	if (harness_mmio_guest_read(vcpu, HARNESS_V5_IRS_BASE + off, len, &val)) {
+		vt_fail(__FILE__, __LINE__, "read 0x%x/%d aborted", off, len);
+		return 0xbad;
+	}
+	if (len < 8 && (val >> (len * 8)) != (~0ULL >> (len * 8)))
+		vt_fail(__FILE__, __LINE__, "read 0x%x/%d overran", off, len);
+	return len < 8 ? val & GENMASK_ULL(len * 8 - 1, 0) : val;
+}
+
+void harness_irs_write(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
+{
+	if (harness_mmio_guest_write(vcpu, HARNESS_V5_IRS_BASE + off, len, &val))
+		vt_fail(__FILE__, __LINE__, "write 0x%x/%d aborted", off, len);
 }
 
 /* ------------------------------------------------------------ IRQ routing */

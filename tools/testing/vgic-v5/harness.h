@@ -93,6 +93,31 @@ struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp
  */
 #define HARNESS_V5_IRS_BASE	0x08000000ULL
 struct kvm *harness_v5_vm(int nr_vcpus, bool run);
+/* The same, with @nr_spis SPIs (0: the default) and the device in @devp. */
+struct kvm *harness_v5_vm_dev(int nr_vcpus, u32 nr_spis, bool run,
+			      struct kvm_device **devp);
+
+/*
+ * Guest accesses of @len bytes to the IRS frames at HARNESS_V5_IRS_BASE +
+ * @off. An access the MMIO bus refuses, or a read that writes beyond @len
+ * bytes, fails the test.
+ */
+u64 harness_irs_read(struct kvm_vcpu *vcpu, u32 off, int len);
+void harness_irs_write(struct kvm_vcpu *vcpu, u32 off, int len, u64 val);
+#define rd32(v, off)		harness_irs_read(v, off, 4)
+#define rd64(v, off)		harness_irs_read(v, off, 8)
+#define wr32(v, off, x)		harness_irs_write(v, off, 4, x)
+#define wr64(v, off, x)		harness_irs_write(v, off, 8, x)
+
+/*
+ * The guest takes an interrupt as Linux's gicv5_handle_irq() does: GICR
+ * CDIA, then GIC CDEOI at once, the handler (@handler, may be NULL), then
+ * GIC CDDI from irq_eoi. Returns the INTID (TYPE | ID) taken, 0 for none.
+ * harness_guest_take() is for a guest callback of harness_vcpu_enter_exit();
+ * harness_run_take() is one such KVM_RUN round trip of the loaded vCPU.
+ */
+u32 harness_guest_take(struct kvm_vcpu *vcpu, void (*handler)(struct kvm_vcpu *vcpu));
+u32 harness_run_take(struct kvm_vcpu *vcpu, void (*handler)(struct kvm_vcpu *vcpu));
 
 /* ------------------------------------------------------------ observation */
 

@@ -16,19 +16,6 @@
 #define SPI(n)		vgic_v5_make_spi(n)
 #define TYPE_ID		(GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK)
 
-static int wr(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
-{
-	return harness_mmio_guest_write(vcpu, IRS_BASE + off, len, &val);
-}
-
-static u64 rd(struct kvm_vcpu *vcpu, u32 off, int len)
-{
-	u64 val = 0;
-
-	harness_mmio_guest_read(vcpu, IRS_BASE + off, len, &val);
-	return val;
-}
-
 static double per_op_ns(u64 start, unsigned int n)
 {
 	return (double)(vt_now_ns() - start) / n;
@@ -47,13 +34,12 @@ static void lpi_ist_memory(bool two_level, unsigned int id_bits)
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
 	before = harness_alloc_bytes();
-	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_CFGR, 4,
-			FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, two_level) |
-			FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, GICV5_IRS_IST_CFGR_L2SZ_4K) |
-			FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, id_bits)), 0);
-	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_BASER, 8,
-			0x48000000ULL | GICV5_IRS_IST_BASER_VALID), 0);
-	VT_ASSERT(rd(v0, GICV5_IRS_IST_BASER, 8) & GICV5_IRS_IST_BASER_VALID);
+	wr32(v0, GICV5_IRS_IST_CFGR,
+	     FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, two_level) |
+	     FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, GICV5_IRS_IST_CFGR_L2SZ_4K) |
+	     FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, id_bits));
+	wr64(v0, GICV5_IRS_IST_BASER, 0x48000000ULL | GICV5_IRS_IST_BASER_VALID);
+	VT_ASSERT(rd64(v0, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID);
 	valid = harness_alloc_bytes();
 	snprintf(what, sizeof(what), "LPI IST %s, %u ID bits: host bytes when valid",
 		 two_level ? "two-level (4 KiB L2)" : "linear", id_bits);
@@ -61,7 +47,7 @@ static void lpi_ist_memory(bool two_level, unsigned int id_bits)
 
 	for (unsigned int target = 1; two_level && target <= 256; target *= 16) {
 		while (mapped < target) {
-			VT_ASSERT_EQ(wr(v0, GICV5_IRS_MAP_L2_ISTR, 4, mapped << l2_bits), 0);
+			wr32(v0, GICV5_IRS_MAP_L2_ISTR, mapped << l2_bits);
 			mapped++;
 		}
 		snprintf(what, sizeof(what),
@@ -83,7 +69,7 @@ VT_BENCH(bench_lpi_ist_host_memory)
 			     FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS));
 	kvm = harness_v5_vm(1, true);
 	VT_ASSERT(kvm);
-	max_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, rd(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2, 4));
+	max_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, rd32(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2));
 	harness_vm_destroy(kvm);
 	vt_bench_report("guest IRS_IDR2.ID_BITS", max_bits, "bits");
 
@@ -120,10 +106,8 @@ VT_BENCH(bench_injection)
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_CFGR, 4,
-			FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12)), 0);
-	VT_ASSERT_EQ(wr(v0, GICV5_IRS_IST_BASER, 8,
-			0x48000000ULL | GICV5_IRS_IST_BASER_VALID), 0);
+	wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
+	wr64(v0, GICV5_IRS_IST_BASER, 0x48000000ULL | GICV5_IRS_IST_BASER_VALID);
 
 	t = vt_now_ns();
 	for (unsigned int i = 0; i < n; i++)
@@ -143,31 +127,16 @@ VT_BENCH(bench_injection)
 
 	t = vt_now_ns();
 	for (unsigned int i = 0; i < n; i++)
-		rd(v0, GICV5_IRS_IDR0, 4);
+		rd32(v0, GICV5_IRS_IDR0);
 	vt_bench_report("guest read of IRS_IDR0 (register table dispatch)",
 			per_op_ns(t, n), "ns");
 
 	t = vt_now_ns();
 	for (unsigned int i = 0; i < n; i++)
-		rd(v0, GICV5_IRS_IST_BASER + 4, 4);
+		rd32(v0, GICV5_IRS_IST_BASER + 4);
 	vt_bench_report("guest 32-bit read of the upper half of IRS_IST_BASER",
 			per_op_ns(t, n), "ns");
 	harness_vm_destroy(kvm);
-}
-
-static u32 taken;
-
-/* gicv5_handle_irq(): CDIA, CDEOI, then CDDI */
-static void take_one(struct kvm_vcpu *vcpu)
-{
-	u64 ia = harness_guest_cdia();
-
-	taken = 0;
-	if (!GICV5_GICR_CDIA_VALID(ia))
-		return;
-	taken = ia & TYPE_ID;
-	harness_guest_insn(GM_CDEOI, 0);
-	harness_guest_insn(GM_CDDI, taken);
 }
 
 VT_BENCH(bench_level_spi_cdeoi_trap)
@@ -180,14 +149,14 @@ VT_BENCH(bench_level_spi_cdeoi_trap)
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
 	harness_vcpu_load(v0);
-	wr(v0, GICV5_IRS_CR0, 4, GICV5_IRS_CR0_IRSEN);
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
 	harness_vcpu_put(v0);
 	harness_vcpu_load(v0);
 	for (u32 spi = 3; spi <= 4; spi++) {
 		u64 type_id = SPI(spi) & TYPE_ID;
 
-		wr(v0, GICV5_IRS_SPI_SELR, 4, spi);
-		wr(v0, GICV5_IRS_SPI_CFGR, 4, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, spi == 4));
+		wr32(v0, GICV5_IRS_SPI_SELR, spi);
+		wr32(v0, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, spi == 4));
 		harness_guest_insn(GM_CDPRI,
 				   FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, 4) | type_id);
 		harness_guest_insn(GM_CDAFF, type_id);
@@ -198,8 +167,7 @@ VT_BENCH(bench_level_spi_cdeoi_trap)
 	t = vt_now_ns();
 	for (unsigned int i = 0; i < n; i++) {
 		harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 3), 1);
-		harness_vcpu_enter_exit(v0, take_one);
-		VT_ASSERT_EQ(taken, SPI(3));
+		VT_ASSERT_EQ(harness_run_take(v0, NULL), SPI(3));
 	}
 	vt_bench_report("edge SPI: KVM_IRQ_LINE + guest run taking it (CDEOI untrapped)",
 			per_op_ns(t, n), "ns");
@@ -208,14 +176,12 @@ VT_BENCH(bench_level_spi_cdeoi_trap)
 	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 1);
 	t = vt_now_ns();
 	for (unsigned int i = 0; i < n; i++) {
-		harness_vcpu_enter_exit(v0, take_one);
-		VT_ASSERT_EQ(taken, SPI(4));
+		VT_ASSERT_EQ(harness_run_take(v0, NULL), SPI(4));
 	}
 	vt_bench_report("level SPI held high: guest run taking it (CDEOI trapped, re-pended)",
 			per_op_ns(t, n), "ns");
 	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 0);
-	harness_vcpu_enter_exit(v0, take_one);
-	VT_EXPECT_EQ(taken, 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	harness_vcpu_put(v0);
 	harness_vm_destroy(kvm);
 }

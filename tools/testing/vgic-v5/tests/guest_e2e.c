@@ -17,42 +17,29 @@
 #define SPI(n)		vgic_v5_make_spi(n)
 #define LPI(n)		vgic_v5_make_lpi(n)
 
-static u64 rd(struct kvm_vcpu *vcpu, u32 off, int len)
-{
-	u64 val = 0;
-
-	VT_EXPECT_EQ(harness_mmio_guest_read(vcpu, IRS_BASE + off, len, &val), 0);
-	return val;
-}
-
-static void wr(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
-{
-	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, IRS_BASE + off, len, &val), 0);
-}
-
 /* gicv5_wait_for_op(): the emulated IRS is never busy */
 static void wait_idle(struct kvm_vcpu *vcpu, u32 off, u32 idle)
 {
-	VT_EXPECT(rd(vcpu, off, 4) & idle);
+	VT_EXPECT(rd32(vcpu, off) & idle);
 }
 
 /* gicv5_irs_init() and gicv5_irs_init_ist(); returns the LPI ID bits */
 static unsigned int guest_irs_probe(struct kvm_vcpu *vcpu, bool two_level,
 				    u32 *nr_spis)
 {
-	u32 idr0 = rd(vcpu, GICV5_IRS_IDR0, 4), idr2 = rd(vcpu, GICV5_IRS_IDR2, 4);
+	u32 idr0 = rd32(vcpu, GICV5_IRS_IDR0), idr2 = rd32(vcpu, GICV5_IRS_IDR2);
 	unsigned int id_bits, l2sz = GICV5_IRS_IST_CFGR_L2SZ_4K;
 	u32 cfgr;
 
 	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR0_INT_DOM, idr0), GICV5_IRS_IDR0_INT_DOM_NS);
 	VT_EXPECT(!FIELD_GET(GICV5_IRS_IDR0_VIRT, idr0));
 	VT_EXPECT(FIELD_GET(GICV5_IRS_IDR0_SETLPI, idr0));
-	*nr_spis = FIELD_GET(GICV5_IRS_IDR6_SPI_IRS_RANGE, rd(vcpu, GICV5_IRS_IDR6, 4));
-	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR5_SPI_RANGE, rd(vcpu, GICV5_IRS_IDR5, 4)), *nr_spis);
-	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR7_SPI_BASE, rd(vcpu, GICV5_IRS_IDR7, 4)), 0);
+	*nr_spis = FIELD_GET(GICV5_IRS_IDR6_SPI_IRS_RANGE, rd32(vcpu, GICV5_IRS_IDR6));
+	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR5_SPI_RANGE, rd32(vcpu, GICV5_IRS_IDR5)), *nr_spis);
+	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR7_SPI_BASE, rd32(vcpu, GICV5_IRS_IDR7)), 0);
 
 	/* The IST must not be valid yet */
-	VT_EXPECT(!(rd(vcpu, GICV5_IRS_IST_BASER, 8) & GICV5_IRS_IST_BASER_VALID));
+	VT_EXPECT(!(rd64(vcpu, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID));
 	VT_EXPECT(FIELD_GET(GICV5_IRS_IDR2_LPI, idr2));
 	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR2_ISTMD, idr2), 0);
 	if (two_level) {
@@ -67,34 +54,34 @@ static unsigned int guest_irs_probe(struct kvm_vcpu *vcpu, bool two_level,
 	       FIELD_PREP(GICV5_IRS_IST_CFGR_ISTSZ, GICV5_IRS_IST_CFGR_ISTSZ_4) |
 	       FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, l2sz) |
 	       FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, id_bits);
-	wr(vcpu, GICV5_IRS_IST_CFGR, 4, cfgr);
-	wr(vcpu, GICV5_IRS_IST_BASER, 8, 0x48000000ULL | GICV5_IRS_IST_BASER_VALID);
+	wr32(vcpu, GICV5_IRS_IST_CFGR, cfgr);
+	wr64(vcpu, GICV5_IRS_IST_BASER, 0x48000000ULL | GICV5_IRS_IST_BASER_VALID);
 	wait_idle(vcpu, GICV5_IRS_IST_STATUSR, GICV5_IRS_IST_STATUSR_IDLE);
-	VT_EXPECT(rd(vcpu, GICV5_IRS_IST_BASER, 8) & GICV5_IRS_IST_BASER_VALID);
+	VT_EXPECT(rd64(vcpu, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID);
 	return id_bits;
 }
 
 /* gicv5_irs_register_cpu(): IAFFID = ICC_IAFFIDR_EL1 = vcpu_id */
 static void guest_irs_register_cpu(struct kvm_vcpu *vcpu, u16 iaffid)
 {
-	wr(vcpu, GICV5_IRS_PE_SELR, 4, iaffid);
-	VT_EXPECT(rd(vcpu, GICV5_IRS_PE_STATUSR, 4) & GICV5_IRS_PE_STATUSR_V);
-	wr(vcpu, GICV5_IRS_PE_CR0, 4, GICV5_IRS_PE_CR0_DPS);
+	wr32(vcpu, GICV5_IRS_PE_SELR, iaffid);
+	VT_EXPECT(rd32(vcpu, GICV5_IRS_PE_STATUSR) & GICV5_IRS_PE_STATUSR_V);
+	wr32(vcpu, GICV5_IRS_PE_CR0, GICV5_IRS_PE_CR0_DPS);
 	wait_idle(vcpu, GICV5_IRS_PE_STATUSR, GICV5_IRS_PE_STATUSR_IDLE);
 }
 
 static void guest_irs_enable(struct kvm_vcpu *vcpu, bool on)
 {
-	wr(vcpu, GICV5_IRS_CR0, 4, FIELD_PREP(GICV5_IRS_CR0_IRSEN, on));
+	wr32(vcpu, GICV5_IRS_CR0, FIELD_PREP(GICV5_IRS_CR0_IRSEN, on));
 	wait_idle(vcpu, GICV5_IRS_CR0, GICV5_IRS_CR0_IDLE);
 }
 
 /* gicv5_spi_irq_set_type() */
 static void guest_spi_set_type(struct kvm_vcpu *vcpu, u32 spi, bool level)
 {
-	wr(vcpu, GICV5_IRS_SPI_SELR, 4, spi);
-	VT_EXPECT(rd(vcpu, GICV5_IRS_SPI_STATUSR, 4) & GICV5_IRS_SPI_STATUSR_V);
-	wr(vcpu, GICV5_IRS_SPI_CFGR, 4, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, level));
+	wr32(vcpu, GICV5_IRS_SPI_SELR, spi);
+	VT_EXPECT(rd32(vcpu, GICV5_IRS_SPI_STATUSR) & GICV5_IRS_SPI_STATUSR_V);
+	wr32(vcpu, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, level));
 	wait_idle(vcpu, GICV5_IRS_SPI_STATUSR, GICV5_IRS_SPI_STATUSR_IDLE);
 }
 
@@ -114,26 +101,10 @@ static void guest_route(u32 intid, u8 prio, u16 iaffid)
 	harness_guest_insn(GM_CDEN, type_id);
 }
 
-static u32 taken;
-
-/* gicv5_handle_irq(): GICR CDIA, the priority drop, then irq_eoi's CDDI */
-static void guest_take_one(struct kvm_vcpu *vcpu)
-{
-	u64 ia = harness_guest_cdia();
-
-	taken = 0;
-	if (!GICV5_GICR_CDIA_VALID(ia))
-		return;
-	taken = ia & (GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK);
-	harness_guest_insn(GM_CDEOI, 0);
-	harness_guest_insn(GM_CDDI, taken);
-}
-
 /* The loaded vCPU enters the guest, which takes one interrupt, and exits */
 static u32 guest_take(void)
 {
-	harness_vcpu_enter_exit(kvm_get_running_vcpu(), guest_take_one);
-	return taken;
+	return harness_run_take(kvm_get_running_vcpu(), NULL);
 }
 
 /* vcpu_put() + vcpu_load(): a vPE change takes effect on the next residency */
@@ -160,19 +131,10 @@ static int msi(struct kvm *kvm, u32 lpi)
 
 static struct kvm *e2e_vm(void)
 {
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(2, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-	u64 base = IRS_BASE;
-	u32 nr = 64;
+	struct kvm *kvm = harness_v5_vm_dev(2, 64, true, NULL);
 
-	if (!kvm)
-		return NULL;
-	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &base) ||
-	    harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr) ||
-	    harness_vgic_init(dev) ||
-	    harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)) ||
-	    harness_vcpu_first_run(kvm_get_vcpu(kvm, 1))) {
-		vt_fail(__FILE__, __LINE__, "VM setup failed");
+	if (kvm && harness_vcpu_first_run(kvm_get_vcpu(kvm, 1))) {
+		vt_fail(__FILE__, __LINE__, "first run of vCPU 1 failed");
 		harness_vm_destroy(kvm);
 		return NULL;
 	}
@@ -208,7 +170,7 @@ static void e2e(bool two_level)
 	guest_route(SPI(11), 4, 1);
 	if (two_level) {
 		/* gicv5_irs_iste_alloc(): the L2 table before the LPI is used */
-		wr(v0, GICV5_IRS_MAP_L2_ISTR, 4, 100);
+		wr32(v0, GICV5_IRS_MAP_L2_ISTR, 100);
 		wait_idle(v0, GICV5_IRS_IST_STATUSR, GICV5_IRS_IST_STATUSR_IDLE);
 	}
 	guest_route(LPI(100), 2, 0);
@@ -253,7 +215,7 @@ static void e2e(bool two_level)
 		/* LPI 3000 is in an L2 table the guest has not mapped yet */
 		VT_EXPECT_EQ(harness_set_irq(kvm, 5, 1), 0);
 		VT_EXPECT_EQ(guest_take(), 0);
-		wr(v0, GICV5_IRS_MAP_L2_ISTR, 4, 3000);
+		wr32(v0, GICV5_IRS_MAP_L2_ISTR, 3000);
 		guest_route(LPI(3000), 3, 0);
 	}
 	VT_EXPECT_EQ(harness_set_irq(kvm, 5, 1), 1);
@@ -285,7 +247,7 @@ static void e2e(bool two_level)
 	/* The guest drops its IST: LPIs are gone */
 	VT_EXPECT(id_bits >= 9);
 	harness_vcpu_load(v0);
-	wr(v0, GICV5_IRS_IST_BASER, 8, 0);
+	wr64(v0, GICV5_IRS_IST_BASER, 0);
 	VT_EXPECT_EQ(msi(kvm, 100), 0);
 	VT_EXPECT_EQ(guest_take(), 0);
 	harness_vcpu_put(v0);

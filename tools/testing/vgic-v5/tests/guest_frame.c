@@ -10,51 +10,6 @@
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 
-/* A read of @len bytes; the bytes past @len must stay untouched */
-static u64 irs_read(struct kvm_vcpu *vcpu, u32 off, int len)
-{
-	u64 val = ~0ULL;
-
-	if (harness_mmio_guest_read(vcpu, IRS_BASE + off, len, &val)) {
-		vt_fail(__FILE__, __LINE__, "read 0x%x/%d aborted", off, len);
-		return 0xbad;
-	}
-	if (len < 8 && (val >> (len * 8)) != (~0ULL >> (len * 8)))
-		vt_fail(__FILE__, __LINE__, "read 0x%x/%d overran", off, len);
-	return len < 8 ? val & GENMASK_ULL(len * 8 - 1, 0) : val;
-}
-
-static void irs_write(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
-{
-	if (harness_mmio_guest_write(vcpu, IRS_BASE + off, len, &val))
-		vt_fail(__FILE__, __LINE__, "write 0x%x/%d aborted", off, len);
-}
-
-#define rd32(v, off)		irs_read(v, off, 4)
-#define rd64(v, off)		irs_read(v, off, 8)
-#define wr32(v, off, x)		irs_write(v, off, 4, x)
-#define wr64(v, off, x)		irs_write(v, off, 8, x)
-
-static struct kvm *frame_vm(int nr_vcpus, u32 nr_spis, struct kvm_device **devp)
-{
-	u64 base = IRS_BASE;
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-
-	if (!kvm)
-		return NULL;
-	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &base) ||
-	    (nr_spis && harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis)) ||
-	    harness_vgic_init(dev) ||
-	    harness_vcpu_first_run(kvm_get_vcpu(kvm, 0))) {
-		vt_fail(__FILE__, __LINE__, "VM setup failed");
-		harness_vm_destroy(kvm);
-		return NULL;
-	}
-	if (devp)
-		*devp = dev;
-	return kvm;
-}
 
 /* The guest's LPI ID bits: 24 with a 24-bit CPU interface and host, else 16 */
 static unsigned int expected_id_bits(void)
@@ -71,7 +26,7 @@ static unsigned int expected_id_bits(void)
 
 VT_TEST(guest_irs_idr0)
 {
-	struct kvm *kvm = frame_vm(1, 0, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(1, 0, true, NULL);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -97,7 +52,7 @@ VT_TEST(guest_irs_idr1)
 	host_pri = min(host_pri, 4);
 
 	/* One vCPU: still a 1-bit IAFFID */
-	kvm = frame_vm(1, 0, NULL);
+	kvm = harness_v5_vm_dev(1, 0, true, NULL);
 	VT_ASSERT(kvm);
 	idr1 = rd32(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR1);
 	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR1_PE_CNT, idr1), 1);
@@ -136,7 +91,7 @@ static void check_idr2(bool icc_24bits)
 						     ICC_IDR0_EL1_ID_BITS_16BITS) |
 			     FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS));
 	id_bits = expected_id_bits();
-	kvm = frame_vm(1, 0, NULL);
+	kvm = harness_v5_vm_dev(1, 0, true, NULL);
 	VT_ASSERT(kvm);
 	/* ICC_IDR0_EL1.ID_BITS of the guest matches */
 	VT_EXPECT_EQ(kvm_get_vcpu(kvm, 0)->arch.vgic_cpu.num_id_bits,
@@ -177,7 +132,7 @@ VT_TEST(guest_irs_fixed_id_registers)
 	static const u8 pidr_cidr[] = {
 		0x04, 0x00, 0x00, 0x00, 0x4b, 0xb0, 0x0b, 0x00, 0x0d, 0xf0, 0x05, 0xb1,
 	};
-	struct kvm *kvm = frame_vm(2, 96, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(2, 96, true, NULL);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -203,7 +158,7 @@ VT_TEST(guest_irs_id_registers_wi)
 		GICV5_IRS_IDR4, GICV5_IRS_IDR5, GICV5_IRS_IDR6, GICV5_IRS_IDR7,
 		GICV5_IRS_IIDR, GICV5_IRS_AIDR, 0xffbc, 0xffd0, 0xffe0, 0xffec, 0xfffc,
 	};
-	struct kvm *kvm = frame_vm(2, 64, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(2, 64, true, NULL);
 	struct kvm_vcpu *vcpu;
 	u32 before[ARRAY_SIZE(regs)];
 
@@ -214,8 +169,8 @@ VT_TEST(guest_irs_id_registers_wi)
 	for (int i = 0; i < ARRAY_SIZE(regs); i++) {
 		wr32(vcpu, regs[i], ~0U);
 		wr32(vcpu, regs[i], 0);
-		irs_write(vcpu, regs[i], 1, 0x5a);
-		irs_write(vcpu, regs[i] & ~7, 8, ~0ULL);
+		harness_irs_write(vcpu, regs[i], 1, 0x5a);
+		wr64(vcpu, regs[i] & ~7, ~0ULL);
 	}
 	for (int i = 0; i < ARRAY_SIZE(regs); i++)
 		VT_EXPECT_EQ(rd32(vcpu, regs[i]), before[i]);
@@ -225,7 +180,7 @@ VT_TEST(guest_irs_id_registers_wi)
 
 VT_TEST(guest_irs_cr0_irsen)
 {
-	struct kvm *kvm = frame_vm(2, 0, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(2, 0, true, NULL);
 	struct kvm_vcpu *v0, *v1;
 
 	VT_ASSERT(kvm);
@@ -253,7 +208,7 @@ VT_TEST(guest_irs_cr0_irsen)
 
 VT_TEST(guest_irs_cr1_sync_statusr)
 {
-	struct kvm *kvm = frame_vm(1, 0, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(1, 0, true, NULL);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -275,7 +230,7 @@ VT_TEST(guest_irs_cr1_sync_statusr)
 
 VT_TEST(guest_irs_spi_selection)
 {
-	struct kvm *kvm = frame_vm(1, 64, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(1, 64, true, NULL);
 	struct kvm_vcpu *vcpu;
 	struct vgic_irq *irq;
 
@@ -372,7 +327,7 @@ VT_TEST(guest_irs_pe_selection)
 
 VT_TEST(guest_irs_ist_registers_while_invalid)
 {
-	struct kvm *kvm = frame_vm(1, 0, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(1, 0, true, NULL);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -396,14 +351,14 @@ VT_TEST(guest_irs_ist_registers_while_invalid)
 	wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, 5);
 	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_MAP_L2_ISTR), 0);
 	/* Misaligned or partial accesses do nothing */
-	irs_write(vcpu, GICV5_IRS_IST_BASER + 4, 8, ~0ULL);
-	irs_write(vcpu, GICV5_IRS_IST_BASER + 2, 4, ~0U);
-	irs_write(vcpu, GICV5_IRS_IST_BASER, 2, 0xffff);
-	irs_write(vcpu, GICV5_IRS_IST_BASER, 1, 0xff);
+	wr64(vcpu, GICV5_IRS_IST_BASER + 4, ~0ULL);
+	wr32(vcpu, GICV5_IRS_IST_BASER + 2, ~0U);
+	harness_irs_write(vcpu, GICV5_IRS_IST_BASER, 2, 0xffff);
+	harness_irs_write(vcpu, GICV5_IRS_IST_BASER, 1, 0xff);
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), 0x1200040000ULL);
-	VT_EXPECT_EQ(irs_read(vcpu, GICV5_IRS_IST_BASER + 4, 8), 0);
-	VT_EXPECT_EQ(irs_read(vcpu, GICV5_IRS_IST_BASER, 2), 0);
-	VT_EXPECT_EQ(irs_read(vcpu, GICV5_IRS_IST_BASER, 1), 0);
+	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER + 4), 0);
+	VT_EXPECT_EQ(harness_irs_read(vcpu, GICV5_IRS_IST_BASER, 2), 0);
+	VT_EXPECT_EQ(harness_irs_read(vcpu, GICV5_IRS_IST_BASER, 1), 0);
 	harness_vm_destroy(kvm);
 }
 
@@ -430,14 +385,14 @@ VT_TEST(guest_irs_unimplemented_raz_wi)
 		/* SETLPI_FRAME: IRS_SETLPIR is write-only, the rest is nothing */
 		{ 0x10000, 4 }, { 0x10004, 4 }, { 0x10008, 8 }, { 0x1fffc, 4 },
 	};
-	struct kvm *kvm = frame_vm(2, 0, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(2, 0, true, NULL);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
 	vcpu = kvm_get_vcpu(kvm, 1);
 	for (int i = 0; i < ARRAY_SIZE(regs); i++) {
-		irs_write(vcpu, regs[i].off, regs[i].len, ~0ULL);
-		VT_EXPECT_EQ(irs_read(vcpu, regs[i].off, regs[i].len), 0);
+		harness_irs_write(vcpu, regs[i].off, regs[i].len, ~0ULL);
+		VT_EXPECT_EQ(harness_irs_read(vcpu, regs[i].off, regs[i].len), 0);
 		if (regs[i].len == 8) {
 			VT_EXPECT_EQ(rd32(vcpu, regs[i].off), 0);
 			VT_EXPECT_EQ(rd32(vcpu, regs[i].off + 4), 0);
@@ -449,7 +404,7 @@ VT_TEST(guest_irs_unimplemented_raz_wi)
 /* Widths a register does not take read as zero and write nothing */
 VT_TEST(guest_irs_bad_widths_raz_wi)
 {
-	struct kvm *kvm = frame_vm(1, 0, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(1, 0, true, NULL);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -459,16 +414,16 @@ VT_TEST(guest_irs_bad_widths_raz_wi)
 	for (int len = 1; len <= 8; len *= 2) {
 		if (len == 4)
 			continue;
-		VT_EXPECT_EQ(irs_read(vcpu, GICV5_IRS_IIDR, len), 0);
-		VT_EXPECT_EQ(irs_read(vcpu, GICV5_IRS_CR1, len), 0);
-		irs_write(vcpu, GICV5_IRS_CR1, len, 0);
-		irs_write(vcpu, GICV5_IRS_SPI_SELR, len, 0);
-		irs_write(vcpu, GICV5_IRS_CR0, len, ~0ULL);
+		VT_EXPECT_EQ(harness_irs_read(vcpu, GICV5_IRS_IIDR, len), 0);
+		VT_EXPECT_EQ(harness_irs_read(vcpu, GICV5_IRS_CR1, len), 0);
+		harness_irs_write(vcpu, GICV5_IRS_CR1, len, 0);
+		harness_irs_write(vcpu, GICV5_IRS_SPI_SELR, len, 0);
+		harness_irs_write(vcpu, GICV5_IRS_CR0, len, ~0ULL);
 	}
 	/* Misaligned 32-bit accesses */
-	VT_EXPECT_EQ(irs_read(vcpu, GICV5_IRS_IIDR + 2, 4), 0);
-	irs_write(vcpu, GICV5_IRS_CR1 + 1, 4, 0);
-	irs_write(vcpu, GICV5_IRS_CR0 + 2, 4, ~0U);
+	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_IIDR + 2), 0);
+	wr32(vcpu, GICV5_IRS_CR1 + 1, 0);
+	wr32(vcpu, GICV5_IRS_CR0 + 2, ~0U);
 	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_CR1), 0x55);
 	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_SPI_SELR), 3);
 	VT_EXPECT(!kvm->arch.vgic.gicv5_vm.irs_enabled);
@@ -497,7 +452,7 @@ VT_TEST(guest_irs_garbage_accesses)
 		0x10000,
 	};
 	static const int lens[] = { 1, 2, 4, 8 };
-	struct kvm *kvm = frame_vm(2, 128, NULL);
+	struct kvm *kvm = harness_v5_vm_dev(2, 128, true, NULL);
 	u32 idr[8], iidr;
 	u64 seed = 0x9e3779b97f4a7c15ULL;
 

@@ -19,24 +19,11 @@
 #define SPI(n)		vgic_v5_make_spi(n)
 #define TYPE_ID		(GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK)
 
-static void wr(struct kvm_vcpu *vcpu, u32 off, u64 val)
-{
-	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, IRS_BASE + off, 4, &val), 0);
-}
-
-static u64 rd(struct kvm_vcpu *vcpu, u32 off)
-{
-	u64 val = 0;
-
-	VT_EXPECT_EQ(harness_mmio_guest_read(vcpu, IRS_BASE + off, 4, &val), 0);
-	return val;
-}
-
 static void set_type(struct kvm_vcpu *vcpu, u32 spi, bool level)
 {
-	wr(vcpu, GICV5_IRS_SPI_SELR, spi);
-	wr(vcpu, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, level));
-	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_SPI_CFGR_TM, rd(vcpu, GICV5_IRS_SPI_CFGR)), level);
+	wr32(vcpu, GICV5_IRS_SPI_SELR, spi);
+	wr32(vcpu, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, level));
+	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_SPI_CFGR_TM, rd32(vcpu, GICV5_IRS_SPI_CFGR)), level);
 }
 
 /* Priority, targeted affinity, enable, as gicv5 SPI setup does */
@@ -67,9 +54,9 @@ static struct kvm *level_vm(u32 edge, u32 level)
 		return NULL;
 	v0 = kvm_get_vcpu(kvm, 0);
 	harness_vcpu_load(v0);
-	wr(v0, GICV5_IRS_PE_SELR, 0);
-	wr(v0, GICV5_IRS_PE_CR0, GICV5_IRS_PE_CR0_DPS);
-	wr(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
+	wr32(v0, GICV5_IRS_PE_SELR, 0);
+	wr32(v0, GICV5_IRS_PE_CR0, GICV5_IRS_PE_CR0_DPS);
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
 	/* IRSEN reaches the resident vPE on its reload */
 	harness_vcpu_put(v0);
 	harness_vcpu_load(v0);
@@ -97,31 +84,8 @@ static bool cdeoi_trapped(struct kvm_vcpu *vcpu)
 	return !(*vcpu_fgt(vcpu, ICH_HFGITR_EL2) & ICH_HFGITR_EL2_GICCDEOI);
 }
 
-/* What the guest saw in one run: the INTID taken, and the handler's hook */
-static __thread u32 taken;
-static void (*in_handler)(struct kvm_vcpu *vcpu);
-
-/* gicv5_handle_irq(): CDIA, CDEOI, the handler, then CDDI (irq_eoi) */
-static void guest_take_one(struct kvm_vcpu *vcpu)
-{
-	u64 ia = harness_guest_cdia();
-
-	taken = 0;
-	if (!GICV5_GICR_CDIA_VALID(ia))
-		return;
-	taken = ia & TYPE_ID;
-	harness_guest_insn(GM_CDEOI, 0);
-	if (in_handler)
-		in_handler(vcpu);
-	harness_guest_insn(GM_CDDI, taken);
-}
-
-/* One KVM_RUN round trip of the loaded vCPU in which the guest takes one */
-static u32 run_take(struct kvm_vcpu *vcpu)
-{
-	harness_vcpu_enter_exit(vcpu, guest_take_one);
-	return taken;
-}
+/* The INTID a guest callback took */
+static u32 taken;
 
 VT_TEST(guest_level_spi_follows_the_line)
 {
@@ -132,24 +96,24 @@ VT_TEST(guest_level_spi_follows_the_line)
 	v0 = kvm_get_vcpu(kvm, 0);
 
 	/* No level line high: nothing trapped */
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 
 	/* An edge is taken once, though its line stays high */
 	VT_EXPECT_EQ(line(kvm, 10, true), 0);
-	VT_EXPECT_EQ(run_take(v0), SPI(10));
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 	VT_EXPECT_EQ(harness_events(HE_TRAP, NULL, 0, NULL), 0);
 
 	/* A level SPI is taken again for as long as its line is high */
 	VT_EXPECT_EQ(line(kvm, 11, true), 0);
 	for (int i = 0; i < 3; i++)
-		VT_EXPECT_EQ(run_take(v0), SPI(11));
+		VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT(cdeoi_trapped(v0));
 	VT_EXPECT_EQ(harness_events(HE_TRAP, "trap", 1, NULL), 3);
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	/* The trap goes with the last high level line */
 	VT_EXPECT(!cdeoi_trapped(v0));
 
@@ -157,10 +121,9 @@ VT_TEST(guest_level_spi_follows_the_line)
 	VT_EXPECT_EQ(line(kvm, 11, true), 0);
 	harness_vcpu_enter_exit(v0, NULL);
 	VT_EXPECT(cdeoi_trapped(v0));
-	in_handler = NULL;
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	level_vm_destroy(kvm);
 }
 
@@ -181,11 +144,9 @@ VT_TEST(guest_level_spi_lowered_in_handler_is_taken_once)
 	v0 = kvm_get_vcpu(kvm, 0);
 	handler_kvm = kvm;
 	VT_EXPECT_EQ(line(kvm, 11, true), 0);
-	in_handler = lower_11;
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
-	in_handler = NULL;
+	VT_EXPECT_EQ(harness_run_take(v0, lower_11), SPI(11));
 	/* Made pending again at the CDEOI, cleared when the line dropped */
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT_EQ(gm_guest_running_prio(harness_gm(), harness_this_cpu()), 32);
 	level_vm_destroy(kvm);
 }
@@ -227,7 +188,7 @@ VT_TEST(guest_level_spi_trapped_cdeoi_drops_priority)
 static void raise_then_take(struct kvm_vcpu *vcpu)
 {
 	VT_EXPECT_EQ(line(handler_kvm, 11, true), 0);
-	guest_take_one(vcpu);
+	taken = harness_guest_take(vcpu, NULL);
 }
 
 VT_TEST(guest_level_spi_raised_while_running_untrapped)
@@ -242,10 +203,10 @@ VT_TEST(guest_level_spi_raised_while_running_untrapped)
 	VT_EXPECT_EQ(taken, SPI(11));
 	VT_EXPECT_EQ(harness_events(HE_TRAP, NULL, 0, NULL), 0);
 	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 1);
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	/* A second high line does not kick again while one is high */
 	VT_EXPECT_EQ(line(kvm, 11, true), 0);
 	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 2);
@@ -269,15 +230,15 @@ VT_TEST(guest_level_spi_trigger_mode_change)
 	VT_EXPECT(cdeoi_trapped(v0));
 	/* Made edge while high: no longer re-pended, and no trap */
 	set_type(v0, 11, false);
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 	/* Made level again: the VMM never lowered the line, so it is high */
 	set_type(v0, 11, true);
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT(cdeoi_trapped(v0));
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 	level_vm_destroy(kvm);
 }
@@ -301,6 +262,15 @@ static void resampler_ack(struct kvm_irq_ack_notifier *kian)
 static struct resampler *cur_resampler;
 static int acks_in_handler;
 
+static void resampler_register(struct resampler *r, struct kvm *kvm, u32 gsi)
+{
+	*r = (struct resampler){
+		.kian = { .gsi = gsi, .irq_acked = resampler_ack }, .kvm = kvm,
+	};
+	cur_resampler = r;
+	kvm_register_irq_ack_notifier(kvm, &r->kian);
+}
+
 static void note_acks(struct kvm_vcpu *vcpu)
 {
 	acks_in_handler = cur_resampler->acks;
@@ -309,42 +279,38 @@ static void note_acks(struct kvm_vcpu *vcpu)
 VT_TEST(guest_level_spi_resamplefd)
 {
 	struct kvm *kvm = level_vm(10, 12);
-	struct resampler r = { .kian = { .gsi = 12, .irq_acked = resampler_ack } };
+	struct resampler r;
 	struct kvm_vcpu *v0;
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	r.kvm = kvm;
-	cur_resampler = &r;
-	kvm_register_irq_ack_notifier(kvm, &r.kian);
+	resampler_register(&r, kvm, 12);
 
 	/* irqfd with a resampler: the line is raised (default route 12) */
 	VT_EXPECT(harness_set_irq(kvm, 12, 1) >= 0);
-	in_handler = note_acks;
-	VT_EXPECT_EQ(run_take(v0), SPI(12));
-	in_handler = NULL;
+	VT_EXPECT_EQ(harness_run_take(v0, note_acks), SPI(12));
 	/* Resampled once, after the handler ran, not at the priority drop */
 	VT_EXPECT_EQ(acks_in_handler, 0);
 	VT_EXPECT_EQ(r.acks, 1);
 	VT_EXPECT_EQ(harness_events(HE_ACK_NOTIFY, NULL, 13, NULL), 1);
 	/* The resampler lowered the line: not taken again, no trap left */
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 	VT_EXPECT_EQ(r.acks, 1);
 
 	/* The VMM finds the device still asserting and triggers again */
 	VT_EXPECT(harness_set_irq(kvm, 12, 1) >= 0);
-	VT_EXPECT_EQ(run_take(v0), SPI(12));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(12));
 	VT_EXPECT_EQ(r.acks, 2);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 
 	/* Level SPIs without a resampler are not resampled */
 	VT_EXPECT_EQ(line(kvm, 10, true), 0);
 	set_type(v0, 10, true);
 	VT_EXPECT_EQ(line(kvm, 10, false), 0);
 	VT_EXPECT_EQ(line(kvm, 10, true), 0);
-	VT_EXPECT_EQ(run_take(v0), SPI(10));
-	VT_EXPECT_EQ(run_take(v0), SPI(10));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
 	VT_EXPECT_EQ(r.acks, 2);
 	VT_EXPECT_EQ(line(kvm, 10, false), 0);
 
@@ -356,29 +322,27 @@ VT_TEST(guest_level_spi_resamplefd)
 static void irqfd_then_take(struct kvm_vcpu *vcpu)
 {
 	VT_EXPECT(harness_set_irq(cur_resampler->kvm, 12, 1) >= 0);
-	guest_take_one(vcpu);
+	taken = harness_guest_take(vcpu, NULL);
 }
 
 VT_TEST(guest_level_spi_resample_raised_while_running_untrapped)
 {
 	struct kvm *kvm = level_vm(10, 12);
-	struct resampler r = { .kian = { .gsi = 12, .irq_acked = resampler_ack } };
+	struct resampler r;
 	struct kvm_vcpu *v0;
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	r.kvm = kvm;
-	cur_resampler = &r;
-	kvm_register_irq_ack_notifier(kvm, &r.kian);
+	resampler_register(&r, kvm, 12);
 
 	/* Taken, and its priority dropped, before the kick lands: no resample */
 	harness_vcpu_enter_exit(v0, irqfd_then_take);
 	VT_EXPECT_EQ(taken, SPI(12));
 	VT_EXPECT_EQ(r.acks, 0);
 	/* The next entry traps CDEOI and makes it pending again */
-	VT_EXPECT_EQ(run_take(v0), SPI(12));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(12));
 	VT_EXPECT_EQ(r.acks, 1);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 
 	kvm_unregister_irq_ack_notifier(kvm, &r.kian);
@@ -399,7 +363,6 @@ struct level_race {
 	struct kvm *kvm;
 	struct kvm_kernel_irq_routing_entry route;
 	int vcpu;
-	int taken;
 	int errors;
 };
 
@@ -410,8 +373,7 @@ static void *race_vcpu(void *arg)
 
 	harness_vcpu_load(vcpu);
 	for (int i = 0; i < ROUNDS; i++) {
-		harness_vcpu_enter_exit(vcpu, guest_take_one);
-		r->taken += !!taken;
+		harness_run_take(vcpu, NULL);
 	}
 	harness_vcpu_put(vcpu);
 	return NULL;
@@ -452,7 +414,7 @@ VT_TEST(guest_level_spi_concurrent_trap_and_resample)
 		.gsi = 12, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, 12 },
 	};
 	struct kvm *kvm = harness_v5_vm(2, true);
-	struct resampler res = { .kian = { .gsi = 12, .irq_acked = resampler_ack } };
+	struct resampler res;
 	struct level_race r[4] = {};
 	void *(*fn[4])(void *) = { race_vcpu, race_vcpu, race_irqfd, race_user };
 	struct kvm_vcpu *v0, *v1;
@@ -463,14 +425,13 @@ VT_TEST(guest_level_spi_concurrent_trap_and_resample)
 	v1 = kvm_get_vcpu(kvm, 1);
 	VT_ASSERT_EQ(harness_vcpu_first_run(v1), 0);
 	harness_vcpu_load(v0);
-	wr(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
 	set_type(v0, 11, true);
 	set_type(v0, 12, true);
 	route_to(11, 4, 0);
 	route_to(12, 5, 1);
 	harness_vcpu_put(v0);
-	res.kvm = kvm;
-	kvm_register_irq_ack_notifier(kvm, &res.kian);
+	resampler_register(&res, kvm, 12);
 
 	for (int i = 0; i < 4; i++) {
 		r[i].kvm = kvm;
@@ -493,17 +454,17 @@ VT_TEST(guest_level_spi_concurrent_trap_and_resample)
 	 * guest takes it and is resampled; SPI 11's line ended high.
 	 */
 	harness_vcpu_load(v1);
-	for (int i = 0; i < 3 && run_take(v1) == SPI(12); i++)
+	for (int i = 0; i < 3 && harness_run_take(v1, NULL) == SPI(12); i++)
 		;
 	VT_EXPECT(res.acks > 0);
 	VT_EXPECT(!test_bit(12, kvm->arch.vgic.gicv5_vm.irs_frame.level_high));
-	VT_EXPECT_EQ(run_take(v1), 0);
+	VT_EXPECT_EQ(harness_run_take(v1, NULL), 0);
 	harness_vcpu_put(v1);
 	harness_vcpu_load(v0);
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
-	VT_EXPECT_EQ(run_take(v0), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
-	VT_EXPECT_EQ(run_take(v0), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT_EQ(atomic_read(&kvm->arch.vgic.gicv5_vm.irs_frame.nr_level_high), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 	VT_EXPECT_EQ(gm_guest_running_prio(harness_gm(), harness_this_cpu()), 32);

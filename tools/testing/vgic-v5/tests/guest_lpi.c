@@ -21,47 +21,17 @@
 
 #define GUEST_IST	0x40000000ULL
 
-static u64 rd(struct kvm_vcpu *vcpu, u32 off, int len)
-{
-	u64 val = 0;
-
-	VT_EXPECT_EQ(harness_mmio_guest_read(vcpu, IRS_BASE + off, len, &val), 0);
-	return val;
-}
-
-static void wr(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
-{
-	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, IRS_BASE + off, len, &val), 0);
-}
-
-static struct kvm *lpi_vm(int nr_vcpus)
-{
-	u64 base = IRS_BASE;
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-
-	if (!kvm)
-		return NULL;
-	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &base) ||
-	    harness_vgic_init(dev) || harness_vcpu_first_run(kvm_get_vcpu(kvm, 0))) {
-		vt_fail(__FILE__, __LINE__, "VM setup failed");
-		harness_vm_destroy(kvm);
-		return NULL;
-	}
-	return kvm;
-}
-
 static u32 idr2(struct kvm *kvm)
 {
-	return rd(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2, 4);
+	return rd32(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2);
 }
 
 /* Configure and validate an IST; true if IST_BASER reads back valid */
 static bool map_ist(struct kvm_vcpu *vcpu, u32 cfgr)
 {
-	wr(vcpu, GICV5_IRS_IST_CFGR, 4, cfgr);
-	wr(vcpu, GICV5_IRS_IST_BASER, 8, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
-	return rd(vcpu, GICV5_IRS_IST_BASER, 8) & GICV5_IRS_IST_BASER_VALID;
+	wr32(vcpu, GICV5_IRS_IST_CFGR, cfgr);
+	wr64(vcpu, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	return rd64(vcpu, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID;
 }
 
 static int msi(struct kvm *kvm, u64 addr, u32 data)
@@ -111,7 +81,7 @@ static bool host_backs_lpis(struct kvm *kvm)
 
 VT_TEST(guest_lpi_linear_ist)
 {
-	struct kvm *kvm = lpi_vm(2);
+	struct kvm *kvm = harness_v5_vm(2, true);
 	struct kvm_vcpu *vcpu;
 	u64 val;
 
@@ -124,8 +94,8 @@ VT_TEST(guest_lpi_linear_ist)
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 12)));
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_BASER, 8), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_STATUSR, 4), GICV5_IRS_IST_STATUSR_IDLE);
+	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_IST_STATUSR), GICV5_IRS_IST_STATUSR_IDLE);
 
 	/* MSIs to the SETLPI frame: data is the LPI ID */
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 1);
@@ -147,10 +117,10 @@ VT_TEST(guest_lpi_linear_ist)
 	/* Not a 64-bit register, write-only */
 	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, SETLPIR, 8, &val), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
-	VT_EXPECT_EQ(rd(vcpu, 0x10000, 4), 0);
+	VT_EXPECT_EQ(rd32(vcpu, 0x10000), 0);
 
 	/* MAP_L2_ISTR does nothing for a linear IST */
-	wr(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, 5);
+	wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, 5);
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 4096), 0);
 	harness_vm_destroy(kvm);
 }
@@ -158,7 +128,7 @@ VT_TEST(guest_lpi_linear_ist)
 /* While valid, IST_BASER's address and IST_CFGR cannot change */
 VT_TEST(guest_lpi_ist_locked_while_valid)
 {
-	struct kvm *kvm = lpi_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -166,13 +136,13 @@ VT_TEST(guest_lpi_ist_locked_while_valid)
 	vcpu = kvm_get_vcpu(kvm, 0);
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 10)));
 
-	wr(vcpu, GICV5_IRS_IST_CFGR, 4, CFGR(0, 0, 14));
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_CFGR, 4), CFGR(0, 0, 10));
-	wr(vcpu, GICV5_IRS_IST_BASER, 8, 0x80000000ULL | GICV5_IRS_IST_BASER_VALID);
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_BASER, 8), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	wr32(vcpu, GICV5_IRS_IST_CFGR, CFGR(0, 0, 14));
+	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_IST_CFGR), CFGR(0, 0, 10));
+	wr64(vcpu, GICV5_IRS_IST_BASER, 0x80000000ULL | GICV5_IRS_IST_BASER_VALID);
+	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
 	/* A write of the high half alone keeps VALID: ignored too */
-	wr(vcpu, GICV5_IRS_IST_BASER + 4, 4, 0x1);
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_BASER, 8), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	wr32(vcpu, GICV5_IRS_IST_BASER + 4, 0x1);
+	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
 	/* Still 10 bits of LPIs */
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 1023), 1);
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 1024), 0);
@@ -182,7 +152,7 @@ VT_TEST(guest_lpi_ist_locked_while_valid)
 /* valid -> invalid unmaps; the guest can then map another IST */
 VT_TEST(guest_lpi_ist_unmap_and_remap)
 {
-	struct kvm *kvm = lpi_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_vcpu *vcpu;
 
 	VT_ASSERT(kvm);
@@ -190,8 +160,8 @@ VT_TEST(guest_lpi_ist_unmap_and_remap)
 	vcpu = kvm_get_vcpu(kvm, 0);
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 10)));
 	/* Clearing VALID in the low half */
-	wr(vcpu, GICV5_IRS_IST_BASER, 4, (u32)GUEST_IST);
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_BASER, 8), GUEST_IST);
+	wr32(vcpu, GICV5_IRS_IST_BASER, (u32)GUEST_IST);
+	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST);
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 	/* Now IST_CFGR can change, and a larger IST be mapped */
@@ -199,7 +169,7 @@ VT_TEST(guest_lpi_ist_unmap_and_remap)
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 16383), 1);
 	EXPECT_LPI_PENDING(16383);
 	/* And unmapped for good: destroy has nothing left to do */
-	wr(vcpu, GICV5_IRS_IST_BASER, 8, 0);
+	wr64(vcpu, GICV5_IRS_IST_BASER, 0);
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), 0);
 	harness_vm_destroy(kvm);
 }
@@ -207,7 +177,7 @@ VT_TEST(guest_lpi_ist_unmap_and_remap)
 /* A configuration IDR2 does not allow: the valid write is dropped */
 VT_TEST(guest_lpi_ist_bad_configuration_dropped)
 {
-	struct kvm *kvm = lpi_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_vcpu *vcpu;
 	unsigned int max, min;
 	u32 id2;
@@ -234,7 +204,7 @@ VT_TEST(guest_lpi_ist_bad_configuration_dropped)
 	/* L2SZ 0b11 is reserved */
 	VT_EXPECT(!map_ist(vcpu, CFGR(1, 3, 16)));
 	/* The whole write was dropped: not even the address stuck */
-	VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_BASER, 8), 0);
+	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), 0);
 	VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 	/* A good one still works afterwards */
@@ -250,7 +220,7 @@ VT_TEST(guest_lpi_two_level_ist)
 {
 	for (unsigned int l2sz = 0; l2sz <= 2; l2sz++) {
 		unsigned int l2_bits = 10 + 2 * l2sz, id_bits;
-		struct kvm *kvm = lpi_vm(1);
+		struct kvm *kvm = harness_v5_vm(1, true);
 		struct kvm_vcpu *vcpu;
 		u32 span = 1U << l2_bits;
 
@@ -264,9 +234,9 @@ VT_TEST(guest_lpi_two_level_ist)
 		/* Nothing mapped yet */
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), 0);
 		/* Any ID in the L2 table's range maps it */
-		wr(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, span + 17);
-		VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_IST_STATUSR, 4), GICV5_IRS_IST_STATUSR_IDLE);
-		VT_EXPECT_EQ(rd(vcpu, GICV5_IRS_MAP_L2_ISTR, 4), 0);
+		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, span + 17);
+		VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_IST_STATUSR), GICV5_IRS_IST_STATUSR_IDLE);
+		VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_MAP_L2_ISTR), 0);
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, span - 1), 0);
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, span), 1);
 		EXPECT_LPI_PENDING(span);
@@ -274,14 +244,14 @@ VT_TEST(guest_lpi_two_level_ist)
 		EXPECT_LPI_PENDING(2 * span - 1);
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, 2 * span), 0);
 		/* Mapping it again changes nothing */
-		wr(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, span);
+		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, span);
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, span + 3), 1);
 		/* The last L2 table */
-		wr(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, (1U << id_bits) - 1);
+		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, (1U << id_bits) - 1);
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, (1U << id_bits) - span), 1);
 		/* Out of range IDs map nothing */
-		wr(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, 1U << id_bits);
-		wr(vcpu, GICV5_IRS_MAP_L2_ISTR, 4, ~0U);
+		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, 1U << id_bits);
+		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, ~0U);
 		VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 0);
 		nr_vdpend(NULL);
 		harness_vm_destroy(kvm);
@@ -291,7 +261,7 @@ VT_TEST(guest_lpi_two_level_ist)
 /* The L2 bookkeeping failing to allocate drops the write, nothing leaks */
 VT_TEST(guest_lpi_two_level_alloc_failure)
 {
-	struct kvm *kvm = lpi_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_vcpu *vcpu;
 	unsigned int id_bits;
 	bool ok = false;
@@ -301,12 +271,12 @@ VT_TEST(guest_lpi_two_level_alloc_failure)
 	vcpu = kvm_get_vcpu(kvm, 0);
 	id_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2(kvm));
 	for (int n = 1; n < 32 && !ok; n++) {
-		wr(vcpu, GICV5_IRS_IST_CFGR, 4, CFGR(1, 0, id_bits));
+		wr32(vcpu, GICV5_IRS_IST_CFGR, CFGR(1, 0, id_bits));
 		fault_inject_nth_alloc(n);
-		wr(vcpu, GICV5_IRS_IST_BASER, 8, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+		wr64(vcpu, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
 		ok = !fault_injected();
 		fault_inject_nth_alloc(0);
-		VT_EXPECT_EQ(!!(rd(vcpu, GICV5_IRS_IST_BASER, 8) & GICV5_IRS_IST_BASER_VALID),
+		VT_EXPECT_EQ(!!(rd64(vcpu, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID),
 			     ok);
 		VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
 	}
@@ -316,7 +286,7 @@ VT_TEST(guest_lpi_two_level_alloc_failure)
 
 VT_TEST(guest_msi_errors)
 {
-	struct kvm *kvm = lpi_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	struct kvm_kernel_irq_routing_entry e = { .type = KVM_IRQ_ROUTING_MSI };
 
 	VT_ASSERT(kvm);
@@ -366,7 +336,7 @@ VT_TEST(guest_msi_irqfd_routes)
 		  .u.msi = { .address_lo = (u32)SETLPIR + 8, .data = 9 } },
 	};
 	struct kvm_kernel_irq_routing_entry e = {};
-	struct kvm *kvm = lpi_vm(1);
+	struct kvm *kvm = harness_v5_vm(1, true);
 	unsigned long flags;
 	int ret;
 

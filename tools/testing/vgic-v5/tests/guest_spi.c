@@ -40,19 +40,8 @@ static int nr_vdpend(u64 *last)
 
 static struct kvm *spi_vm(u32 nr_spis)
 {
-	u64 base = HARNESS_V5_IRS_BASE;
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(2, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+	struct kvm *kvm = harness_v5_vm_dev(2, nr_spis, false, NULL);
 
-	if (!kvm)
-		return NULL;
-	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS, &base) ||
-	    (nr_spis && harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis)) ||
-	    harness_vgic_init(dev)) {
-		vt_fail(__FILE__, __LINE__, "VM setup failed");
-		harness_vm_destroy(kvm);
-		return NULL;
-	}
 	harness_events_clear();
 	return kvm;
 }
