@@ -142,10 +142,13 @@ static bool vgic_v5_spi_track_level(struct kvm *kvm, struct vgic_irq *irq)
 
 	lockdep_assert_held(&irq->irq_lock);
 
+	/* Injection path: no atomic read-modify-write when nothing changes */
 	if (irq->config == VGIC_CONFIG_LEVEL && irq->line_level) {
-		if (!test_and_set_bit(spi, frame->level_high))
+		if (!test_bit(spi, frame->level_high) &&
+		    !test_and_set_bit(spi, frame->level_high))
 			return atomic_inc_return(&frame->nr_level_high) == 1;
-	} else if (test_and_clear_bit(spi, frame->level_high)) {
+	} else if (test_bit(spi, frame->level_high) &&
+		   test_and_clear_bit(spi, frame->level_high)) {
 		atomic_dec(&frame->nr_level_high);
 	}
 
