@@ -175,9 +175,8 @@ VT_BENCH(bench_level_spi_cdeoi_trap)
 	/* Level SPI 4 held high: each run takes it again, through the trap */
 	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 1);
 	t = vt_now_ns();
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n; i++)
 		VT_ASSERT_EQ(harness_run_take(v0, NULL), SPI(4));
-	}
 	vt_bench_report("level SPI held high: guest run taking it (CDEOI trapped, re-pended)",
 			per_op_ns(t, n), "ns");
 	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 0);

@@ -10,7 +10,6 @@
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 
-
 /* The guest's LPI ID bits: 24 with a 24-bit CPU interface and host, else 16 */
 static unsigned int expected_id_bits(void)
 {

@@ -372,9 +372,8 @@ static void *race_vcpu(void *arg)
 	struct kvm_vcpu *vcpu = kvm_get_vcpu(r->kvm, r->vcpu);
 
 	harness_vcpu_load(vcpu);
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < ROUNDS; i++)
 		harness_run_take(vcpu, NULL);
-	}
 	harness_vcpu_put(vcpu);
 	return NULL;
 }
