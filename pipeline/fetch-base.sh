@@ -13,6 +13,7 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$BASE_SHA256" ] && [ -f "$build/bas
 	exit 0
 fi
 
+echo "fetch-base: $BASE_PACKAGE $BASE_VERSION (a 170 MB tarball) with apt, then unpacking it"
 mkdir -p "$build/dl"
 [ -d "$build/apt/state/lists" ] && ls "$build/apt/state/lists/"*trixie-backports*Packages >/dev/null 2>&1 ||
 	"$here/apt-extra.sh" "$build/apt" update >/dev/null

@@ -10,6 +10,7 @@ if [ -x "$root/usr/bin/qemu-system-aarch64" ] && [ -f "$root/.gicv5-ready" ]; th
 	exit 0
 fi
 uri=$("$here/apt-extra.sh" "$2" mirror)
+echo "qemu11: a trixie root with QEMU 11 from trixie-backports (debootstrap, then apt)"
 rm -rf "$root"
 mkdir -p "$root"
 debootstrap --variant=minbase trixie "$root" "$uri" > "$root.log" 2>&1 || {

@@ -11,6 +11,7 @@ if [ -x "$dir/sparse" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$want" ]; t
 	echo "$dir/sparse"
 	exit 0
 fi
+echo "sparse: building $want from Debian's source package (bookworm's cannot parse 7.3)" >&2
 rm -rf "$dir" "$dir.dl"
 mkdir -p "$dir.dl"
 (cd "$dir.dl" && "$here/apt-extra.sh" "$apt" source "sparse=$want-2" >/dev/null 2>&1) ||

@@ -73,7 +73,8 @@ touched=$(git -C "$tree" diff --name-only base HEAD)
 cfg_key=$( (cat "$out/.config"; "$sparse" --version; git -C "$tree" rev-parse base) | sha256sum | cut -c1-16)
 baseline=$build/baseline-$cfg_key.txt
 if [ ! -f "$baseline" ]; then
-	echo "static: building the stock baseline (once)"
+	echo "static: building the stock baseline W=1 + sparse (once per config; several minutes)"
+	bstart=$(date +%s)
 	rm -rf "$build/base-wt" "$build/kout-base"
 	git -C "$tree" worktree prune
 	git -C "$tree" worktree add -q --detach "$build/base-wt" base
@@ -88,6 +89,7 @@ if [ ! -f "$baseline" ]; then
 	findings "$work/base-build.log" > "$baseline.tmp" && mv "$baseline.tmp" "$baseline"
 	git -C "$tree" worktree remove --force "$build/base-wt"
 	rm -rf "$build/kout-base"
+	echo "static: stock baseline built in $(( $(date +%s) - bstart )) s"
 fi
 
 for d in "${dirs[@]}"; do
