@@ -4,6 +4,9 @@
 # amd64 and arm64) without changing the machine's own apt setup. The mirror
 # URI is read from the machine's apt sources, never written here.
 #
+# The mirror may be a dated snapshot whose sid Release file is past its
+# Valid-Until date: its signatures are checked, its age is not.
+#
 # usage: apt-extra.sh DIR mirror | update | download PKG... | source PKG...
 set -euo pipefail
 
@@ -36,6 +39,7 @@ opts=(-o "Dir::Etc::SourceList=$dir/sources.list"
       -o "APT::Architectures::=amd64"
       -o "APT::Architectures::=arm64"
       -o "Acquire::Languages=none"
+      -o "Acquire::Check-Valid-Until=false"
       -o "Debug::NoLocking=1")
 
 setup() {

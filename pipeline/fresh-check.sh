@@ -5,7 +5,7 @@
 # A minimal bookworm root (debootstrap --variant=minbase, plus make: the one
 # program the README's first command needs) is made under BUILD/fresh-root
 # from the mirror of this machine's own apt sources, which are copied into
-# it as they are. A clean clone of REPO's HEAD (committed work only) goes to
+# it as they are, with the machine's apt configuration. A clean clone of REPO's HEAD (committed work only) goes to
 # /root/work/main inside it, with ../shared beside it when REPO has one, as
 # CI lays it out. Then, chrooted as root, 'make' and 'make check' run there;
 # everything else they need, they must install themselves. The log is
@@ -49,6 +49,9 @@ if ls /etc/apt/sources.list.d/*.sources > /dev/null 2>&1; then
 elif [ -f /etc/apt/sources.list ]; then
 	cp /etc/apt/sources.list "$root/etc/apt/sources.list"
 fi
+# ... and its apt configuration: a machine of this kind comes with it (for
+# example Acquire::Check-Valid-Until "false" for its snapshot mirror).
+cp /etc/apt/apt.conf.d/* "$root/etc/apt/apt.conf.d/" 2>/dev/null || true
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 echo "fresh-check: root made in $(mins "$t0")"
 
