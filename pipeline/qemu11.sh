@@ -16,7 +16,8 @@ mkdir -p "$root"
 debootstrap --variant=minbase trixie "$root" "$uri" > "$root.log" 2>&1 || {
 	tail -20 "$root.log"; echo "qemu11: debootstrap failed" >&2; exit 1; }
 echo "deb $uri trixie-backports main" > "$root/etc/apt/sources.list.d/backports.list"
-chroot "$root" apt-get -q update >> "$root.log" 2>&1
+# -o: the mirror may be a dated snapshot (see apt-extra.sh)
+chroot "$root" apt-get -q -o Acquire::Check-Valid-Until=false update >> "$root.log" 2>&1
 chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	--no-install-recommends -t trixie-backports qemu-system-arm >> "$root.log" 2>&1 || {
 	tail -20 "$root.log"; echo "qemu11: installing qemu-system-arm failed" >&2; exit 1; }
