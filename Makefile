@@ -124,13 +124,15 @@ check:
 	python3 $(P)/summary.py $(RES) $$(( $$(date +%s) - start )) || rc=1; \
 	exit $$rc
 
-# The model's own tests, then the harness (driver code against the model).
+# The model's own tests, then the harness (driver code against the model),
+# then the harness's threaded tests again under ThreadSanitizer.
 check-harness: assemble
 	@mkdir -p $(RES)
 	@rc=0; : > $(RES)/harness.res; \
-	for s in model harness; do \
+	for s in model harness tsan; do \
 		d=$(TREE)/tools/testing/vgic-v5; [ $$s = model ] && d=$$d/model; \
-		$(MAKE) -s -C $$d check > $(RES)/$$s.log 2>&1 || rc=1; \
+		t=check; [ $$s = tsan ] && t=tsan; \
+		$(MAKE) -s -C $$d $$t > $(RES)/$$s.log 2>&1 || rc=1; \
 		grep -E '^(not ok|# FAIL)' $(RES)/$$s.log | head -40; \
 		python3 $(P)/tap-results.py $(RES)/$$s.log $$s >> $(RES)/harness.res; \
 		echo "$$s: $$(tail -1 $(RES)/$$s.log)"; \

@@ -18,7 +18,9 @@
 
 __thread struct kvm_host_data kvm_host_data;
 static __thread struct kvm_vcpu *running_vcpu;
-static struct kvm_vcpu *running_vcpus_percpu;
+/* kvm_running_vcpus is per-CPU, and a thread is a CPU */
+static __thread struct kvm_vcpu *running_vcpus_percpu;
+__thread bool harness_in_guest;
 
 bool harness_has_vhe = true, harness_protected_kvm;
 
@@ -30,6 +32,13 @@ struct kvm_vcpu *kvm_get_running_vcpu(void)
 struct kvm_vcpu * __percpu *kvm_get_running_vcpus(void)
 {
 	return &running_vcpus_percpu;
+}
+
+/* __this_cpu_write(kvm_running_vcpu, vcpu) */
+void harness_set_running_vcpu(struct kvm_vcpu *vcpu)
+{
+	running_vcpu = vcpu;
+	running_vcpus_percpu = vcpu;
 }
 
 /* ------------------------------------------------------------- host setup */
@@ -327,6 +336,9 @@ void harness_vm_destroy(struct kvm *kvm)
 	}
 	atomic_set(&kvm->online_vcpus, 0);
 	xa_destroy(&kvm->vcpu_array);
+	/* kvm_free_memslots() */
+	for (int i = 0; i < HARNESS_NR_MEMSLOTS; i++)
+		harness_memslot_remove(kvm, i);
 	kvfree(kvm);
 }
 
@@ -358,31 +370,6 @@ int harness_vcpu_first_run(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-/*
- * vcpu_load() -> kvm_arch_vcpu_load(), preemption disabled:
- * kvm_vcpu_load_fgt() (nothing trapped), then kvm_vgic_load().
- */
-void harness_vcpu_load(struct kvm_vcpu *vcpu)
-{
-	preempt_disable();
-	running_vcpu = vcpu;
-	running_vcpus_percpu = vcpu;
-	*vcpu_fgt(vcpu, ICH_HFGITR_EL2) = ~0ULL;
-	kvm_vgic_load(vcpu);
-	preempt_enable();
-}
-
-/* vcpu_put() -> kvm_arch_vcpu_put(), preemption disabled */
-void harness_vcpu_put(struct kvm_vcpu *vcpu)
-{
-	preempt_disable();
-	kvm_vgic_put(vcpu);
-	running_vcpu = NULL;
-	running_vcpus_percpu = NULL;
-	preempt_enable();
-}
-
-static __thread bool in_guest;
 
 /* One iteration of kvm_arch_vcpu_ioctl_run()'s loop around the guest. */
 void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcpu *vcpu))
@@ -390,10 +377,10 @@ void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcp
 	preempt_disable();
 	local_irq_disable();
 	kvm_vgic_flush_hwstate(vcpu);
-	in_guest = true;
+	harness_in_guest = true;
 	if (guest)
 		guest(vcpu);
-	in_guest = false;
+	harness_in_guest = false;
 	kvm_vgic_sync_hwstate(vcpu);
 	local_irq_enable();
 	preempt_enable();
@@ -434,26 +421,33 @@ u32 harness_run_take(struct kvm_vcpu *vcpu, void (*handler)(struct kvm_vcpu *vcp
  * handle_exit() -> kvm_handle_sys_reg() -> the sys_regs.c handler (here
  * handle_gic_cdeoi(), which calls vgic_v5_handle_cdeoi()), then re-entry.
  */
-void harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt)
+bool harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt)
 {
-	bool was_in_guest = in_guest;
+	bool was_in_guest = harness_in_guest;
+	u32 encoding;
+	int advance;
 
 	harness_log(HE_TRAP, "trap", vcpu->vcpu_id + 1, op);
-	if (WARN_ON(op != GM_CDEOI))
-		return;
+	if (op == GM_CDEOI)
+		encoding = GICV5_OP_GIC_CDEOI;
+	else if (!WARN_ON(op != GM_CDDI))
+		encoding = GICV5_OP_GIC_CDDI;
+	else
+		return true;
 	if (was_in_guest) {
-		in_guest = false;
+		harness_in_guest = false;
 		kvm_vgic_sync_hwstate(vcpu);
 		local_irq_enable();
 		preempt_enable();
 	}
-	vgic_v5_handle_cdeoi(vcpu);
+	advance = harness_handle_sys_insn(vcpu, encoding, xt);
 	if (was_in_guest) {
 		preempt_disable();
 		local_irq_disable();
 		kvm_vgic_flush_hwstate(vcpu);
-		in_guest = true;
+		harness_in_guest = true;
 	}
+	return advance;
 }
 
 /* ----------------------------------------------------------- KVM_IRQ_LINE */
@@ -541,17 +535,23 @@ struct kvm *harness_vm_with(int nr_vcpus, u32 dev_type, struct kvm_device **devp
 	return kvm;
 }
 
+int harness_v5_set_irs(struct kvm_device *dev)
+{
+	u64 irs_base = HARNESS_V5_IRS_BASE;
+
+	return harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				KVM_VGIC_V5_ADDR_TYPE_IRS, &irs_base);
+}
+
 struct kvm *harness_v5_vm_dev(int nr_vcpus, u32 nr_spis, bool run,
 			      struct kvm_device **devp)
 {
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-	u64 irs_base = HARNESS_V5_IRS_BASE;
 
 	if (!kvm)
 		return NULL;
-	if (harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
-			     KVM_VGIC_V5_ADDR_TYPE_IRS, &irs_base) ||
+	if (harness_v5_set_irs(dev) ||
 	    (nr_spis && harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis)) ||
 	    harness_vgic_init(dev) ||
 	    (run && harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)))) {
@@ -706,22 +706,215 @@ static struct kvm_io_range *bus_find(struct kvm *kvm, gpa_t addr, int len)
 }
 
 /* kvm_io_bus_read(): what io_mem_abort() does for an in-kernel device */
+/* The vCPU runs under kvm->srcu (kvm_vcpu_srcu_read_lock() in KVM_RUN). */
 int harness_mmio_guest_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val)
 {
 	struct kvm_io_range *r = bus_find(vcpu->kvm, addr, len);
+	int idx, ret;
 
 	if (!r)
 		return -EOPNOTSUPP;
-	return kvm_iodevice_read(vcpu, r->dev, addr, len, val);
+	idx = srcu_read_lock(&vcpu->kvm->srcu);
+	ret = kvm_iodevice_read(vcpu, r->dev, addr, len, val);
+	srcu_read_unlock(&vcpu->kvm->srcu, idx);
+	return ret;
 }
 
 int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const void *val)
 {
 	struct kvm_io_range *r = bus_find(vcpu->kvm, addr, len);
+	int idx, ret;
 
 	if (!r)
 		return -EOPNOTSUPP;
-	return kvm_iodevice_write(vcpu, r->dev, addr, len, val);
+	idx = srcu_read_lock(&vcpu->kvm->srcu);
+	ret = kvm_iodevice_write(vcpu, r->dev, addr, len, val);
+	srcu_read_unlock(&vcpu->kvm->srcu, idx);
+	return ret;
+}
+
+/* ------------------------------------------------------------ guest memory */
+
+int harness_memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags)
+{
+	struct kvm_memory_slot *ms;
+
+	if (slot < 0 || slot >= HARNESS_NR_MEMSLOTS || !size ||
+	    (gpa | size) & ~PAGE_MASK || gpa + size < gpa ||
+	    flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
+	if (kvm->harness_memslots[slot])
+		return -EEXIST;
+	for (int i = 0; i < HARNESS_NR_MEMSLOTS; i++) {
+		ms = kvm->harness_memslots[i];
+		if (ms && gpa >> PAGE_SHIFT < ms->base_gfn + ms->npages &&
+		    ms->base_gfn < (gpa + size) >> PAGE_SHIFT)
+			return -EEXIST;
+	}
+
+	/* Userspace memory, not a kernel allocation: plain libc */
+	ms = calloc(1, sizeof(*ms));
+	if (!ms)
+		return -ENOMEM;
+	ms->base_gfn = gpa >> PAGE_SHIFT;
+	ms->npages = size >> PAGE_SHIFT;
+	ms->flags = flags;
+	ms->id = slot;
+	ms->userspace_addr = (unsigned long)aligned_alloc(PAGE_SIZE, size);
+	if (flags & KVM_MEM_LOG_DIRTY_PAGES)
+		ms->dirty_bitmap = calloc(BITS_TO_LONGS(ms->npages), sizeof(long));
+	if (!ms->userspace_addr ||
+	    (flags & KVM_MEM_LOG_DIRTY_PAGES && !ms->dirty_bitmap)) {
+		free((void *)ms->userspace_addr);
+		free(ms->dirty_bitmap);
+		free(ms);
+		return -ENOMEM;
+	}
+	memset((void *)ms->userspace_addr, 0, size);
+
+	guard(mutex)(&kvm->slots_lock);
+	kvm->harness_memslots[slot] = ms;
+	return 0;
+}
+
+void harness_memslot_remove(struct kvm *kvm, int slot)
+{
+	struct kvm_memory_slot *ms;
+
+	if (slot < 0 || slot >= HARNESS_NR_MEMSLOTS)
+		return;
+	scoped_guard(mutex, &kvm->slots_lock) {
+		ms = kvm->harness_memslots[slot];
+		kvm->harness_memslots[slot] = NULL;
+	}
+	if (!ms)
+		return;
+	free((void *)ms->userspace_addr);
+	free(ms->dirty_bitmap);
+	free(ms);
+}
+
+static struct kvm_memory_slot *memslot_of(struct kvm *kvm, gfn_t gfn)
+{
+	for (int i = 0; i < HARNESS_NR_MEMSLOTS; i++) {
+		struct kvm_memory_slot *ms = kvm->harness_memslots[i];
+
+		if (ms && gfn >= ms->base_gfn && gfn - ms->base_gfn < ms->npages)
+			return ms;
+	}
+	return NULL;
+}
+
+void *harness_guest_mem(struct kvm *kvm, gpa_t gpa, size_t len)
+{
+	struct kvm_memory_slot *ms = memslot_of(kvm, gpa >> PAGE_SHIFT);
+
+	if (!ms || !len ||
+	    len > ((ms->base_gfn + ms->npages) << PAGE_SHIFT) - gpa)
+		return NULL;
+	return (void *)(ms->userspace_addr + gpa - (ms->base_gfn << PAGE_SHIFT));
+}
+
+int harness_get_dirty_log(struct kvm *kvm, int slot, unsigned long *bitmap)
+{
+	struct kvm_memory_slot *ms;
+	int n;
+
+	if (slot < 0 || slot >= HARNESS_NR_MEMSLOTS)
+		return -ENOENT;
+	guard(mutex)(&kvm->slots_lock);
+	ms = kvm->harness_memslots[slot];
+	if (!ms || !ms->dirty_bitmap)
+		return -ENOENT;
+	n = bitmap_weight(ms->dirty_bitmap, ms->npages);
+	if (bitmap)
+		bitmap_copy(bitmap, ms->dirty_bitmap, ms->npages);
+	bitmap_zero(ms->dirty_bitmap, ms->npages);
+	return n;
+}
+
+/* srcu_dereference_check(kvm->memslots, &kvm->srcu, slots_lock held) */
+static void memslots_check(struct kvm *kvm, const char *fn)
+{
+	if (!srcu_read_lock_held(&kvm->srcu) && !lockdep_is_held(&kvm->slots_lock))
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "suspicious RCU usage: %s() without kvm->srcu or slots_lock",
+			       fn);
+}
+
+struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
+{
+	memslots_check(kvm, __func__);
+	return memslot_of(kvm, gfn);
+}
+
+/* The hva of @gfn, or 0 (kvm_is_error_hva()): none, or read-only for a write */
+static unsigned long gfn_to_hva(struct kvm_memory_slot *ms, gfn_t gfn, bool write)
+{
+	if (!ms || (write && ms->flags & KVM_MEM_READONLY))
+		return 0;
+	return ms->userspace_addr + ((gfn - ms->base_gfn) << PAGE_SHIFT);
+}
+
+/* The length of the next piece that stays in one page (next_segment()) */
+static int page_segment(unsigned long len, int offset)
+{
+	return len > PAGE_SIZE - offset ? PAGE_SIZE - offset : len;
+}
+
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
+{
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+	int offset = offset_in_page(gpa), seg;
+	unsigned long hva;
+
+	might_sleep();	/* __copy_from_user() may fault */
+	while ((seg = page_segment(len, offset)) != 0) {
+		hva = gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, false);
+		if (!hva)
+			return -EFAULT;
+		memcpy(data, (void *)(hva + offset), seg);
+		offset = 0;
+		len -= seg;
+		data += seg;
+		++gfn;
+	}
+	return 0;
+}
+
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long len)
+{
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+	int offset = offset_in_page(gpa), seg;
+	struct kvm_memory_slot *ms;
+	unsigned long hva;
+
+	might_sleep();	/* __copy_to_user() may fault */
+	while ((seg = page_segment(len, offset)) != 0) {
+		ms = gfn_to_memslot(kvm, gfn);
+		hva = gfn_to_hva(ms, gfn, true);
+		if (!hva)
+			return -EFAULT;
+		memcpy((void *)(hva + offset), data, seg);
+		mark_page_dirty_in_slot(kvm, ms, gfn);
+		offset = 0;
+		len -= seg;
+		data += seg;
+		++gfn;
+	}
+	return 0;
+}
+
+void mark_page_dirty_in_slot(struct kvm *kvm, const struct kvm_memory_slot *memslot,
+			     gfn_t gfn)
+{
+	if (memslot && memslot->flags & KVM_MEM_LOG_DIRTY_PAGES && memslot->dirty_bitmap)
+		__set_bit(gfn - memslot->base_gfn, memslot->dirty_bitmap);
+}
+
+void mark_page_dirty(struct kvm *kvm, gfn_t gfn)
+{
+	mark_page_dirty_in_slot(kvm, gfn_to_memslot(kvm, gfn), gfn);
 }
 
 /* ------------------------------------------------------ IRQ ack notifiers */
@@ -796,17 +989,6 @@ void kvm_make_request(int req, struct kvm_vcpu *vcpu)
 bool kvm_check_request(int req, struct kvm_vcpu *vcpu)
 {
 	return test_and_clear_bit(req & KVM_REQUEST_MASK, &vcpu->requests);
-}
-
-void kvm_vcpu_kick(struct kvm_vcpu *vcpu)
-{
-	harness_log(HE_KICK, "kick", vcpu->vcpu_id + 1, 0);
-}
-
-bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu)
-{
-	harness_log(HE_KICK, "wake_up", vcpu->vcpu_id + 1, 0);
-	return true;
 }
 
 bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req)

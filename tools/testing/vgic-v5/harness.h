@@ -42,9 +42,76 @@ void harness_vm_destroy(struct kvm *kvm);
 int harness_vcpu_create(struct kvm *kvm, int vcpu_id, struct kvm_vcpu **vcpup);
 /* First KVM_RUN (kvm_arch_vcpu_run_pid_change()): vgic parts. */
 int harness_vcpu_first_run(struct kvm_vcpu *vcpu);
-/* vcpu_load()/vcpu_put() on this thread: kvm_vgic_load()/kvm_vgic_put(). */
+/*
+ * vcpu_load()/vcpu_put() on this thread, as the ioctls that load a vCPU do
+ * (harness_run.c): kvm_arch_vcpu_load()/put(), the preempt notifier.
+ */
 void harness_vcpu_load(struct kvm_vcpu *vcpu);
 void harness_vcpu_put(struct kvm_vcpu *vcpu);
+
+/*
+ * KVM_RUN (harness_run.c): kvm_vcpu_ioctl() -> kvm_arch_vcpu_ioctl_run(),
+ * the kernel's loop. Each guest entry calls guest(vcpu, arg) between
+ * kvm_vgic_flush_hwstate() and kvm_vgic_sync_hwstate(); what it returns is
+ * the exit handle_exit() handles: WFI goes to kvm_vcpu_wfi() ->
+ * kvm_vcpu_halt() -> kvm_vcpu_block(), where the thread really sleeps until
+ * kvm_vcpu_wake_up()/kvm_vcpu_kick() from another thread or a handler
+ * (3 s at most: a lost wake-up fails the test), switched out and in through
+ * kvm_sched_out()/kvm_sched_in() around each sleep. Returns what KVM_RUN
+ * returns (0 for HARNESS_EXIT_USER, -EIO for a dead VM, -EINTR on a signal).
+ */
+enum harness_exit {
+	HARNESS_EXIT_USER,	/* back to userspace (KVM_RUN returns 0) */
+	HARNESS_EXIT_WFI,	/* trapped WFI */
+	HARNESS_EXIT_IRQ,	/* a host interrupt: straight back in */
+	HARNESS_EXIT_MMIO,	/* the access of harness_guest_mmio() */
+};
+
+/* The guest's MMIO access for its next HARNESS_EXIT_MMIO; a read's value. */
+struct harness_mmio {
+	gpa_t addr;
+	int len;
+	u64 val;
+	bool write;
+};
+
+void harness_guest_mmio(gpa_t addr, int len, u64 val, bool write);
+u64 harness_guest_mmio_result(void);
+typedef enum harness_exit (*harness_guest_t)(struct kvm_vcpu *vcpu, void *arg);
+int harness_kvm_run(struct kvm_vcpu *vcpu, harness_guest_t guest, void *arg);
+
+/* check_vcpu_requests() of the run loop, for the vCPU loaded here. */
+int harness_check_vcpu_requests(struct kvm_vcpu *vcpu);
+
+/* Points of the vCPU thread where a hook (of that thread) runs. */
+enum harness_run_point {
+	HARNESS_RUN_WFI_PUT,		/* kvm_vcpu_wfi(): after kvm_vgic_put() */
+	/* kvm_vcpu_block(): kvm_vcpu_check_block() said 0, before schedule() */
+	HARNESS_RUN_BLOCK_CHECKED,
+};
+
+typedef void (*harness_run_hook_t)(struct kvm_vcpu *vcpu, enum harness_run_point point,
+				   void *arg);
+void harness_set_run_hook(harness_run_hook_t hook, void *arg);
+/* This thread is preempted now (switched out and in), onto to_cpu (-1: same). */
+void harness_preempt(int to_cpu);
+/* This thread comes back on to_cpu after its next sleep. */
+void harness_migrate_on_wake(int to_cpu);
+/* A signal for this thread: kvm_vcpu_check_block() and KVM_RUN see it. */
+void harness_signal_current(void);
+/* ... for the thread of a vCPU that blocks (false if it does not). */
+bool harness_signal_vcpu(struct kvm_vcpu *vcpu);
+/* Whether the vCPU's thread sleeps in kvm_vcpu_block(); wait for it (2 s). */
+bool harness_vcpu_asleep(struct kvm_vcpu *vcpu);
+bool harness_wait_vcpu_asleep(struct kvm_vcpu *vcpu);
+/*
+ * kvm_handle_sys_reg() for a trapped system instruction (sys_insn_descs[]),
+ * Xt = xt: returns whether the PC was advanced (the instruction skipped).
+ */
+int harness_handle_sys_insn(struct kvm_vcpu *vcpu, u32 encoding, u64 xt);
+/* Internal: the running vCPU of this thread (CPU), guest mode. */
+void harness_set_running_vcpu(struct kvm_vcpu *vcpu);
+extern __thread bool harness_in_guest;
 /*
  * One guest entry/exit of KVM_RUN: kvm_vgic_flush_hwstate(), then guest(vcpu)
  * if not NULL (it stands for the guest and the hardware, e.g. changes ICH_*
@@ -81,6 +148,28 @@ int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const v
 int harness_io_bus_regions(struct kvm *kvm);
 
 /*
+ * Guest memory: memslots backed by (zeroed, page-aligned) host memory, as
+ * KVM_SET_USER_MEMORY_REGION with @flags KVM_MEM_LOG_DIRTY_PAGES and/or
+ * KVM_MEM_READONLY. @gpa and @size are page multiples, slots do not
+ * overlap; -EINVAL, -EEXIST or -ENOMEM otherwise. kvm_read_guest(),
+ * kvm_write_guest() and their _lock variants work on them (the kernel's
+ * semantics, see shims/custom_kvm.h). Slots go with harness_vm_destroy().
+ */
+int harness_memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags);
+void harness_memslot_remove(struct kvm *kvm, int slot);
+/*
+ * What the guest's CPUs see at @gpa: a pointer to @len bytes of one slot,
+ * or NULL. Accesses through it are the guest's: they mark nothing dirty.
+ */
+void *harness_guest_mem(struct kvm *kvm, gpa_t gpa, size_t len);
+/*
+ * KVM_GET_DIRTY_LOG: copy the slot's dirty bitmap (a bit per page) to
+ * @bitmap (may be NULL) and clear it. Returns the number of dirty pages, or
+ * -ENOENT if the slot does not exist or does not log dirty pages.
+ */
+int harness_get_dirty_log(struct kvm *kvm, int slot, unsigned long *bitmap);
+
+/*
  * Convenience for tests: a VM with vCPUs 0..nr_vcpus-1 and a vgic device of
  * the given type (0: none). Fails the test (returns NULL) on any error.
  */
@@ -96,6 +185,11 @@ struct kvm *harness_v5_vm(int nr_vcpus, bool run);
 /* The same, with @nr_spis SPIs (0: the default) and the device in @devp. */
 struct kvm *harness_v5_vm_dev(int nr_vcpus, u32 nr_spis, bool run,
 			      struct kvm_device **devp);
+/*
+ * KVM_SET_DEVICE_ATTR(GRP_ADDR, KVM_VGIC_V5_ADDR_TYPE_IRS) = HARNESS_V5_IRS_BASE
+ * on a v5 device: the VM gets an IRS at CTRL_INIT. Returns the errno.
+ */
+int harness_v5_set_irs(struct kvm_device *dev);
 
 /*
  * Guest accesses of @len bytes to the IRS frames at HARNESS_V5_IRS_BASE +
@@ -181,7 +275,8 @@ int harness_check_violations(void);
  * harness_guest_trap() instead of the IRS.
  */
 void harness_guest_insn(enum gm_insn op, u64 xt);
-void harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt);
+/* Returns whether the instruction was skipped (false: it runs again). */
+bool harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt);
 u64 harness_guest_cdia(void);
 /* Internal (model_glue.c): the irqchip's share of harness_host_init(), after-each. */
 void harness_model_host_init(const struct harness_host *host, struct gic_kvm_info *info);

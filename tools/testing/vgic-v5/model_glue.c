@@ -209,20 +209,43 @@ bool harness_model_owns(const void *p, size_t len)
 }
 
 /* A GIC CDEOI the vCPU's ICH_HFGITR_EL2 traps goes to KVM, not the IRS. */
+/* ICH_HFGITR_EL2 has negative polarity: a clear bit traps */
 static bool harness_insn_trapped(struct kvm_vcpu *vcpu, enum gm_insn op)
 {
-	return vcpu && op == GM_CDEOI &&
-	       !(*vcpu_fgt(vcpu, ICH_HFGITR_EL2) & ICH_HFGITR_EL2_GICCDEOI);
+	u64 bit;
+
+	switch (op) {
+	case GM_CDEOI:
+		bit = ICH_HFGITR_EL2_GICCDEOI;
+		break;
+	case GM_CDDI:
+		bit = ICH_HFGITR_EL2_GICCDDI;
+		break;
+	default:
+		return false;
+	}
+	return vcpu && !(*vcpu_fgt(vcpu, ICH_HFGITR_EL2) & bit);
 }
 
+/*
+ * A trapped instruction the handler does not skip (PC not advanced) runs
+ * again when the guest re-enters; trapped again and again, it fails the
+ * test.
+ */
 void harness_guest_insn(enum gm_insn op, u64 xt)
 {
 	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
 
-	if (harness_insn_trapped(vcpu, op))
-		harness_guest_trap(vcpu, op, xt);
-	else
-		gm_guest_insn(host_gm, harness_this_cpu(), op, xt);
+	for (int i = 0; harness_insn_trapped(vcpu, op); i++) {
+		if (harness_guest_trap(vcpu, op, xt))
+			return;
+		if (i == 10) {
+			vt_fail(__FILE__, __LINE__,
+				"guest GIC instruction %d trapped 10 times in a row", op);
+			_exit(1);
+		}
+	}
+	gm_guest_insn(host_gm, harness_this_cpu(), op, xt);
 }
 
 u64 harness_guest_cdia(void)

@@ -12,8 +12,13 @@
  * the guest's GIC CD* instructions act on it in hardware. KVM keeps, per
  * SPI, only the input line level, the pending latch and the trigger mode
  * (IRS_SPI_CFGR.TM), and hands pending state to the IRS with GIC VDPEND.
- * The guest memory that IRS_IST_BASER points to is never read or written:
- * the host backs the guest's LPIs with a vIST of its own.
+ * The host backs the guest's LPIs with a vIST of its own, and reads or
+ * writes no guest IST memory but for one bit: as the IRS does, KVM sets
+ * VALID in the L1 entry of a two-level IST that IRS_MAP_L2_ISTR maps.
+ *
+ * Host memory follows what the guest maps: a two-level IST is backed one L2
+ * table at a time, on IRS_MAP_L2_ISTR, and a linear IST, backed as a whole
+ * when it is made valid, has at most IRS_GUEST_LINEAR_MAX_ID_BITS ID bits.
  *
  * Locking:
  *   irs_frame.lock (mutex)	  guest register writes; held while the host
@@ -56,6 +61,12 @@
 					 BIT(GICV5_IRS_IST_CFGR_L2SZ_16K) |	\
 					 BIT(GICV5_IRS_IST_CFGR_L2SZ_64K))
 #define IRS_ISTE_4_L2_BITS(l2sz)	(10 + 2 * (l2sz))
+/*
+ * A linear IST is backed as a whole when it is made valid: keep it to 2^16
+ * LPIs (256 KiB of guest ISTEs), as the upstream emulation offers. Larger
+ * LPI spaces need a two-level IST, which Linux uses for them.
+ */
+#define IRS_GUEST_LINEAR_MAX_ID_BITS	16
 
 /* IRS_CR1: the memory attributes are stored but have no effect */
 #define IRS_CR1_MASK			GENMASK(15, 0)
@@ -127,9 +138,13 @@ static u32 vgic_v5_irs_idr2(void)
  *  - a trapped CDEOI makes the high level SPIs pending again. One the guest
  *    is still handling stays active until its GIC CDDI, so it is taken
  *    again only if its line is still high then;
- *  - SPIs with a resampler are resampled at the vCPU's next exit instead,
- *    as Linux drops the priority before it runs the handler: resampling
- *    at the CDEOI would find the device still asserting its interrupt.
+ *  - SPIs with a resampler are resampled when the guest deactivates them:
+ *    Linux drops the priority (CDEOI) before it runs the handler and
+ *    deactivates (CDDI) after it, so resampling at the CDEOI would find the
+ *    device still asserting its interrupt and make the guest take it twice.
+ *    After a trapped CDEOI with such an SPI high, the vCPU traps GIC CDDI
+ *    until it deactivates one: that CDDI resamples, then runs again
+ *    untrapped (vgic_v5_handle_cddi()).
  *
  * Track whether @irq is a level SPI with a high line. Called with its
  * irq_lock held. Return: true if it is the VM's first such SPI, so vCPUs
@@ -237,7 +252,8 @@ static bool vgic_v5_repend_level_spis(struct kvm *kvm, bool resampled_too)
  * @vcpu: the vCPU, loaded, that executed it
  *
  * Drop the running priority as the instruction would have, then let the
- * high level SPIs be taken again, or resampled at the next exit.
+ * high level SPIs be taken again; those with a resampler are resampled at
+ * their deactivation, for which GIC CDDI now traps.
  */
 void vgic_v5_handle_cdeoi(struct kvm_vcpu *vcpu)
 {
@@ -247,26 +263,33 @@ void vgic_v5_handle_cdeoi(struct kvm_vcpu *vcpu)
 }
 
 /**
- * vgic_v5_sync_resample() - Resample the high level SPIs that have an
- * irqfd resampler, after a GIC CDEOI
- * @vcpu: the vCPU that exited, with interrupts disabled
+ * vgic_v5_handle_cddi() - Handle a GIC CDDI trapped from the guest
+ * @vcpu: the vCPU, loaded, that executed it
+ * @xt:	the instruction's operand (TYPE, ID)
  *
- * The resampler lowers the line and tells the VMM, which raises it again
- * if the device still asserts its interrupt.
+ * The guest deactivates an interrupt after a trapped CDEOI left an SPI
+ * with a resampler to resample. KVM cannot deactivate a virtual interrupt
+ * itself: the instruction is not skipped but runs again, untrapped, at the
+ * next entry. If it deactivates a high level SPI with a resampler, that
+ * handler is done with its device: the resampler lowers the line and tells
+ * the VMM, which raises it again if the device still asserts its interrupt
+ * (the SPI is then taken again once deactivated, as a level SPI should).
  */
-void vgic_v5_sync_resample(struct kvm_vcpu *vcpu)
+void vgic_v5_handle_cddi(struct kvm_vcpu *vcpu, u64 xt)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
 	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
-	unsigned int spi;
+	u32 spi = FIELD_GET(GICV5_GIC_CDDI_ID_MASK, xt);
 
-	if (!cpu_if->resample_due)
+	cpu_if->cddi_passthrough = true;
+
+	if (FIELD_GET(GICV5_GIC_CDDI_TYPE_MASK, xt) != GICV5_HWIRQ_TYPE_SPI ||
+	    spi >= VGIC_V5_MAX_SPIS || !kvm_irq_has_notifier(vcpu->kvm, 0, spi))
 		return;
 
 	cpu_if->resample_due = false;
-	for_each_set_bit(spi, frame->level_high, VGIC_V5_MAX_SPIS)
-		if (kvm_irq_has_notifier(vcpu->kvm, 0, spi))
-			kvm_notify_acked_irq(vcpu->kvm, 0, spi);
+	if (test_bit(spi, frame->level_high))
+		kvm_notify_acked_irq(vcpu->kvm, 0, spi);
 }
 
 /**
@@ -294,6 +317,16 @@ void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
 	else if (was_trapped)
 		*vcpu_fgt(vcpu, ICH_HFGITR_EL2) |= ICH_HFGITR_EL2_GICCDEOI;
 	cpu_if->eoi_trapped = trap;
+
+	/*
+	 * GIC CDDI traps from a trapped CDEOI that left an SPI to resample
+	 * until its deactivation, except once for a trapped CDDI to run again.
+	 */
+	if (cpu_if->resample_due && !cpu_if->cddi_passthrough)
+		*vcpu_fgt(vcpu, ICH_HFGITR_EL2) &= ~ICH_HFGITR_EL2_GICCDDI;
+	else
+		*vcpu_fgt(vcpu, ICH_HFGITR_EL2) |= ICH_HFGITR_EL2_GICCDDI;
+	cpu_if->cddi_passthrough = false;
 
 	/*
 	 * The guest most likely has not taken them yet, so SPIs with a
@@ -362,7 +395,8 @@ int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 /*
  * The guest's IST_BASER goes from invalid to valid: check IST_CFGR against
  * IDR2 and have the host back the LPIs. A two-level IST is backed one L2
- * table at a time, as the guest maps them with MAP_L2_ISTR.
+ * table at a time, as the guest maps them with MAP_L2_ISTR; a linear IST
+ * beyond IRS_GUEST_LINEAR_MAX_ID_BITS is refused.
  */
 static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 {
@@ -386,6 +420,8 @@ static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 
 	two_level = FIELD_GET(GICV5_IRS_IST_CFGR_STRUCTURE, cfgr) ==
 		    GICV5_IRS_IST_CFGR_STRUCTURE_TWO_LEVEL;
+	if (!two_level && id_bits > IRS_GUEST_LINEAR_MAX_ID_BITS)
+		return -EINVAL;
 	if (two_level) {
 		l2sz = FIELD_GET(GICV5_IRS_IST_CFGR_L2SZ, cfgr);
 		if (!(FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, idr2) & BIT(l2sz)))
@@ -694,16 +730,31 @@ static void vgic_v5_irs_write_ist_cfgr(struct kvm_vcpu *vcpu, gpa_t addr,
 		WRITE_ONCE(frame->ist_cfgr, val & IRS_IST_CFGR_MASK);
 }
 
-/*
- * Back the L2 table of a two-level IST that covers the ID. The host only
- * needs the ID range: the guest's L1 and L2 tables are never read.
+/**
+ * vgic_v5_irs_write_map_l2_istr() - Map an L2 table of the guest's two-level IST
+ * @vcpu:	the vCPU writing IRS_MAP_L2_ISTR
+ * @addr:	the register's address
+ * @len:	access size
+ * @val:	the value written; ID selects the L2 table that covers it
+ *
+ * The host backs the L2 table's ID range with a vIST L2 table of its own,
+ * then, as the IRS does once an L2 table is mapped, sets VALID in the
+ * guest's L1 entry in guest memory (L2_ADDR unchanged; a write that dirty
+ * page tracking sees). An L1 entry that is already VALID is not written.
+ * The write is ignored when the ID is beyond the IST, when the L1 entry is
+ * not in guest memory or when the host cannot back the range: VALID then
+ * stays clear and the guest may retry. Everything completes before the
+ * write returns, so IST_STATUSR always reads IDLE.
  */
 static void vgic_v5_irs_write_map_l2_istr(struct kvm_vcpu *vcpu, gpa_t addr,
 					  unsigned int len, unsigned long val)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
 	u32 id = FIELD_GET(GICV5_IRS_MAP_L2_ISTR_ID, val);
+	struct kvm *kvm = vcpu->kvm;
 	u32 index, first;
+	gpa_t l1e_gpa;
+	__le64 l1e;
 
 	guard(mutex)(&frame->lock);
 
@@ -711,16 +762,27 @@ static void vgic_v5_irs_write_map_l2_istr(struct kvm_vcpu *vcpu, gpa_t addr,
 		return;
 
 	index = id >> frame->l2_bits;
-	if (test_bit(index, frame->l2_map))
+	l1e_gpa = (frame->ist_baser & GICV5_IRS_IST_BASER_ADDR_MASK) +
+		  index * sizeof(l1e);
+	if (kvm_read_guest_lock(kvm, l1e_gpa, &l1e, sizeof(l1e)))
 		return;
 
-	first = index << frame->l2_bits;
-	if (vgic_v5_irs_map_lpi_range(vcpu->kvm, first,
-				      min(BIT(frame->l2_bits), frame->nr_lpis - first)))
+	if (!test_bit(index, frame->l2_map)) {
+		first = index << frame->l2_bits;
+		if (vgic_v5_irs_map_lpi_range(kvm, first,
+					      min(BIT(frame->l2_bits),
+						  frame->nr_lpis - first)))
+			return;
+
+		scoped_guard(raw_spinlock_irqsave, &frame->lpi_lock)
+			__set_bit(index, frame->l2_map);
+	}
+
+	if (le64_to_cpu(l1e) & GICV5_ISTL1E_VALID)
 		return;
 
-	scoped_guard(raw_spinlock_irqsave, &frame->lpi_lock)
-		__set_bit(index, frame->l2_map);
+	l1e = cpu_to_le64(le64_to_cpu(l1e) | GICV5_ISTL1E_VALID);
+	kvm_write_guest_lock(kvm, l1e_gpa, &l1e, sizeof(l1e));
 }
 
 static unsigned long vgic_v5_irs_read_devarch(struct kvm_vcpu *vcpu,
@@ -864,6 +926,8 @@ unsigned int vgic_v5_init_irs_iodev(struct vgic_io_device *dev)
 void vgic_v5_irs_frame_reset(struct kvm *kvm)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+
+	lockdep_assert_held(&kvm->arch.config_lock);
 
 	kvm->arch.vgic.gicv5_vm.irs_enabled = false;
 	frame->cr1 = 0;

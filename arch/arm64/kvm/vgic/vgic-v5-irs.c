@@ -15,6 +15,7 @@
 
 #include <linux/bitfield.h>
 #include <linux/bitmap.h>
+#include <linux/cache.h>
 #include <linux/cacheflush.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -38,6 +39,10 @@
 #define VGIC_V5_IRS_DEFAULT_SPIS	32
 /* VPE descriptors: 32-byte aligned whichever VPETE layout the IRS uses. */
 #define VGIC_V5_VPED_MIN_SIZE		32
+/* VM IDs are 16-bit in every command, VPE_SELR and ICH_CONTEXTR_EL2.VM */
+#define VGIC_V5_MAX_VM_ID_BITS		16
+/* IMPLEMENTATION DEFINED descriptors larger than 64 KiB are not plausible */
+#define VGIC_V5_MAX_DESC_SHIFT		16
 
 /**
  * struct vgic_v5_ist_fmt - layout of a virtual IST in host memory
@@ -249,11 +254,19 @@ static size_t vgic_v5_vped_size(void)
 
 /*
  * IRS tables are allocated naturally aligned to their power-of-two size
- * (at least 64 bytes), which meets every alignment rule of the tables.
+ * (at least 64 bytes), which meets every alignment rule of the tables. On
+ * a non-coherent IRS they also fill whole cache writeback granules, so
+ * that no other data shares a line with memory the IRS reads or writes:
+ * cleaning or invalidating that line would overwrite one or the other.
  */
 static size_t irs_table_bytes(size_t size)
 {
-	return roundup_pow_of_two(max_t(size_t, size, 64));
+	size_t min = 64;
+
+	if (v5_irs.noncoherent)
+		min = max_t(size_t, min, cache_line_size());
+
+	return roundup_pow_of_two(max(size, min));
 }
 
 static void *irs_table_alloc(size_t size, gfp_t gfp)
@@ -357,24 +370,17 @@ static int irs_vpe_cmd(u32 reg, u64 val, bool is64, u32 *status)
 	return irs_wait_vpe(status);
 }
 
-static int irs_vmap_vm(u16 vm_id, bool unmap)
+/*
+ * A VMAP command that completed must have made @entry valid (map) or
+ * invalid (unmap). If it did not, the IRS is in an unknown state, as after
+ * a timeout: -EIO, and the caller keeps what the IRS may still use.
+ */
+static int irs_vmap_check(__le64 *entry, u64 valid, bool unmap)
 {
-	return irs_vmt_cmd(GICV5_IRS_VMAP_VMR, GICV5_IRS_VMAP_VMR_M		|
-			   FIELD_PREP(GICV5_IRS_VMAP_VMR_U, unmap)		|
-			   FIELD_PREP(GICV5_IRS_VMAP_VMR_VM_ID, vm_id));
+	return !!(irs_read_entry(entry) & valid) == !unmap ? 0 : -EIO;
 }
 
-static int irs_vmap_vist(u16 vm_id, u8 type, bool unmap)
-{
-	return irs_vmt_cmd(GICV5_IRS_VMAP_VISTR, GICV5_IRS_VMAP_VISTR_M		|
-			   FIELD_PREP(GICV5_IRS_VMAP_VISTR_U, unmap)		|
-			   FIELD_PREP(GICV5_IRS_VMAP_VISTR_VM_ID, vm_id)	|
-			   FIELD_PREP(GICV5_IRS_VMAP_VISTR_TYPE, type));
-}
-
-/* ------------------------------------------------------------------ */
-/* The VM table                                                        */
-
+/* The VM table entry of @vm_id, NULL if its two-level L2 table is missing. */
 static __le64 *irs_vmte(u16 vm_id)
 {
 	void *l2;
@@ -389,6 +395,34 @@ static __le64 *irs_vmte(u16 vm_id)
 	return l2 + (vm_id & GENMASK(GICV5_VMTL2_VM_ID_BITS - 1, 0)) * GICV5_VMTE_SIZE;
 }
 
+static int irs_vmap_vm(u16 vm_id, bool unmap)
+{
+	int ret;
+
+	ret = irs_vmt_cmd(GICV5_IRS_VMAP_VMR, GICV5_IRS_VMAP_VMR_M		|
+			  FIELD_PREP(GICV5_IRS_VMAP_VMR_U, unmap)		|
+			  FIELD_PREP(GICV5_IRS_VMAP_VMR_VM_ID, vm_id));
+
+	return ret ?: irs_vmap_check(&irs_vmte(vm_id)[0], GICV5_VMTE_W0_VALID, unmap);
+}
+
+static int irs_vmap_vist(u16 vm_id, u8 type, bool unmap)
+{
+	unsigned int word = type == GICV5_HWIRQ_TYPE_LPI ?
+			    GICV5_VMTE_LPI_VIST_WORD : GICV5_VMTE_SPI_VIST_WORD;
+	int ret;
+
+	ret = irs_vmt_cmd(GICV5_IRS_VMAP_VISTR, GICV5_IRS_VMAP_VISTR_M		|
+			  FIELD_PREP(GICV5_IRS_VMAP_VISTR_U, unmap)		|
+			  FIELD_PREP(GICV5_IRS_VMAP_VISTR_VM_ID, vm_id)		|
+			  FIELD_PREP(GICV5_IRS_VMAP_VISTR_TYPE, type));
+
+	return ret ?: irs_vmap_check(&irs_vmte(vm_id)[word], GICV5_VISTD_VALID, unmap);
+}
+
+/* ------------------------------------------------------------------ */
+/* The VM table                                                        */
+
 /*
  * Two-level VMT: the L2 table holding @vm_id's entry, allocated and mapped
  * on first use. L2 tables stay mapped for the life of the host: there is
@@ -400,6 +434,8 @@ static int irs_vmt_map_l2(u16 vm_id)
 	__le64 *l1e = &v5_irs.vmt[idx];
 	void *l2 = v5_irs.vmt_l2[idx];
 	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
 
 	if (l2) {
 		/* A late VMAP_L2_VMTR of a dead VM may still set VALID */
@@ -431,6 +467,8 @@ static int irs_vmt_map_l2(u16 vm_id)
 static int irs_vm_id_alloc(struct vgic_v5_irs_vm *vm)
 {
 	unsigned long id;
+
+	lockdep_assert_held(&v5_irs.lock);
 
 	id = find_first_zero_bit(v5_irs.vm_ids, BIT(v5_irs.vm_id_bits));
 	if (id >= BIT(v5_irs.vm_id_bits))
@@ -572,6 +610,8 @@ static void irs_free_vm(struct vgic_v5_irs_vm *vm)
 	irs_table_free(vm->vmd, BIT(FIELD_GET(GICV5_IRS_IDR3_VMD_SZ, v5_irs.idr[3])));
 
 	if (vm->has_id) {
+		/* The VM table and the VM IDs are shared by all VMs */
+		lockdep_assert_held(&v5_irs.lock);
 		vmte = irs_vmte(vm->vm_id);
 		if (vmte) {
 			memset(vmte, 0, GICV5_VMTE_SIZE);
@@ -653,6 +693,32 @@ static void irs_destroy_vm_locked(struct vgic_v5_irs_vm *vm)
 		vm->vm_id, ret);
 	vm->dead = true;
 	list_add_tail(&vm->grave, &v5_irs.graveyard);
+}
+
+/**
+ * irs_vm_kill() - Stop a VM the IRS failed
+ * @kvm:	the VM
+ * @vm:		its IRS state
+ *
+ * The IRS did not complete a command for the VM: it may still use the
+ * VM's memory, which is kept until it is idle (@vm->dead), and the VM
+ * would run with dropped interrupts. As kvm_vm_dead(), every vCPU stops
+ * and KVM_RUN returns -EIO, but without the IPI wait, so that it can be
+ * called from vcpu_load() (the preempt notifiers) too. A vCPU blocked in
+ * WFI is woken (KVM_REQ_UNBLOCK) to leave as well.
+ */
+static void irs_vm_kill(struct kvm *kvm, struct vgic_v5_irs_vm *vm)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	WRITE_ONCE(vm->dead, true);
+	WRITE_ONCE(kvm->vm_dead, true);
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		kvm_make_request(KVM_REQ_VM_DEAD, vcpu);
+		kvm_make_request(KVM_REQ_UNBLOCK, vcpu);
+		kvm_vcpu_kick(vcpu);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -803,6 +869,8 @@ static int irs_map_vpe(struct vgic_v5_irs_vm *vm, unsigned int idx)
 	ret = irs_vmt_cmd(GICV5_IRS_VMAP_VPER, GICV5_IRS_VMAP_VPER_M		|
 			  FIELD_PREP(GICV5_IRS_VMAP_VPER_VM_ID, vm->vm_id)	|
 			  FIELD_PREP(GICV5_IRS_VMAP_VPER_VPE_ID, vpe_id));
+	if (!ret)
+		ret = irs_vmap_check(&vm->vpet[vpe_id], GICV5_VPETE_VALID, false);
 	if (ret)
 		return ret;
 
@@ -948,11 +1016,39 @@ void vgic_v5_irs_destroy_vm(struct kvm *kvm)
 /* ------------------------------------------------------------------ */
 /* LPI IST                                                             */
 
+/* Make @ist the VM's LPI vIST, unless it has one. */
+static int irs_lpi_ist_install(struct kvm *kvm, struct vgic_v5_irs_vm *vm,
+			       struct vgic_v5_ist *ist)
+{
+	int ret;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (vm->dead)
+		return -ENXIO;
+	if (vm->lpi.table)
+		return -EBUSY;
+
+	/* Published before it is valid: VDPEND only looks once it is */
+	vm->lpi = *ist;
+
+	ret = irs_ist_map(vm, &vm->lpi, GICV5_HWIRQ_TYPE_LPI);
+	if (ret == -ETIMEDOUT || ret == -EIO)
+		irs_vm_kill(kvm, vm);
+	else if (ret)
+		memset(&vm->lpi, 0, sizeof(vm->lpi));
+
+	return ret;
+}
+
 /**
  * vgic_v5_irs_map_lpi_ist() - Give the VM an LPI IST in the host IRS
  * @kvm:	the VM
  * @id_bits:	LPI ID bits of the guest's IST
  * @on_demand:	back only what vgic_v5_irs_map_lpi_range() asks for
+ *
+ * The vIST is allocated, zeroed and cleaned before the host IRS lock is
+ * taken: only the commands that make it valid run under it.
  *
  * Return: 0, -ENXIO without IRS state, -EBUSY if there already is one,
  * -E2BIG beyond vgic_v5_irs_max_lpi_id_bits(), -ENOMEM, -ETIMEDOUT.
@@ -969,27 +1065,66 @@ int vgic_v5_irs_map_lpi_ist(struct kvm *kvm, unsigned int id_bits,
 	if (!id_bits || id_bits > vgic_v5_irs_max_lpi_id_bits())
 		return -E2BIG;
 
-	guard(mutex)(&v5_irs.lock);
-
-	if (vm->lpi.table)
-		return -EBUSY;
-
 	ret = irs_ist_alloc(&ist, id_bits, true, on_demand);
 	if (ret)
 		return ret;
 
-	/* Published before it is valid: VDPEND only looks once it is */
-	vm->lpi = ist;
+	ret = irs_lpi_ist_install(kvm, vm, &ist);
+	/* If the IRS may use it (-ETIMEDOUT, -EIO), it dies with the VM */
+	if (ret && ret != -ETIMEDOUT && ret != -EIO)
+		irs_ist_free(&ist);
 
-	ret = irs_ist_map(vm, &vm->lpi, GICV5_HWIRQ_TYPE_LPI);
-	if (ret == -ETIMEDOUT) {
-		vm->dead = true;
-		return ret;
-	}
+	return ret;
+}
+
+/*
+ * Back L2 table @idx of the VM's two-level LPI vIST: write its L1 entry and
+ * have the IRS make it valid. The L2 table is published for VDPEND only if
+ * the IRS made it valid; if the IRS completed the command without doing so,
+ * it does not reference the table, which is freed. If the command did not
+ * complete, the IRS may still use it: the VM is dead and keeps it.
+ */
+static int irs_lpi_map_l2(struct kvm *kvm, struct vgic_v5_irs_vm *vm,
+			  unsigned int idx)
+{
+	struct vgic_v5_ist *ist = &vm->lpi;
+	size_t size = vgic_v5_ist_l2_size(&ist->fmt);
+	__le64 *l1e = (__le64 *)ist->table + idx;
+	void *l2;
+	int ret;
+
+	lockdep_assert_held(&v5_irs.lock);
+
+	l2 = irs_table_alloc(size, GFP_KERNEL_ACCOUNT);
+	if (!l2)
+		return -ENOMEM;
+	irs_flush(l2, size);
+	irs_write_entry(l1e, virt_to_phys(l2) & GICV5_ISTL1E_L2_ADDR_MASK);
+
+	ret = irs_vmt_cmd(GICV5_IRS_VMAP_L2_VISTR,
+			  GICV5_IRS_VMAP_L2_VISTR_M				|
+			  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_VM_ID, vm->vm_id)	|
+			  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_TYPE,
+				     GICV5_HWIRQ_TYPE_LPI)			|
+			  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_ID,
+				     idx << ist->fmt.l2_bits));
 	if (ret) {
-		irs_ist_free(&vm->lpi);
+		/* The IRS may use it: it is freed with the dead VM */
+		scoped_guard(raw_spinlock_irqsave, &vm->lock)
+			ist->l2[idx] = l2;
+		irs_vm_kill(kvm, vm);
 		return ret;
 	}
+
+	if (!(irs_read_entry(l1e) & GICV5_ISTL1E_VALID)) {
+		irs_write_entry(l1e, 0);
+		irs_table_free(l2, size);
+		return -EIO;
+	}
+
+	/* VDPEND may use it from now on */
+	scoped_guard(raw_spinlock_irqsave, &vm->lock)
+		ist->l2[idx] = l2;
 
 	return 0;
 }
@@ -1001,63 +1136,49 @@ int vgic_v5_irs_map_lpi_ist(struct kvm *kvm, unsigned int id_bits,
  * @first:	first LPI ID
  * @nr:		number of LPIs
  *
+ * The host IRS lock is taken for one L2 table at a time, so that other VMs
+ * are not held up while a large range is backed. On failure, the L2 tables
+ * already backed stay; none is left half-mapped.
+ *
  * Return: 0, -ENXIO if the VM has no LPI IST, -EINVAL for IDs beyond it,
- * -ENOMEM, -ETIMEDOUT.
+ * -ENOMEM, -EIO if the IRS did not map an L2 table, -ETIMEDOUT.
  */
 int vgic_v5_irs_map_lpi_range(struct kvm *kvm, u32 first, u32 nr)
 {
 	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
 	struct vgic_v5_ist *ist;
 	unsigned int idx, last;
-	bool valid;
-	__le64 *l1;
-	void *l2;
 	int ret;
 
-	if (!vm || vm->dead)
+	if (!vm)
 		return -ENXIO;
 
-	guard(mutex)(&v5_irs.lock);
+	scoped_guard(mutex, &v5_irs.lock) {
+		ist = &vm->lpi;
+		if (vm->dead || !ist->valid)
+			return -ENXIO;
+		if (!nr || first >= BIT(ist->fmt.id_bits) ||
+		    nr > BIT(ist->fmt.id_bits) - first)
+			return -EINVAL;
+		if (!ist->fmt.two_level)
+			return 0;
+		idx = first >> ist->fmt.l2_bits;
+		last = (first + nr - 1) >> ist->fmt.l2_bits;
+	}
 
-	ist = &vm->lpi;
-	if (!ist->valid)
-		return -ENXIO;
-	if (!nr || first >= BIT(ist->fmt.id_bits) ||
-	    nr > BIT(ist->fmt.id_bits) - first)
-		return -EINVAL;
-	if (!ist->fmt.two_level)
-		return 0;
+	for (; idx <= last; idx++) {
+		guard(mutex)(&v5_irs.lock);
 
-	l1 = ist->table;
-	last = (first + nr - 1) >> ist->fmt.l2_bits;
-	for (idx = first >> ist->fmt.l2_bits; idx <= last; idx++) {
+		/* Unmapped meanwhile, or replaced by another IST */
+		if (vm->dead || !ist->valid || !ist->fmt.two_level ||
+		    idx >= vgic_v5_ist_nr_l1(&ist->fmt))
+			return -ENXIO;
 		if (ist->l2[idx])
 			continue;
 
-		l2 = irs_table_alloc(vgic_v5_ist_l2_size(&ist->fmt),
-				     GFP_KERNEL_ACCOUNT);
-		if (!l2)
-			return -ENOMEM;
-		irs_flush(l2, vgic_v5_ist_l2_size(&ist->fmt));
-		irs_write_entry(&l1[idx], virt_to_phys(l2) &
-				GICV5_ISTL1E_L2_ADDR_MASK);
-
-		ret = irs_vmt_cmd(GICV5_IRS_VMAP_L2_VISTR,
-				  GICV5_IRS_VMAP_L2_VISTR_M			|
-				  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_VM_ID, vm->vm_id) |
-				  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_TYPE,
-					     GICV5_HWIRQ_TYPE_LPI)		|
-				  FIELD_PREP(GICV5_IRS_VMAP_L2_VISTR_ID,
-					     idx << ist->fmt.l2_bits));
-		valid = !ret && (irs_read_entry(&l1[idx]) & GICV5_ISTL1E_VALID);
-
-		/* VDPEND may use it from now on; if unsure, it dies with the VM */
-		scoped_guard(raw_spinlock_irqsave, &vm->lock)
-			ist->l2[idx] = l2;
-		if (ret == -ETIMEDOUT)
-			vm->dead = true;
-		if (!valid)
-			return ret ?: -EIO;
+		ret = irs_lpi_map_l2(kvm, vm, idx);
+		if (ret)
+			return ret;
 	}
 
 	return 0;
@@ -1073,27 +1194,32 @@ int vgic_v5_irs_map_lpi_range(struct kvm *kvm, u32 first, u32 nr)
 void vgic_v5_irs_unmap_lpi_ist(struct kvm *kvm)
 {
 	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	struct vgic_v5_ist ist;
 	__le64 *vmte;
 
 	if (!vm)
 		return;
 
-	guard(mutex)(&v5_irs.lock);
+	scoped_guard(mutex, &v5_irs.lock) {
+		if (!vm->lpi.table || vm->dead)
+			return;
 
-	if (!vm->lpi.table || vm->dead)
-		return;
+		scoped_guard(raw_spinlock_irqsave, &vm->lock)
+			vm->lpi.valid = false;
 
-	scoped_guard(raw_spinlock_irqsave, &vm->lock)
-		vm->lpi.valid = false;
+		if (irs_vmap_vist(vm->vm_id, GICV5_HWIRQ_TYPE_LPI, true)) {
+			irs_vm_kill(kvm, vm);
+			return;
+		}
 
-	if (irs_vmap_vist(vm->vm_id, GICV5_HWIRQ_TYPE_LPI, true)) {
-		vm->dead = true;
-		return;
+		vmte = irs_vmte(vm->vm_id);
+		irs_write_entry(&vmte[GICV5_VMTE_LPI_VIST_WORD], 0);
+		ist = vm->lpi;
+		memset(&vm->lpi, 0, sizeof(vm->lpi));
 	}
 
-	vmte = irs_vmte(vm->vm_id);
-	irs_write_entry(&vmte[GICV5_VMTE_LPI_VIST_WORD], 0);
-	irs_ist_free(&vm->lpi);
+	/* The IRS no longer uses it */
+	irs_ist_free(&ist);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1170,17 +1296,36 @@ static u64 irs_contextr(struct kvm_vcpu *vcpu)
  * vgic_v5_irs_load() - Make the vCPU's vPE resident on this CPU
  * @vcpu:	the vCPU being loaded
  *
- * A vPE that cannot be made resident (ICH_CONTEXTR_EL2.F) would run with
- * a broken interrupt context: the VM is marked dead instead.
+ * A vPE that cannot be made resident (ICH_CONTEXTR_EL2.F), or of a VM
+ * the IRS failed, would run with a broken interrupt context: the VM is
+ * dead instead, its vCPUs leave KVM_RUN with -EIO.
  */
 void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
 {
 	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
 	struct vgic_v5_irs_vm *vm = vcpu->kvm->arch.vgic.gicv5_vm.irs;
+	unsigned int cpu;
 	u64 val;
 
-	if (!vm || vm->dead || cpu_if->irs_resident)
+	if (!vm || cpu_if->irs_resident)
 		return;
+	if (READ_ONCE(vm->dead)) {
+		/* Never run with a non-resident vPE: KVM_RUN returns -EIO */
+		kvm_make_request(KVM_REQ_VM_DEAD, vcpu);
+		return;
+	}
+
+	/*
+	 * The doorbell targets the CPU the vCPU last ran on, where it blocks
+	 * (vgic_v4_load() does the same). Done here rather than when the vCPU
+	 * blocks: vgic_v5_irs_put() runs from kvm_sched_out(), under the
+	 * runqueue lock, where irq_set_affinity() must not wake the thread
+	 * of a threaded doorbell.
+	 */
+	cpu = smp_processor_id();
+	if (cpu_if->db_irq &&
+	    !cpumask_test_cpu(cpu, irq_get_effective_affinity_mask(cpu_if->db_irq)))
+		irq_set_affinity(cpu_if->db_irq, cpumask_of(cpu));
 
 	val = irs_contextr(vcpu) | ICH_CONTEXTR_EL2_V |
 	      FIELD_PREP(ICH_CONTEXTR_EL2_IRICHPPIDIS,
@@ -1190,12 +1335,7 @@ void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
 	if (val & ICH_CONTEXTR_EL2_F) {
 		kvm_err("GICv5: vPE %u of VM %u not made resident\n",
 			vcpu->vcpu_id, vm->vm_id);
-		/*
-		 * No cross-CPU request from vcpu_load(): this vCPU stops at
-		 * its next entry, the others at their next ioctl.
-		 */
-		WRITE_ONCE(vcpu->kvm->vm_dead, true);
-		kvm_make_request(KVM_REQ_VM_DEAD, vcpu);
+		irs_vm_kill(vcpu->kvm, vm);
 		return;
 	}
 
@@ -1208,7 +1348,8 @@ void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
  * @vcpu:	the vCPU being put, after its ICH_APR_EL2 was saved
  *
  * A vCPU that blocks with the guest's IRS enabled asks for a doorbell, for
- * the interrupts it could take, on this CPU.
+ * the interrupts it could take. Called from kvm_sched_out() too, with the
+ * runqueue lock held: nothing here may wake a task.
  */
 void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
 {
@@ -1221,9 +1362,6 @@ void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
 	if (vcpu_get_flag(vcpu, IN_WFI) &&
 	    READ_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled))
 		val = vgic_v5_db_request(cpu_if->vgic_vmcr, cpu_if->vgic_apr);
-
-	if (val && cpu_if->db_irq)
-		irq_set_affinity(cpu_if->db_irq, cpumask_of(smp_processor_id()));
 
 	kvm_call_hyp(__vgic_v5_make_non_resident, irs_contextr(vcpu) | val);
 	cpu_if->irs_resident = false;
@@ -1262,10 +1400,15 @@ void vgic_v5_irs_update_irsen(struct kvm *kvm)
  */
 void vgic_v5_reload_vpe(struct kvm_vcpu *vcpu)
 {
-	if (!vcpu->arch.vgic_cpu.vgic_v5.irs_resident)
+	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
+
+	if (!cpu_if->irs_resident)
 		return;
 
+	/* The residency sequences of vgic_v5_put() and vgic_v5_load() */
+	kvm_call_hyp(__vgic_v5_save_apr, cpu_if);
 	vgic_v5_irs_put(vcpu);
+	kvm_call_hyp(__vgic_v5_restore_vmcr_apr, cpu_if);
 	vgic_v5_irs_load(vcpu);
 }
 
@@ -1291,10 +1434,16 @@ unsigned int vgic_v5_irs_max_lpi_id_bits(void)
 	return min(bits, 24U);
 }
 
-/* vCPUs of a GICv5 VM: VPE IDs are vcpu_ids, so both limits apply. */
+/*
+ * vCPUs of a GICv5 VM with an IRS: VPE IDs are vcpu_ids, so both limits
+ * apply. 0 if the host IRS cannot take VMs.
+ */
 int vgic_v5_irs_max_vcpus(void)
 {
 	unsigned int bits = FIELD_GET(GICV5_IRS_IDR4_VPE_ID_BITS, v5_irs.idr[4]) + 1;
+
+	if (!v5_irs.base)
+		return 0;
 
 	return min3(VGIC_V5_MAX_CPUS, kvm_vgic_global_state.max_gic_vcpus,
 		    1 << bits);
@@ -1322,9 +1471,9 @@ static void irs_free_vmt(void)
  * vgic_v5_irs_probe() - Install the VM table in the host IRS
  * @info:	what the GICv5 driver hands KVM
  *
- * Return: 0, or -ENODEV if the host IRS cannot hold VMs (GICv5 guests are
- * then refused), -EBUSY if a VM table is already installed, -ENOMEM,
- * -ETIMEDOUT.
+ * Return: 0, or -ENODEV if the host IRS cannot hold VMs, -EINVAL if its
+ * ID registers make no sense, -EBUSY if a VM table is already installed,
+ * -ENOMEM, -ETIMEDOUT. GICv5 guests then have no IRS.
  */
 int vgic_v5_irs_probe(const struct gic_kvm_info *info)
 {
@@ -1343,13 +1492,29 @@ int vgic_v5_irs_probe(const struct gic_kvm_info *info)
 	    !FIELD_GET(GICV5_IRS_IDR2_LPI, idr[2]))
 		return -ENODEV;
 
+	/*
+	 * KVM allocates a VMD per VM and a VPED per vCPU of the sizes the IRS
+	 * asks for: refuse sizes that make no sense rather than allocate
+	 * them (a required VMD of one byte, descriptors beyond 64 KiB).
+	 */
+	if (FIELD_GET(GICV5_IRS_IDR4_VPED_SZ, idr[4]) > VGIC_V5_MAX_DESC_SHIFT ||
+	    (FIELD_GET(GICV5_IRS_IDR3_VMD, idr[3]) &&
+	     (!FIELD_GET(GICV5_IRS_IDR3_VMD_SZ, idr[3]) ||
+	      FIELD_GET(GICV5_IRS_IDR3_VMD_SZ, idr[3]) > VGIC_V5_MAX_DESC_SHIFT))) {
+		kvm_err("GICv5 IRS: implausible VMD/VPED size (IDR3 %#x, IDR4 %#x)\n",
+			idr[3], idr[4]);
+		return -EINVAL;
+	}
+
 	/* Someone else's VM table: leave it alone */
 	if (readq_relaxed(info->irs_base + GICV5_IRS_VMT_BASER) &
 	    GICV5_IRS_VMT_BASER_VALID)
 		return -EBUSY;
 
 	memcpy(v5_irs.idr, idr, sizeof(idr));
-	v5_irs.vm_id_bits = FIELD_GET(GICV5_IRS_IDR3_VM_ID_BITS, idr[3]);
+	/* VMT_CFGR.VM_ID_BITS may be below IDR3.VM_ID_BITS: never beyond 16 */
+	v5_irs.vm_id_bits = min_t(unsigned int, VGIC_V5_MAX_VM_ID_BITS,
+				  FIELD_GET(GICV5_IRS_IDR3_VM_ID_BITS, idr[3]));
 	v5_irs.noncoherent = info->irs_noncoherent;
 	v5_irs.vmt_two_level = FIELD_GET(GICV5_IRS_IDR3_VMT_LEVELS, idr[3]) &&
 			       v5_irs.vm_id_bits > GICV5_VMTL2_VM_ID_BITS;

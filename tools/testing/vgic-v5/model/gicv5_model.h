@@ -261,6 +261,13 @@ enum gm_insn {
 /* ------------------------------------------------------------------------ */
 /* Capabilities                                                             */
 
+/*
+ * The CPU's cache writeback granule (arm64 ARCH_DMA_MINALIGN): on a
+ * non-coherent IRS, a line holding IRS-accessed memory and other data is
+ * written back as a whole, over what the IRS wrote, or the other way round.
+ */
+#define GM_WB_GRANULE	128
+
 struct gm_caps {
 	bool virt;		/* IDR0.VIRT */
 	unsigned int pa_range;	/* IDR0.PA_RANGE encoding (5 = 48 bits) */
@@ -318,6 +325,18 @@ void gm_set_stuck(struct gm *m, bool stuck);
  * gm_set_stuck(m, true) from then on). gm_set_stuck() cancels it.
  */
 void gm_set_stuck_after(struct gm *m, unsigned int ncmds);
+/*
+ * A misbehaving IRS (test knob, not architected behaviour): the next ncmds
+ * commands behave normally, the one after them completes at once (IDLE = 1)
+ * with no effect at all, as if the IRS had dropped it. It fires once.
+ */
+void gm_set_drop_after(struct gm *m, unsigned int ncmds);
+/*
+ * Fault injection: the next ncmds VMAP_* commands behave normally, the one
+ * after them completes (IDLE = 1) without any effect, as an IRS that
+ * silently rejects it; later ones behave normally again. ~0U cancels it.
+ */
+void gm_set_vmap_ignored_after(struct gm *m, unsigned int ncmds);
 /* Complete every in-flight command now (unless stuck). */
 void gm_drain(struct gm *m);
 /*

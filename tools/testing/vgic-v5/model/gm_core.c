@@ -271,6 +271,20 @@ void gm_set_stuck_after(struct gm *m, unsigned int ncmds)
 	gm_unlock(m);
 }
 
+void gm_set_drop_after(struct gm *m, unsigned int ncmds)
+{
+	gm_lock(m);
+	m->drop_after = ncmds + 1;
+	gm_unlock(m);
+}
+
+void gm_set_vmap_ignored_after(struct gm *m, unsigned int ncmds)
+{
+	gm_lock(m);
+	m->vmap_ignored_after = ncmds + 1;
+	gm_unlock(m);
+}
+
 void gm_drain(struct gm *m)
 {
 	gm_lock(m);
@@ -518,6 +532,7 @@ int gm_check_tables(struct gm *m)
 					   (unsigned long long)e);
 		}
 	}
+	gm_check_granules(m);
 	after = m->nviol_total;
 	gm_unlock(m);
 	return after - before;

@@ -102,6 +102,8 @@ struct gm {
 	/* knobs */
 	unsigned int latency;
 	unsigned int stuck_after;	/* n + 1: the (n+1)-th command sticks */
+	unsigned int drop_after;	/* n + 1: the (n+1)-th command is dropped */
+	unsigned int vmap_ignored_after; /* n + 1: the (n+1)-th VMAP does nothing */
 	bool stuck, cache_ist, hwu_stamp, quiesce_ok, strict_align;
 	int poison;
 	void (*db_cb)(void *ctx, uint32_t lpi);
@@ -169,6 +171,7 @@ bool gm_table_ok(struct gm *m, const char *what, uintptr_t pa, size_t len, size_
 typedef void (*gm_ref_fn)(struct gm *m, uintptr_t base, size_t len, const char *what,
 			  void *arg);
 void gm_refs_walk(struct gm *m, gm_ref_fn fn, void *arg);
+void gm_check_granules(struct gm *m);
 
 /* gm_tables.c */
 struct gm_vm *gm_vm_get(struct gm *m, uint32_t vm, bool create);

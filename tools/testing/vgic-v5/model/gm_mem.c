@@ -219,6 +219,35 @@ void gm_refs_walk(struct gm *m, gm_ref_fn fn, void *arg)
 		gm_refs_inflight(m, fn, arg);
 }
 
+/*
+ * Non-coherent IRS: memory the IRS accesses must fill the writeback
+ * granules it touches, i.e. its registered region (the allocation) must
+ * start and end on a granule boundary; otherwise the allocator may put
+ * other data in the same line.
+ */
+static void gm_granule_cb(struct gm *m, uintptr_t base, size_t len, const char *what,
+			  void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < m->nregions; i++) {
+		struct gm_region *r = &m->regions[i];
+
+		if (base < r->base || base >= r->base + r->len)
+			continue;
+		if ((r->base | r->len) & (GM_WB_GRANULE - 1))
+			gm_violate(m, "%s [0x%lx+0x%zx]: its memory [0x%lx+0x%zx] shares a %d-byte cache writeback granule with other data (non-coherent IRS)",
+				   what, (unsigned long)base, len, (unsigned long)r->base,
+				   r->len, GM_WB_GRANULE);
+		return;
+	}
+}
+
+void gm_check_granules(struct gm *m)
+{
+	if (!m->caps.coherent)
+		gm_refs_walk(m, gm_granule_cb, NULL);
+}
+
 struct gm_overlap_arg {
 	uintptr_t base;
 	size_t len;

@@ -287,6 +287,8 @@ static void gm_reg_write(struct gm *m, const struct gm_reg *r, uint64_t val)
 				   (unsigned long long)val);
 			return;
 		}
+		if (m->drop_after && !--m->drop_after)
+			return;
 		if (m->stuck_after && !--m->stuck_after)
 			m->stuck = true;
 		if (m->latency == 0 && !m->stuck) {

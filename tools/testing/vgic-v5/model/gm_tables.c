@@ -928,6 +928,8 @@ void gm_cmd_execute(struct gm *m, uint32_t off, uint64_t val)
 			   (unsigned long long)val);
 		return;
 	}
+	if (needs_m && m->vmap_ignored_after && !--m->vmap_ignored_after)
+		return;
 	switch (off) {
 	case GM_IRS_VMT_BASER:
 		gm_cmd_vmt_baser(m, val);

@@ -9,6 +9,14 @@
 #include "harness.h"
 #include "vt.h"
 
+/* <sanitizer/asan_interface.h> clashes with the kernel's limits.h */
+#ifdef __SANITIZE_ADDRESS__
+void __asan_poison_memory_region(void const volatile *addr, size_t size);
+#define ASAN_POISON_MEMORY_REGION(p, n)	__asan_poison_memory_region((p), (n))
+#else
+#define ASAN_POISON_MEMORY_REGION(p, n)	((void)(p), (void)(n))
+#endif
+
 /* ---------------------------------------------------------------- reports */
 
 static const char *const report_names[HR_NR_KINDS] = {
@@ -111,6 +119,7 @@ struct held_lock {
 	int subclass;
 	const char *file;
 	int line;
+	size_t bytes;		/* allocated by this thread while held */
 };
 
 static __thread struct held_lock held[MAX_HELD];
@@ -271,6 +280,50 @@ bool harness_lock_try(struct harness_lock *l, const char *file, int line)
 	return true;
 }
 
+/* The most bytes allocated during one hold of a lock, by lock name */
+#define MAX_UNDER 64
+static struct {
+	const char *name;
+	size_t max;
+} alloc_under[MAX_UNDER];
+static pthread_mutex_t alloc_under_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void record_alloc_under(const char *name, size_t bytes)
+{
+	int i;
+
+	if (!bytes || !name)
+		return;
+	pthread_mutex_lock(&alloc_under_mutex);
+	for (i = 0; i < MAX_UNDER && alloc_under[i].name; i++)
+		if (!strcmp(alloc_under[i].name, name))
+			break;
+	if (i < MAX_UNDER) {
+		alloc_under[i].name = name;
+		if (bytes > alloc_under[i].max)
+			alloc_under[i].max = bytes;
+	}
+	pthread_mutex_unlock(&alloc_under_mutex);
+}
+
+size_t harness_alloc_max_under(const char *lock_name)
+{
+	size_t max = 0;
+
+	pthread_mutex_lock(&alloc_under_mutex);
+	for (int i = 0; i < MAX_UNDER && alloc_under[i].name; i++)
+		if (!strcmp(alloc_under[i].name, lock_name))
+			max = alloc_under[i].max;
+	pthread_mutex_unlock(&alloc_under_mutex);
+	return max;
+}
+
+static void held_locks_alloc(size_t size)
+{
+	for (int i = 0; i < nheld; i++)
+		held[i].bytes += size;
+}
+
 void harness_lock_release(struct harness_lock *l, const char *file, int line)
 {
 	int i, ret;
@@ -282,6 +335,8 @@ void harness_lock_release(struct harness_lock *l, const char *file, int line)
 	if (i < 0)
 		harness_report(HR_LOCKDEP, file, line,
 			       "unlock of %s, which this thread does not hold", l->name);
+	else
+		record_alloc_under(l->name, held[i].bytes);
 	memmove(&held[i], &held[i + 1], (nheld - i - 1) * sizeof(held[0]));
 	nheld--;
 	if (l->spin)
@@ -326,6 +381,36 @@ void harness_irq_enable(void)
 	/* Interrupts that came in meanwhile are taken now. */
 	if (!--irq_disabled)
 		harness_irq_take_pending();
+}
+
+static __thread bool rq_locked;
+
+void harness_rq_lock(void)
+{
+	harness_irq_disable();
+	preempt_depth++;
+	rq_locked = true;
+}
+
+void harness_rq_unlock(void)
+{
+	rq_locked = false;
+	preempt_depth--;
+	harness_irq_enable();
+}
+
+bool harness_rq_locked(void)
+{
+	return rq_locked;
+}
+
+/* try_to_wake_up() of a task: a deadlock under this CPU's runqueue lock. */
+void harness_check_wake_up(const char *what)
+{
+	if (rq_locked)
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "%s wakes a task under the runqueue lock (kvm_sched_out())",
+			       what);
 }
 
 void harness_hardirq_enter(void)
@@ -508,6 +593,11 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 	p = aligned_alloc(align, ALIGN(size, align));
 	if (!p)
 		return NULL;
+	/*
+	 * The alignment padding past @size is not the caller's: poison it, or
+	 * ASan takes a read or write past the end for one inside the block.
+	 */
+	ASAN_POISON_MEMORY_REGION(p + size, ALIGN(size, align) - size);
 	if (gfp & __GFP_ZERO)
 		memset(p, 0, size);
 	else
@@ -524,6 +614,7 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 	nr_live++;
 	pthread_mutex_unlock(&alloc_mutex);
 
+	held_locks_alloc(size);
 	harness_model_mem(p, size, true);
 	return p;
 }
@@ -610,6 +701,44 @@ unsigned long harness_dump_live_allocs(void)
 	return allocs_owned(true);
 }
 
+/* ------------------------------------------------------------------- SRCU */
+
+#define MAX_SRCU_HELD 8
+static __thread const struct srcu_struct *srcu_held[MAX_SRCU_HELD];
+static __thread int nsrcu_held;
+
+int srcu_read_lock(struct srcu_struct *ssp)
+{
+	if (nsrcu_held == MAX_SRCU_HELD)
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "%s(): too many nested", __func__);
+	else
+		srcu_held[nsrcu_held++] = ssp;
+	return 0;
+}
+
+void srcu_read_unlock(struct srcu_struct *ssp, int idx)
+{
+	for (int i = nsrcu_held - 1; i >= 0; i--) {
+		if (srcu_held[i] != ssp)
+			continue;
+		memmove(&srcu_held[i], &srcu_held[i + 1],
+			(nsrcu_held - i - 1) * sizeof(srcu_held[0]));
+		nsrcu_held--;
+		return;
+	}
+	harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+		       "%s() without srcu_read_lock()", __func__);
+}
+
+bool srcu_read_lock_held(const struct srcu_struct *ssp)
+{
+	for (int i = 0; i < nsrcu_held; i++)
+		if (srcu_held[i] == ssp)
+			return true;
+	return false;
+}
+
 /* ---------------------------------------------------------------- uaccess */
 
 /*
@@ -685,10 +814,15 @@ void harness_events_clear(void)
 	pthread_mutex_unlock(&event_mutex);
 }
 
-/* Default system register file: what was last written reads back. */
+/*
+ * Default system register file: what was last written reads back. One
+ * copy for all CPUs (threads), under a lock so that concurrent tests do
+ * not race on it.
+ */
 #define MAX_SYSREGS 256
 static struct { u32 enc; const char *name; u64 val; } sysregs[MAX_SYSREGS];
 static int nsysregs;
+static pthread_mutex_t sysreg_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 static int sysreg_slot(u32 enc, const char *name, bool create)
 {
@@ -704,13 +838,17 @@ static int sysreg_slot(u32 enc, const char *name, bool create)
 
 u64 harness_sysreg_read(u32 enc, const char *name)
 {
-	u64 val;
+	u64 val = 0;
 	int i;
 
 	if (harness_model_sysreg(enc, false, &val))
 		return val;
+	pthread_mutex_lock(&sysreg_mutex);
 	i = sysreg_slot(enc, name, false);
-	return i < 0 ? 0 : sysregs[i].val;
+	if (i >= 0)
+		val = sysregs[i].val;
+	pthread_mutex_unlock(&sysreg_mutex);
+	return val;
 }
 
 void harness_sysreg_write(u32 enc, const char *name, u64 val)
@@ -719,9 +857,11 @@ void harness_sysreg_write(u32 enc, const char *name, u64 val)
 
 	if (harness_model_sysreg(enc, true, &val))
 		return;
+	pthread_mutex_lock(&sysreg_mutex);
 	i = sysreg_slot(enc, name, true);
 	if (i >= 0)
 		sysregs[i].val = val;
+	pthread_mutex_unlock(&sysreg_mutex);
 }
 
 u64 harness_read_sysreg(u32 enc, const char *name)

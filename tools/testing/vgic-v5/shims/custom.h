@@ -365,11 +365,32 @@ unsigned long harness_allocs_live(void);
 size_t harness_alloc_bytes(void);
 /* Allocations made after harness_allocs_total() was seq live with the host. */
 void harness_allocs_keep_since(unsigned long seq);
+/*
+ * The most bytes one thread allocated during one hold of a lock named
+ * @lock_name (its initialiser's name, e.g. "v5_irs.lock"), since the test
+ * began: what a lock other users wait on is held up by.
+ */
+size_t harness_alloc_max_under(const char *lock_name);
 /* Print the live allocations harness_allocs_live() counts; returns their number. */
 unsigned long harness_dump_live_allocs(void);
 
 /* Hand every live allocation to the IRS model again (a new host's model). */
 void harness_allocs_announce(void);
+
+/* ------------------------------------------------------------------- SRCU */
+
+/*
+ * SRCU read-side sections are counted per thread and per srcu_struct (no
+ * grace periods: nothing here waits for readers). They may sleep, as the
+ * kernel's. srcu_read_lock_held() is what kvm_read/write_guest() check.
+ */
+struct srcu_struct {
+	int unused;
+};
+
+int srcu_read_lock(struct srcu_struct *ssp);
+void srcu_read_unlock(struct srcu_struct *ssp, int idx);
+bool srcu_read_lock_held(const struct srcu_struct *ssp);
 
 /* ---------------------------------------------------------------- uaccess */
 
@@ -516,6 +537,8 @@ void harness_cache_op(const char *op, unsigned long start, unsigned long end);
 #define dcache_clean_pou(s, e)		harness_cache_op("dcache_clean_pou", (s), (e))
 #define caches_clean_inval_pou(s, e)	harness_cache_op("caches_clean_inval_pou", (s), (e))
 #define icache_inval_pou(s, e)		harness_cache_op("icache_inval_pou", (s), (e))
+/* asm/cache.h: the CPU's cache writeback granule, the model's GM_WB_GRANULE */
+#define cache_line_size()		128
 
 /* asm/arch_gicv3.h: the CPU interface registers the GICv3 headers touch */
 #define gic_read_sre()		read_sysreg_s(SYS_ICC_SRE_EL1)
@@ -551,6 +574,14 @@ void harness_set_cpu_cap(unsigned int cap, bool on);
  */
 #define HARNESS_MAX_CPUS	64
 int harness_this_cpu(void);
+/*
+ * The scheduler's runqueue lock (harness_run.c's context switch holds it
+ * around kvm_sched_out(), IRQs off): waking a task there is a report.
+ */
+void harness_rq_lock(void);
+void harness_rq_unlock(void);
+bool harness_rq_locked(void);
+void harness_check_wake_up(const char *what);
 void harness_set_this_cpu(int cpu);
 int harness_nr_cpus(void);
 void harness_set_nr_cpus(int nr);

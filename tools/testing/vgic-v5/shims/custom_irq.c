@@ -62,6 +62,154 @@ unsigned long harness_irq_handled(unsigned int irq)
 	return desc ? desc->harness_handled : 0;
 }
 
+int harness_irq_handled_cpu(unsigned int irq)
+{
+	struct irq_desc *desc = irq_to_desc(irq);
+
+	return desc && desc->harness_handled ? desc->harness_handled_cpu : -1;
+}
+
+/* -------------------------------------------- forced threading (manage.c) */
+
+static bool force_irqthreads;
+
+void harness_irq_force_threading(bool on)
+{
+	force_irqthreads = on;
+}
+
+#define IRQTF_RUNTHREAD	BIT(0)
+#define IRQTF_AFFINITY	BIT(1)
+#define IRQTF_STOP	BIT(2)
+
+/* The irq thread of a force-threaded action: irq/<irq>-<name>. */
+struct harness_irq_thread {
+	pthread_t		thread;
+	pthread_mutex_t		lock;
+	pthread_cond_t		cond;
+	unsigned long		flags;		/* IRQTF_*, the thread_flags */
+	bool			busy;		/* running the handler */
+	struct irq_desc		*desc;
+	struct irqaction	*action;
+};
+
+static void take_pending_in_thread(void);
+static void unmask_irq(struct irq_desc *desc);
+
+/* irq_thread_fn() / irq_forced_thread_fn() then irq_finalize_oneshot() */
+static void irq_thread_handle(struct harness_irq_thread *t)
+{
+	struct irq_desc *desc = t->desc;
+	struct irqaction *action = t->action;
+	int held = harness_locks_held();
+	unsigned long f;
+
+	local_irq_disable();
+	harness_set_this_cpu(desc->harness_lpi_cpu);
+	raw_spin_lock_irqsave(&desc->lock, f);
+	desc->harness_handled++;
+	desc->harness_handled_cpu = harness_this_cpu();
+	raw_spin_unlock_irqrestore(&desc->lock, f);
+	action->handler(desc->irq_data.irq, action->dev_id);
+	if (harness_locks_held() != held)
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "thread of IRQ %u (%s) returned with lock(s) held",
+			       desc->irq_data.irq, action->name);
+	raw_spin_lock_irqsave(&desc->lock, f);
+	if (!desc->harness_disabled)
+		unmask_irq(desc);
+	raw_spin_unlock_irqrestore(&desc->lock, f);
+	local_irq_enable();
+	take_pending_in_thread();
+}
+
+static void *irq_thread(void *arg)
+{
+	struct harness_irq_thread *t = arg;
+	unsigned long flags;
+
+	harness_set_this_cpu(t->desc->harness_lpi_cpu);
+	for (;;) {
+		pthread_mutex_lock(&t->lock);
+		while (!t->flags)
+			pthread_cond_wait(&t->cond, &t->lock);
+		flags = t->flags;
+		t->flags = 0;
+		t->busy = !!(flags & IRQTF_RUNTHREAD);
+		pthread_mutex_unlock(&t->lock);
+
+		if (flags & IRQTF_AFFINITY)
+			harness_set_this_cpu(t->desc->harness_lpi_cpu);
+		if (flags & IRQTF_RUNTHREAD)
+			irq_thread_handle(t);
+
+		pthread_mutex_lock(&t->lock);
+		t->busy = false;
+		pthread_cond_broadcast(&t->cond);
+		pthread_mutex_unlock(&t->lock);
+		if (flags & IRQTF_STOP)
+			return NULL;
+	}
+}
+
+/* wake_up_process() of the irq thread, with a thread flag */
+static void irq_thread_wake(struct harness_irq_thread *t, unsigned long flag)
+{
+	harness_check_wake_up("wake_up_process() of an irq thread");
+	pthread_mutex_lock(&t->lock);
+	t->flags |= flag;
+	pthread_cond_broadcast(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Wait until the thread has nothing to do (synchronize_irq()). */
+static void irq_thread_sync(struct harness_irq_thread *t)
+{
+	pthread_mutex_lock(&t->lock);
+	while (t->busy || (t->flags & IRQTF_RUNTHREAD))
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* irq_setup_forced_threading() + setup_irq_thread() */
+static int irq_setup_forced_threading(struct irq_desc *desc, struct irqaction *action)
+{
+	struct harness_irq_thread *t;
+
+	if (!force_irqthreads ||
+	    (action->flags & (IRQF_NO_THREAD | IRQF_PERCPU | IRQF_ONESHOT)))
+		return 0;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	t->desc = desc;
+	t->action = action;
+	action->flags |= IRQF_ONESHOT;
+	action->thread = t;
+	if (pthread_create(&t->thread, NULL, irq_thread, t)) {
+		free(t);
+		action->thread = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void irq_thread_stop(struct irqaction *action)
+{
+	struct harness_irq_thread *t = action->thread;
+
+	if (!t)
+		return;
+	irq_thread_wake(t, IRQTF_STOP);
+	pthread_join(t->thread, NULL);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
+	free(t);
+	action->thread = NULL;
+}
+
 /* ---------------------------------------------------------------- domains */
 
 static struct irq_domain *domain_create(struct irq_domain *parent, unsigned int flags,
@@ -703,9 +851,15 @@ int request_threaded_irq(unsigned int irq, irq_handler_t handler,
 		.handler = handler, .dev_id = dev, .irq = irq, .flags = flags, .name = name,
 	};
 
+	if (irq_setup_forced_threading(desc, action)) {
+		kfree(action);
+		return -ENOMEM;
+	}
+
 	raw_spin_lock_irqsave(&desc->lock, f);
 	if (desc->action) {
 		raw_spin_unlock_irqrestore(&desc->lock, f);
+		irq_thread_stop(action);
 		if (flags & desc->action->flags & IRQF_SHARED)
 			vt_fail(__FILE__, __LINE__, "IRQ %u: shared interrupts are not modelled",
 				irq);
@@ -747,6 +901,7 @@ const void *free_irq(unsigned int irq, void *dev_id)
 	irq_shutdown_desc(desc);
 	raw_spin_unlock_irqrestore(&desc->lock, f);
 
+	irq_thread_stop(action);
 	name = action->name;
 	kfree(action);
 	return name;
@@ -774,8 +929,13 @@ void disable_irq_nosync(unsigned int irq)
 
 void synchronize_irq(unsigned int irq)
 {
-	/* Handlers run to completion where they are taken: nothing to wait for. */
+	struct irq_desc *desc = irq_to_desc(irq);
+	struct irqaction *action = desc ? READ_ONCE(desc->action) : NULL;
+
+	/* Hard handlers run to completion where they are taken; threads: wait */
 	might_sleep();
+	if (action && action->thread)
+		irq_thread_sync(action->thread);
 }
 
 void disable_irq(unsigned int irq)
@@ -832,6 +992,9 @@ static int set_affinity(unsigned int irq, const struct cpumask *mask, bool force
 	ret = do_set_affinity(desc, mask, force);
 	if (!ret)
 		desc->harness_affinity_set = true;
+	/* irq_set_thread_affinity(): the thread moves when it next runs */
+	if (!ret && desc->action && desc->action->thread)
+		irq_thread_wake(desc->action->thread, IRQTF_AFFINITY);
 	raw_spin_unlock_irqrestore(&desc->lock, f);
 	return ret;
 }
@@ -976,10 +1139,23 @@ static void take_one(unsigned int irq)
 					  root_data(desc)->hwirq, irq);
 		goto eoi;
 	}
+	if (action->thread) {
+		/* irq_default_primary_handler(): oneshot mask, wake the thread */
+		mask_irq(desc);
+		raw_spin_unlock(&desc->lock);
+		irq_thread_wake(action->thread, IRQTF_RUNTHREAD);
+		raw_spin_lock(&desc->lock);
+		goto eoi;
+	}
 	raw_spin_unlock(&desc->lock);
 
 	cpu = harness_this_cpu();
 	harness_set_this_cpu(desc->harness_lpi_cpu);
+	/* Counted before the handler: it may let others look at once */
+	raw_spin_lock(&desc->lock);
+	desc->harness_handled++;
+	desc->harness_handled_cpu = desc->harness_lpi_cpu;
+	raw_spin_unlock(&desc->lock);
 	held = harness_locks_held();
 	ret = action->handler(irq, action->dev_id);
 	if (harness_locks_held() != held)
@@ -993,12 +1169,16 @@ static void take_one(unsigned int irq)
 	harness_set_this_cpu(cpu);
 
 	raw_spin_lock(&desc->lock);
-	desc->harness_handled++;
 eoi:
 	if (desc->irq_data.chip->irq_eoi)
 		desc->irq_data.chip->irq_eoi(&desc->irq_data);
 	raw_spin_unlock(&desc->lock);
 	harness_hardirq_exit();
+}
+
+static void take_pending_in_thread(void)
+{
+	harness_irq_take_pending();
 }
 
 void harness_irq_take_pending(void)

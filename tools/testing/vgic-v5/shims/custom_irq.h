@@ -214,6 +214,7 @@ struct irqaction {
 	void			*dev_id;
 	struct irqaction	*next;
 	irq_handler_t		thread_fn;
+	struct harness_irq_thread *thread;	/* forced threading (threadirqs) */
 	unsigned int		irq;
 	unsigned int		flags;
 	const char		*name;
@@ -240,6 +241,7 @@ struct irq_desc {
 	bool			harness_lpi_masked;	/* root LPI disabled in the IRS */
 	int			harness_lpi_cpu;	/* root LPI target CPU */
 	unsigned long		harness_handled;	/* handler invocations */
+	int			harness_handled_cpu;	/* CPU of the last one */
 };
 
 /* include/linux/irqdomain_defs.h */
@@ -399,6 +401,13 @@ static inline struct cpumask *irq_data_get_effective_affinity_mask(struct irq_da
 	return d->common->effective_affinity;
 }
 
+static inline const struct cpumask *irq_get_effective_affinity_mask(unsigned int irq)
+{
+	struct irq_data *d = irq_get_irq_data(irq);
+
+	return d ? irq_data_get_effective_affinity_mask(d) : NULL;
+}
+
 static inline struct irq_chip *irq_get_chip(unsigned int irq)
 {
 	struct irq_data *d = irq_get_irq_data(irq);
@@ -490,6 +499,19 @@ int irq_chip_set_vcpu_affinity_parent(struct irq_data *data, void *vcpu_info);
 int irq_chip_set_type_parent(struct irq_data *data, unsigned int type);
 
 /* ----------------------------------------------------------- harness side */
+
+/*
+ * threadirqs / PREEMPT_RT: from now on, request_irq() without
+ * IRQF_NO_THREAD, IRQF_PERCPU or IRQF_ONESHOT force-threads the handler as
+ * irq_setup_forced_threading() does: the hard IRQ masks the line (oneshot)
+ * and wakes the irq thread (a pthread, on the IRQ's effective affinity CPU),
+ * which runs the handler with IRQs disabled, then unmasks.
+ * irq_set_affinity() of such an IRQ wakes its thread (IRQTF_AFFINITY):
+ * done under the runqueue lock, that is a report.
+ */
+void harness_irq_force_threading(bool on);
+/* The CPU the last handler invocation of irq ran on (-1: none yet). */
+int harness_irq_handled_cpu(unsigned int irq);
 
 /*
  * The host LPI domain: a root domain handing out LPI IDs first_lpi ..

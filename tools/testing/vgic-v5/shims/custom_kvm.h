@@ -63,6 +63,44 @@ void kvm_unregister_irq_ack_notifier(struct kvm *kvm, struct kvm_irq_ack_notifie
 bool kvm_irq_has_notifier(struct kvm *kvm, unsigned int irqchip, unsigned int pin);
 void kvm_notify_acked_irq(struct kvm *kvm, unsigned int irqchip, unsigned int pin);
 
+/*
+ * Guest memory (virt/kvm/kvm_main.c semantics), on the memslots of
+ * harness_memslot_add(): -EFAULT for any page outside a slot (or, for a
+ * write, in a read-only one); a write marks its pages dirty in a slot that
+ * logs them. The caller holds kvm->srcu or kvm->slots_lock (checked, as
+ * lockdep checks the kernel's srcu_dereference_check()), and may sleep.
+ */
+struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn);
+int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
+int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
+		    unsigned long len);
+void mark_page_dirty_in_slot(struct kvm *kvm, const struct kvm_memory_slot *memslot,
+			     gfn_t gfn);
+void mark_page_dirty(struct kvm *kvm, gfn_t gfn);
+
+/* Duplicated from arch/arm64/include/asm/kvm_mmu.h */
+static inline int kvm_read_guest_lock(struct kvm *kvm,
+				      gpa_t gpa, void *data, unsigned long len)
+{
+	int srcu_idx = srcu_read_lock(&kvm->srcu);
+	int ret = kvm_read_guest(kvm, gpa, data, len);
+
+	srcu_read_unlock(&kvm->srcu, srcu_idx);
+
+	return ret;
+}
+
+static inline int kvm_write_guest_lock(struct kvm *kvm, gpa_t gpa,
+				       const void *data, unsigned long len)
+{
+	int srcu_idx = srcu_read_lock(&kvm->srcu);
+	int ret = kvm_write_guest(kvm, gpa, data, len);
+
+	srcu_read_unlock(&kvm->srcu, srcu_idx);
+
+	return ret;
+}
+
 /* Host mode: VHE by default; pKVM off. Tests may change them. */
 extern bool harness_has_vhe, harness_protected_kvm;
 #define has_vhe()			harness_has_vhe

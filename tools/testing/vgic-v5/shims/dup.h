@@ -50,8 +50,9 @@ static inline void set_bit(unsigned long nr, volatile unsigned long *addr)
 { __atomic_fetch_or(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_SEQ_CST); }
 static inline void clear_bit(unsigned long nr, volatile unsigned long *addr)
 { __atomic_fetch_and(&addr[BIT_WORD(nr)], ~BIT_MASK(nr), __ATOMIC_SEQ_CST); }
+/* A marked (volatile) read in the kernel: relaxed, for ThreadSanitizer */
 static inline bool test_bit(unsigned long nr, const volatile unsigned long *addr)
-{ return (addr[BIT_WORD(nr)] >> (nr % BITS_PER_LONG)) & 1; }
+{ return (__atomic_load_n(&addr[BIT_WORD(nr)], __ATOMIC_RELAXED) >> (nr % BITS_PER_LONG)) & 1; }
 static inline bool test_and_set_bit(unsigned long nr, volatile unsigned long *addr)
 { return __atomic_fetch_or(&addr[BIT_WORD(nr)], BIT_MASK(nr), __ATOMIC_SEQ_CST) & BIT_MASK(nr); }
 static inline bool test_and_clear_bit(unsigned long nr, volatile unsigned long *addr)

@@ -28,6 +28,14 @@
 #define KVM_REQ_IRQ_PENDING	KVM_ARCH_REQ(1)
 #define KVM_REQ_VCPU_RESET	KVM_ARCH_REQ(2)
 #define KVM_REQ_RELOAD_GICv4	KVM_ARCH_REQ(4)
+
+/* include/linux/kvm_host.h: vcpu->mode */
+enum {
+	OUTSIDE_GUEST_MODE,
+	IN_GUEST_MODE,
+	EXITING_GUEST_MODE,
+	READING_SHADOW_PAGE_TABLES,
+};
 #define KVM_USERSPACE_IRQ_SOURCE_ID 0
 
 #define KVM_MMIO_BUS 0
@@ -97,23 +105,59 @@ struct kvm_vcpu_arch {
 
 struct pid;
 
+struct task_struct;
+
+struct rcuwait {
+	struct task_struct *task;
+};
+
 struct kvm_vcpu {
 	struct kvm *kvm;
+	int cpu;
 	int vcpu_id;	/* id given by userspace at creation */
 	int vcpu_idx;	/* index into kvm->vcpu_array */
 	struct mutex mutex;
 	struct pid *pid;	/* non-NULL once the vCPU has run */
 	unsigned long requests;
 	int mode;
+	struct rcuwait wait;
+	bool wants_to_run;
+	bool preempted;
+	bool ready;
+	bool scheduled_out;
 	struct kvm_vcpu_arch arch;
+	/* harness_run.c's counters */
+	unsigned int harness_entries;	/* guest entries */
+	unsigned int harness_sched_outs;	/* kvm_sched_out() calls */
+	unsigned int harness_sleeps;	/* sleeps in schedule() */
 };
 
 struct kvm_irq_routing_table;
 struct kvm_io_bus;
 
+/*
+ * include/linux/kvm_host.h: a memslot, the fields guest memory accesses use
+ * (one address space; the harness keeps a VM's slots in a small array, not
+ * the kernel's trees: harness_memslot_add()).
+ */
+struct kvm_memory_slot {
+	gfn_t base_gfn;
+	unsigned long npages;
+	unsigned long *dirty_bitmap;
+	unsigned long userspace_addr;
+	u32 flags;
+	short id;
+	u16 as_id;
+};
+
+#define HARNESS_NR_MEMSLOTS	8
+
 struct kvm {
 	struct mutex lock;	/* protects the vm, vcpus, and any internal state */
 	struct mutex slots_lock;
+	struct srcu_struct srcu;
+	/* harness: the memslots, by slot number (NULL: none) */
+	struct kvm_memory_slot *harness_memslots[HARNESS_NR_MEMSLOTS];
 	struct xarray vcpu_array;
 	atomic_t online_vcpus;
 	int max_vcpus;

@@ -13,17 +13,6 @@
 
 void kvm_timer_init_vm(struct kvm *kvm) { }
 
-int kvm_write_guest_lock(struct kvm *kvm, gpa_t gpa, const void *data,
-			 unsigned long len)
-{
-	return -EFAULT;
-}
-
-int kvm_read_guest_lock(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
-{
-	return -EFAULT;
-}
-
 int request_percpu_irq(unsigned int irq, irq_handler_t handler,
 		       const char *devname, void *percpu_dev_id)
 {
@@ -154,6 +143,10 @@ void vgic_v3_set_vmcr(struct kvm_vcpu *vcpu, struct vgic_vmcr *vmcr)
 { }
 void vgic_v3_sync_nested(struct kvm_vcpu *vcpu)
 { }
+int vgic_v4_load(struct kvm_vcpu *vcpu)
+{ return 0; }
+int vgic_v4_put(struct kvm_vcpu *vcpu)
+{ return 0; }
 void vgic_v4_commit(struct kvm_vcpu *vcpu)
 { }
 int vgic_v4_init(struct kvm *kvm)

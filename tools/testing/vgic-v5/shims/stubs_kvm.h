@@ -11,12 +11,6 @@
 /* include/kvm/arm_arch_timer.h */
 void kvm_timer_init_vm(struct kvm *kvm);
 
-/* virt/kvm: guest memory is not modelled. */
-int kvm_write_guest_lock(struct kvm *kvm, gpa_t gpa, const void *data,
-			 unsigned long len);
-int kvm_read_guest_lock(struct kvm *kvm, gpa_t gpa, void *data,
-			unsigned long len);
-
 /* arch/arm64/kvm/vgic/vgic-v3.c: alternative callbacks (never patched here) */
 struct alt_instr;
 

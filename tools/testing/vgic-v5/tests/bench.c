@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Benchmarks (run by "vgic-v5-harness -b", i.e. "make bench"): host memory
- * of the guest's LPI IST as the guest maps it, and the cost of the main
- * paths (VM life cycle, SPI and MSI injection, IRS frame accesses, level
- * SPIs with the GIC CDEOI trap). Times are of the kernel code running in
- * the harness against the IRS model, which checks every access: they
- * compare paths with each other and across changes, not with hardware.
+ * of each shape of the guest's LPI IST on each host IST format, as the
+ * guest maps it, and the cost of the main paths (VM life cycle, SPI and
+ * MSI injection, IRS frame accesses, level SPIs with the GIC CDEOI trap).
+ * Times are of the kernel code running in the harness against the IRS
+ * model, which checks every access: they compare paths with each other
+ * and across changes, not with hardware.
  * Nothing here is asserted except that each path works.
  */
 #include "harness.h"
 #include "vt.h"
+#include "gicv5_model.h"
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 #define SETLPIR		(IRS_BASE + 0x10000)
@@ -21,38 +23,86 @@ static double per_op_ns(u64 start, unsigned int n)
 	return (double)(vt_now_ns() - start) / n;
 }
 
-/* Host bytes for the guest's LPI IST, as the guest maps L2 tables */
-static void lpi_ist_memory(bool two_level, unsigned int id_bits)
+#define GUEST_IST	0x48000000ULL
+
+/* A host IRS format for the IST memory figures */
+struct ist_host {
+	const char *name;
+	bool linear_only, istmd, l2_64k;
+};
+
+static const struct ist_host ist_hosts[] = {
+	{ "4 KiB L2, 4-byte ISTEs" },
+	{ "4 KiB L2, 16-byte ISTEs (ISTMD)", .istmd = true },
+	{ "64 KiB L2 only", .l2_64k = true },
+	{ "linear only", .linear_only = true },
+};
+
+static void ist_host_init(const struct ist_host *h)
 {
+	struct gm_caps caps = gm_caps_default();
+	struct harness_host host = { .type = GIC_V5, .irs = &caps };
+
+	caps.ist_levels = !h->linear_only;
+	caps.istmd = h->istmd;
+	caps.istmd_sz = 12;
+	if (h->l2_64k)
+		caps.ist_l2sz = BIT(2);
+	VT_ASSERT_EQ(harness_host_init(&host), 0);
+	/* A CPU interface with 24-bit IDs: the guest gets what the IRS allows */
+	harness_sysreg_write(SYS_ICC_IDR0_EL1, "SYS_ICC_IDR0_EL1",
+			     FIELD_PREP(ICC_IDR0_EL1_ID_BITS, ICC_IDR0_EL1_ID_BITS_24BITS) |
+			     FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS));
+}
+
+/*
+ * Host bytes for the guest's LPI IST when it is made valid, then as the
+ * guest maps L2 tables (of @l2sz) with MAP_L2_ISTR, its L1 table in guest
+ * RAM; a linear IST the host refuses costs 0.
+ */
+static void lpi_ist_memory(const struct ist_host *h, bool two_level,
+			   unsigned int l2sz, unsigned int id_bits)
+{
+	const unsigned int l2_bits = 10 + 2 * l2sz;	/* 4-byte guest ISTEs */
 	struct kvm *kvm = harness_v5_vm(1, true);
+	unsigned int mapped = 0, max_bits;
+	char what[128], shape[48];
 	struct kvm_vcpu *v0;
-	size_t before, valid;
-	const unsigned int l2_bits = 10;	/* 4 KiB of 4-byte ISTEs */
-	unsigned int mapped = 0;
-	char what[96];
+	size_t before;
+	bool valid;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_memslot_add(kvm, 0, GUEST_IST, SZ_1M, 0), 0);
 	v0 = kvm_get_vcpu(kvm, 0);
+	max_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, rd32(v0, GICV5_IRS_IDR2));
+	if (id_bits > max_bits) {
+		harness_vm_destroy(kvm);
+		return;
+	}
+	if (two_level)
+		snprintf(shape, sizeof(shape), "two-level (%u KiB L2)", 4U << (2 * l2sz));
+	else
+		snprintf(shape, sizeof(shape), "linear");
+
 	before = harness_alloc_bytes();
 	wr32(v0, GICV5_IRS_IST_CFGR,
 	     FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, two_level) |
-	     FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, GICV5_IRS_IST_CFGR_L2SZ_4K) |
+	     FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, l2sz) |
 	     FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, id_bits));
-	wr64(v0, GICV5_IRS_IST_BASER, 0x48000000ULL | GICV5_IRS_IST_BASER_VALID);
-	VT_ASSERT(rd64(v0, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID);
-	valid = harness_alloc_bytes();
-	snprintf(what, sizeof(what), "LPI IST %s, %u ID bits: host bytes when valid",
-		 two_level ? "two-level (4 KiB L2)" : "linear", id_bits);
-	vt_bench_report(what, valid - before, "B");
+	wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	valid = rd64(v0, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID;
+	snprintf(what, sizeof(what), "host %s: IST %s, %u ID bits: host bytes when %s",
+		 h->name, shape, id_bits, valid ? "valid" : "refused");
+	vt_bench_report(what, harness_alloc_bytes() - before, "B");
 
-	for (unsigned int target = 1; two_level && target <= 256; target *= 16) {
-		while (mapped < target) {
+	for (unsigned int target = 1; valid && two_level && target <= 256; target *= 16) {
+		while (mapped < target && mapped < BIT(id_bits - min(id_bits, l2_bits))) {
 			wr32(v0, GICV5_IRS_MAP_L2_ISTR, mapped << l2_bits);
 			mapped++;
 		}
 		snprintf(what, sizeof(what),
-			 "LPI IST two-level, %u ID bits: host bytes with %u L2 tables mapped",
-			 id_bits, mapped);
+			 "host %s: IST %s, %u ID bits: host bytes with %u L2 tables mapped",
+			 h->name, shape, id_bits, mapped);
 		vt_bench_report(what, harness_alloc_bytes() - before, "B");
 	}
 	harness_vm_destroy(kvm);
@@ -60,23 +110,29 @@ static void lpi_ist_memory(bool two_level, unsigned int id_bits)
 
 VT_BENCH(bench_lpi_ist_host_memory)
 {
-	struct kvm *kvm;
-	unsigned int max_bits;
+	for (unsigned int i = 0; i < ARRAY_SIZE(ist_hosts); i++) {
+		const struct ist_host *h = &ist_hosts[i];
+		struct kvm *kvm;
+		char what[96];
 
-	/* A CPU interface with 24-bit IDs: the guest gets what the IRS allows */
-	harness_sysreg_write(SYS_ICC_IDR0_EL1, "SYS_ICC_IDR0_EL1",
-			     FIELD_PREP(ICC_IDR0_EL1_ID_BITS, ICC_IDR0_EL1_ID_BITS_24BITS) |
-			     FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS));
-	kvm = harness_v5_vm(1, true);
-	VT_ASSERT(kvm);
-	max_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, rd32(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2));
-	harness_vm_destroy(kvm);
-	vt_bench_report("guest IRS_IDR2.ID_BITS", max_bits, "bits");
+		ist_host_init(h);
+		kvm = harness_v5_vm(1, true);
+		VT_ASSERT(kvm);
+		snprintf(what, sizeof(what), "host %s: guest IRS_IDR2.ID_BITS", h->name);
+		vt_bench_report(what, FIELD_GET(GICV5_IRS_IDR2_ID_BITS,
+						rd32(kvm_get_vcpu(kvm, 0), GICV5_IRS_IDR2)),
+				"bits");
+		harness_vm_destroy(kvm);
 
-	lpi_ist_memory(false, 16);
-	lpi_ist_memory(true, 16);
-	if (max_bits > 16)
-		lpi_ist_memory(true, max_bits);
+		/* Linux's linear IST, the largest one, one KVM refuses */
+		lpi_ist_memory(h, false, 0, 12);
+		lpi_ist_memory(h, false, 0, 16);
+		lpi_ist_memory(h, false, 0, 24);
+		/* Linux's two-level ISTs (4 KiB L2), and 64 KiB guest L2 tables */
+		lpi_ist_memory(h, true, 0, 16);
+		lpi_ist_memory(h, true, 0, 24);
+		lpi_ist_memory(h, true, 2, 24);
+	}
 }
 
 VT_BENCH(bench_vm_life_cycle)

@@ -33,6 +33,7 @@ VT_TEST(vgic_v5_ctrl_init_no_vcpus_enodev)
 	int ret;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	ret = harness_vgic_init(dev);
 	VT_EXPECT(!vgic_initialized(kvm));
 	harness_vm_destroy(kvm);

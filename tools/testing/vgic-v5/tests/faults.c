@@ -20,6 +20,7 @@ VT_TEST(vgic_v5_ctrl_init_alloc_failure_sweep)
 		bool injected;
 
 		VT_ASSERT(kvm);
+		VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 		fault_inject_nth_alloc(n);
 		ret = harness_vgic_init(dev);
 		injected = fault_injected();

@@ -148,21 +148,6 @@ VT_TEST(guest_irs_addr_on_v3_device_enxio)
 	harness_vm_destroy(kvm);
 }
 
-VT_TEST(guest_irs_run_without_addr_enxio)
-{
-	struct kvm_device *dev;
-	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-
-	VT_ASSERT(kvm);
-	VT_ASSERT_EQ(harness_vgic_init(dev), 0);
-	VT_EXPECT_EQ(harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)), -ENXIO);
-	VT_EXPECT(!kvm->arch.vgic.ready);
-	VT_EXPECT_EQ(harness_io_bus_regions(kvm), 0);
-	/* As for every map_resources failure, the VM is dead */
-	VT_EXPECT(kvm->vm_dead);
-	harness_vm_destroy(kvm);
-}
-
 VT_TEST(guest_irs_run_registers_the_frames)
 {
 	struct kvm *kvm = harness_v5_vm(2, true);
@@ -205,6 +190,7 @@ VT_TEST(guest_nr_irqs_default_and_get)
 	int ret;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	VT_EXPECT_EQ(harness_has_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0), 0);
 	/* Neither set nor initialised: 0 */
 	VT_EXPECT_EQ(get_nr_irqs(dev, &ret), 0);
@@ -231,6 +217,7 @@ VT_TEST(guest_nr_irqs_set_values)
 		int ret;
 
 		VT_ASSERT(kvm);
+		VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 		for (int j = 0; j < ARRAY_SIZE(bad); j++)
 			VT_EXPECT_EQ(set_nr_irqs(dev, bad[j]), -EINVAL);
 		VT_EXPECT_EQ(get_nr_irqs(dev, &ret), 0);
@@ -256,6 +243,7 @@ VT_TEST(guest_nr_irqs_efault)
 	int ret;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	VT_EXPECT_EQ(harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, NULL), -EFAULT);
 	VT_EXPECT_EQ(harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0,
 				      HARNESS_BAD_UPTR), -EFAULT);
@@ -275,6 +263,7 @@ VT_TEST(guest_nr_irqs_after_failed_init)
 	int ret;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	VT_EXPECT_EQ(harness_vgic_init(dev), -ENODEV);
 	VT_EXPECT_EQ(get_nr_irqs(dev, &ret), 0);
 	VT_EXPECT_EQ(kvm->arch.vgic.spis, NULL);
@@ -293,6 +282,7 @@ VT_TEST(guest_nr_irqs_init_alloc_failure)
 		int ret;
 
 		VT_ASSERT(kvm);
+		VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 		VT_ASSERT_EQ(set_nr_irqs(dev, 256), 0);
 		fault_inject_nth_alloc(n);
 		ret = harness_vgic_init(dev);
@@ -304,6 +294,8 @@ VT_TEST(guest_nr_irqs_init_alloc_failure)
 			VT_EXPECT_EQ(get_nr_irqs(dev, &ret), 256);
 			/* A retry works */
 			VT_EXPECT_EQ(harness_vgic_init(dev), 0);
+		} else {
+			VT_EXPECT_EQ(ret, 0);
 		}
 		VT_EXPECT_EQ(kvm->arch.vgic.nr_spis, 256);
 		harness_vm_destroy(kvm);

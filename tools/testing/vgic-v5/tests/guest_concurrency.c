@@ -162,6 +162,8 @@ VT_TEST(guest_concurrent_injection_mmio_and_attrs)
 				      KVM_VGIC_V5_ADDR_TYPE_IRS, &base), 0);
 	VT_ASSERT_EQ(harness_set_attr(r.dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr), 0);
 	VT_ASSERT_EQ(harness_vgic_init(r.dev), 0);
+	/* Guest RAM under the IST: MAP_L2_ISTR reads and writes its L1 entry */
+	VT_ASSERT_EQ(harness_memslot_add(r.kvm, 0, 0x40000000, SZ_1M, 0), 0);
 	VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(r.kvm, 0)), 0);
 	VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(r.kvm, 1)), 0);
 	r.spi_route.gsi = spi.gsi;

@@ -133,6 +133,12 @@ static struct kvm *e2e_vm(void)
 {
 	struct kvm *kvm = harness_v5_vm_dev(2, 64, true, NULL);
 
+	/* Guest RAM for the IST: KVM sets VALID in its L1 entries */
+	if (kvm && harness_memslot_add(kvm, 0, 0x48000000ULL, SZ_1M, 0)) {
+		vt_fail(__FILE__, __LINE__, "no guest RAM");
+		harness_vm_destroy(kvm);
+		return NULL;
+	}
 	if (kvm && harness_vcpu_first_run(kvm_get_vcpu(kvm, 1))) {
 		vt_fail(__FILE__, __LINE__, "first run of vCPU 1 failed");
 		harness_vm_destroy(kvm);

@@ -318,6 +318,48 @@ VT_TEST(guest_level_spi_resamplefd)
 	level_vm_destroy(kvm);
 }
 
+/*
+ * The resample comes at the guest's deactivation (GIC CDDI, trapped after
+ * the trapped CDEOI), not at the vCPU's next exit: a guest that keeps
+ * running after its handler does not stall the device. And not at the
+ * priority drop: the handler has run by then.
+ */
+static int acks_after_take;
+
+static void take_and_run_on(struct kvm_vcpu *vcpu)
+{
+	taken = harness_guest_take(vcpu, note_acks);
+	/* Still in the guest: no exit since the deactivation */
+	acks_after_take = cur_resampler->acks;
+}
+
+VT_TEST(guest_level_spi_resampled_at_deactivation_without_exit)
+{
+	struct kvm *kvm = level_vm(10, 12);
+	struct resampler r;
+	struct kvm_vcpu *v0;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	resampler_register(&r, kvm, 12);
+
+	VT_EXPECT(harness_set_irq(kvm, 12, 1) >= 0);
+	harness_vcpu_enter_exit(v0, take_and_run_on);
+	VT_EXPECT_EQ(taken, SPI(12));
+	VT_EXPECT_EQ(acks_in_handler, 0);
+	VT_EXPECT_EQ(acks_after_take, 1);
+	VT_EXPECT_EQ(r.acks, 1);
+	/* CDDI trapped once, ran again untrapped; no trap left after it */
+	VT_EXPECT_EQ(harness_events(HE_TRAP, "trap", 1, NULL), 2);
+	VT_EXPECT(*vcpu_fgt(v0, ICH_HFGITR_EL2) & ICH_HFGITR_EL2_GICCDDI);
+	/* The resampler lowered the line: not taken twice */
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
+	VT_EXPECT_EQ(r.acks, 1);
+
+	kvm_unregister_irq_ack_notifier(kvm, &r.kian);
+	level_vm_destroy(kvm);
+}
+
 /* irqfd with a resampler fires while the vCPU runs without the trap */
 static void irqfd_then_take(struct kvm_vcpu *vcpu)
 {

@@ -190,3 +190,33 @@ VT_TEST(harness_uaccess_bad_pointers_efault)
 	VT_EXPECT_EQ(put_user(w, (u32 __user *)HARNESS_BAD_UPTR), -EFAULT);
 	VT_EXPECT_EQ(copy_to_user(NULL, &v, sizeof(v)), sizeof(v));
 }
+
+#ifdef __SANITIZE_ADDRESS__
+int __asan_address_is_poisoned(void const volatile *addr);
+
+/*
+ * kmalloc() keeps the kernel's alignment by padding the block, but the
+ * padding past the requested size is poisoned: ASan catches a read one
+ * byte past the end (kmalloc(24) is a 32-byte, 32-aligned block).
+ */
+static void read_one_past_kmalloc_end(void)
+{
+	volatile u8 *p = kmalloc(24, GFP_KERNEL);
+
+	(void)p[24];
+	kfree((void *)p);
+}
+
+VT_TEST(harness_asan_catches_read_past_kmalloc_end)
+{
+	u8 *p = kmalloc(24, GFP_KERNEL);
+
+	VT_ASSERT(p);
+	VT_EXPECT_EQ((uintptr_t)p % 32, 0);
+	VT_EXPECT(!__asan_address_is_poisoned(p + 23));
+	VT_EXPECT(__asan_address_is_poisoned(p + 24));
+	VT_EXPECT(__asan_address_is_poisoned(p + 31));
+	kfree(p);
+	VT_EXPECT(child_fails(read_one_past_kmalloc_end));
+}
+#endif

@@ -131,31 +131,6 @@ VT_TEST(irs_host_small_vm_space_is_linear)
 				  gm_mmio_read(harness_gm(), GM_IRS_VMT_CFGR, 4)), 0);
 }
 
-VT_TEST(irs_host_without_virt_refuses_v5_guests)
-{
-	struct harness_host host = { .type = GIC_V5, .gcie_legacy = true };
-	struct gm_caps caps = gm_caps_default();
-	struct kvm *kvm;
-
-	caps.virt = false;
-	host.irs = &caps;
-	/* GICv3 guests still work */
-	VT_ASSERT_EQ(harness_host_init(&host), 0);
-	VT_EXPECT(!gm_vmt_valid(harness_gm()));
-	kvm = harness_vm_with(1, 0, NULL);
-	VT_ASSERT(kvm);
-	VT_EXPECT_EQ(harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_V5, NULL), -ENODEV);
-	VT_EXPECT_EQ(harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_V3, NULL), 0);
-	harness_vm_destroy(kvm);
-}
-
-VT_TEST(irs_host_without_irs_has_no_v5_device)
-{
-	struct harness_host host = { .type = GIC_V5, .no_irs = true };
-
-	VT_EXPECT_EQ(harness_host_init(&host), -ENODEV);
-}
-
 /* Someone else's VM table is in place: KVM leaves it alone. */
 VT_TEST(irs_host_vmt_already_installed_ebusy)
 {
@@ -292,6 +267,7 @@ VT_TEST(irs_vm_table_full_enospc)
 	}
 	kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	VT_EXPECT_EQ(harness_vgic_init(dev), -ENOSPC);
 	VT_EXPECT(!vgic_initialized(kvm));
 	/* A VM goes, its ID is reused */
@@ -349,30 +325,6 @@ VT_TEST(irs_vm_slow_irs)
 }
 
 /* ------------------------------------------------------------- limits */
-
-VT_TEST(irs_vcpu_limit_follows_host_vpe_id_bits)
-{
-	struct gm_caps caps = gm_caps_default();
-	struct kvm_device *dev;
-	struct kvm *kvm;
-
-	caps.vpe_id_bits = 2;		/* 8 VPEs */
-	VT_ASSERT_EQ(host_with(&caps), 0);
-	kvm = harness_vm_with(0, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-	VT_ASSERT(kvm);
-	VT_EXPECT_EQ(harness_vcpu_create(kvm, 8, NULL), -EINVAL);
-	VT_EXPECT_EQ(harness_vcpu_create(kvm, 7, NULL), 0);
-	VT_EXPECT_EQ(harness_vgic_init(dev), 0);
-	VT_EXPECT(gm_vpe_valid(harness_gm(), model_only_vm(), 7));
-	harness_vm_destroy(kvm);
-
-	/* A vCPU created before the device with too big an ID */
-	kvm = harness_vm_with(0, 0, NULL);
-	VT_ASSERT(kvm);
-	VT_ASSERT_EQ(harness_vcpu_create(kvm, 9, NULL), 0);
-	VT_EXPECT_EQ(harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_V5, NULL), -E2BIG);
-	harness_vm_destroy(kvm);
-}
 
 /* ------------------------------------------------------------- residency */
 
@@ -543,8 +495,9 @@ VT_TEST(irs_irsen_change_reloads_resident_vpes)
 	VT_EXPECT(this_cpu_contextr() & GM_CTXR_IRICHPPIDIS);
 	guest_irs_enable(vcpu);
 	VT_ASSERT(harness_vcpu_request_pending(vcpu, KVM_REQ_RELOAD_GICv4));
-	/* check_vcpu_requests() */
-	vgic_v5_reload_vpe(vcpu);
+	/* The next KVM_RUN iteration handles it */
+	VT_EXPECT_EQ(harness_check_vcpu_requests(vcpu), 1);
+	VT_EXPECT(!harness_vcpu_request_pending(vcpu, KVM_REQ_RELOAD_GICv4));
 	VT_EXPECT(this_cpu_contextr() & GM_CTXR_V);
 	VT_EXPECT(!(this_cpu_contextr() & GM_CTXR_IRICHPPIDIS));
 	harness_vcpu_put(vcpu);
@@ -623,6 +576,7 @@ VT_TEST(irs_lpi_ist_on_demand_grows_with_mapped_ranges)
 	int vm;
 
 	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_memslot_add(kvm, 0, 0x40000000ULL, SZ_1M, 0), 0);
 	vm = model_only_vm();
 	vcpu = kvm_get_vcpu(kvm, 0);
 	before = harness_allocs_live();
@@ -683,6 +637,7 @@ VT_TEST(irs_vm_init_command_timeout_sweep)
 		struct kvm *next;
 
 		VT_ASSERT(kvm);
+		VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 		gm_set_stuck_after(harness_gm(), n);
 		ret = harness_vgic_init(dev);
 		if (!ret) {
@@ -747,12 +702,14 @@ VT_TEST(irs_command_waits_for_a_late_command)
 	gm_set_latency(harness_gm(), 35000);
 	a = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
 	VT_ASSERT(a);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	VT_EXPECT_EQ(harness_vgic_init(dev), -ETIMEDOUT);
 	gm_set_latency(harness_gm(), 0);
 	harness_vm_destroy(a);
 
 	b = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
 	VT_ASSERT(b);
+	VT_ASSERT_EQ(harness_v5_set_irs(dev), 0);
 	VT_EXPECT_EQ(harness_vgic_init(dev), 0);
 	harness_vm_destroy(b);
 

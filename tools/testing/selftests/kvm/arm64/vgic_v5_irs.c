@@ -763,17 +763,52 @@ static void test_irs_addr(void)
 	kvm_vm_free(vm);
 }
 
-/* The IRS base must be set before the first KVM_RUN. */
-static void test_run_without_irs_base(void)
+static void guest_code_ppi_only(void)
+{
+	GUEST_DONE();
+}
+
+/*
+ * A VM whose IRS base is never set is the PPI-only VM of Linux 7.3: it is
+ * not initialised lazily, has no SPI, and runs once initialised.
+ */
+static void test_ppi_only_vm(void)
+{
+	struct irs_vm v;
+	u32 nr_spis;
+	int ret;
+
+	irs_vm_create_bare(&v, guest_code_ppi_only);
+
+	ret = _kvm_irq_line(v.vm, spi_irq_line(0), 1);
+	TEST_ASSERT(ret && errno == EBUSY,
+		    "SPI line before CTRL_INIT: ret %d errno %d, want EBUSY", ret, errno);
+
+	vgic_v5_init(v.gic_fd);
+
+	ret = _kvm_irq_line(v.vm, spi_irq_line(0), 1);
+	TEST_ASSERT(ret && errno == EINVAL,
+		    "SPI line of a PPI-only VM: ret %d errno %d, want EINVAL", ret, errno);
+	kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis);
+	TEST_ASSERT(!nr_spis, "PPI-only VM with %u SPIs", nr_spis);
+
+	irs_vm_run(&v, NULL);
+
+	irs_vm_destroy(&v);
+}
+
+/* The first KVM_RUN does not initialise the VGIC either. */
+static void test_run_before_init(void)
 {
 	struct irs_vm v;
 	int ret;
 
-	irs_vm_create_bare(&v, guest_code_irs_regs);
+	irs_vm_create_bare(&v, guest_code_ppi_only);
+	set_irs_base(v.gic_fd, IRS_BASE_GPA);
 
 	ret = __vcpu_run(v.vcpu);
-	TEST_ASSERT(ret && errno == ENXIO,
-		    "KVM_RUN without an IRS base: ret %d errno %d, want ENXIO", ret, errno);
+	TEST_ASSERT(ret && errno == EBUSY,
+		    "KVM_RUN before CTRL_INIT: ret %d errno %d, want EBUSY", ret, errno);
 
 	irs_vm_destroy(&v);
 }
@@ -1075,7 +1110,8 @@ static const struct {
 	void (*fn)(void);
 } tests[] = {
 	{ "irs_addr",			test_irs_addr },
-	{ "run_without_irs_base",	test_run_without_irs_base },
+	{ "ppi_only_vm",		test_ppi_only_vm },
+	{ "run_before_init",		test_run_before_init },
 	{ "nr_irqs",			test_nr_irqs },
 	{ "nr_irqs_default",		test_nr_irqs_default },
 	{ "init_without_vcpus",		test_init_without_vcpus },
@@ -1088,21 +1124,28 @@ static const struct {
 	{ "guest_lpi_signal_msi",	test_guest_lpi_signal_msi },
 };
 
-/* Whether KVM can create a GICv5 device (with its IRS) at all. */
-static bool kvm_supports_vgic_v5(void)
+/*
+ * Whether KVM can create a GICv5 device with an IRS: the IRS address
+ * attribute exists only where the host IRS can take VMs.
+ */
+static bool kvm_supports_vgic_v5_irs(void)
 {
 	struct kvm_vm *vm = vm_create_barebones();
+	bool irs = false;
 	int fd, err;
 
 	fd = __kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V5);
 	err = errno;
-	if (fd >= 0)
+	if (fd >= 0) {
+		irs = !__kvm_has_device_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+					     KVM_VGIC_V5_ADDR_TYPE_IRS);
 		close(fd);
+	}
 	kvm_vm_free(vm);
 
 	TEST_ASSERT(fd >= 0 || err == ENODEV,
 		    "Creating a GICv5 device: errno %d, want success or ENODEV", err);
-	return fd >= 0;
+	return irs;
 }
 
 int main(void)
@@ -1111,8 +1154,8 @@ int main(void)
 
 	test_disable_default_vgic();
 
-	__TEST_REQUIRE(kvm_supports_vgic_v5(),
-		       "No GICv5 support; not running the GICv5 IRS tests");
+	__TEST_REQUIRE(kvm_supports_vgic_v5_irs(),
+		       "No GICv5 IRS support; not running the GICv5 IRS tests");
 
 	max_ipa_size = 1ULL << vm_guest_mode_params[VM_MODE_DEFAULT].pa_bits;
 

@@ -241,6 +241,22 @@ VT_TEST(regs_stuck_then_released)
 	TH_NO_VIOL();
 }
 
+VT_TEST(regs_drop_after_completes_without_effect)
+{
+	void *vmt;
+
+	th_model(NULL);
+	vmt = th_alloc(32 << 4);
+	gm_mmio_write(M, GM_IRS_VMT_CFGR, 4, 4);
+	gm_set_drop_after(M, 0);
+	VT_ASSERT(th_cmd(GM_IRS_VMT_BASER, (uintptr_t)vmt | 1));
+	VT_ASSERT(!gm_vmt_valid(M));
+	/* Once only */
+	VT_ASSERT(th_cmd(GM_IRS_VMT_BASER, (uintptr_t)vmt | 1));
+	VT_ASSERT(gm_vmt_valid(M));
+	TH_NO_VIOL();
+}
+
 VT_TEST(vmt_cfgr_locked_while_valid)
 {
 	th_model(NULL);

@@ -407,3 +407,20 @@ VT_TEST(vm_unmap_with_resident_vpe)
 	VT_ASSERT(gm_check_quiescent(M) >= 1);
 	TH_VIOL("quiescent: VM 1 VPE 0 still resident on CPU 0");
 }
+
+/* Fault injection: a VMAP command that completes without its effect */
+VT_TEST(vm_vmap_ignored_completes_without_effect)
+{
+	th_model(NULL);
+	th_vmt(4, false);
+	th_vm_create(1, 1, 1, 0);
+	gm_set_vmap_ignored_after(M, 0);
+	th_cmd(GM_IRS_VMAP_VMR, GM_CMD_M | GM_CMD_U | 1);
+	/* Completed, IDLE, and the VM is still valid */
+	VT_ASSERT_EQ(gm_mmio_read(M, GM_IRS_VMT_STATUSR, 4) & 1, 1);
+	VT_ASSERT(gm_vm_valid(M, 1));
+	/* One shot: the next one works */
+	th_cmd(GM_IRS_VMAP_VMR, GM_CMD_M | GM_CMD_U | 1);
+	VT_ASSERT(!gm_vm_valid(M, 1));
+	TH_NO_VIOL();
+}

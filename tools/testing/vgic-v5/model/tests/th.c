@@ -27,7 +27,7 @@ struct gm *th_model(const struct gm_caps *caps)
 
 void *th_alloc(size_t sz)
 {
-	size_t align = 64, len;
+	size_t align = GM_WB_GRANULE, len;	/* own cache lines (non-coherent) */
 	void *p;
 
 	while (align < sz && align < 65536)
