@@ -370,7 +370,6 @@ int harness_vcpu_first_run(struct kvm_vcpu *vcpu)
 	return 0;
 }
 
-
 /* One iteration of kvm_arch_vcpu_ioctl_run()'s loop around the guest. */
 void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcpu *vcpu))
 {

@@ -235,7 +235,8 @@ static void gm_granule_cb(struct gm *m, uintptr_t base, size_t len, const char *
 		if (base < r->base || base >= r->base + r->len)
 			continue;
 		if ((r->base | r->len) & (GM_WB_GRANULE - 1))
-			gm_violate(m, "%s [0x%lx+0x%zx]: its memory [0x%lx+0x%zx] shares a %d-byte cache writeback granule with other data (non-coherent IRS)",
+			gm_violate(m,
+				   "%s [0x%lx+0x%zx]: its memory [0x%lx+0x%zx] shares a %d-byte cache writeback granule with other data (non-coherent IRS)",
 				   what, (unsigned long)base, len, (unsigned long)r->base,
 				   r->len, GM_WB_GRANULE);
 		return;
