@@ -160,6 +160,13 @@ else
 		i=$((i + 1))
 		subj=$(git -C "$tree" log -1 --format=%s "$c")
 		name=$(printf 'prefix %02d/%02d builds: %s' "$i" "${#commits[@]}" "$subj")
+		# A commit that changes only documentation and tools cannot change
+		# the kernel build: the previous prefix's result stands for it.
+		if [ "$i" -gt 1 ] && ! git -C "$tree" diff --name-only "$c^" "$c" |
+			grep -qvE '^(Documentation|tools)/'; then
+			pass "$name (documentation and tools only)"
+			continue
+		fi
 		git -C "$tree" checkout -q "$c"
 		start=$(date +%s)
 		if ! "${kmake[@]}" O="$out" W=1 C=1 CHECK="$sparse" Image > "$work/prefix.log" 2>&1; then

@@ -367,6 +367,10 @@ int harness_vcpu_first_run(struct kvm_vcpu *vcpu)
 
 	/* The vCPU now has a pid: vcpu_has_run_once(). */
 	WRITE_ONCE(vcpu->pid, (struct pid *)vcpu);
+
+	mutex_lock(&kvm->arch.config_lock);
+	set_bit(KVM_ARCH_FLAG_HAS_RAN_ONCE, &kvm->arch.flags);
+	mutex_unlock(&kvm->arch.config_lock);
 	return 0;
 }
 

@@ -21,6 +21,8 @@
  * when it is made valid, has at most IRS_GUEST_LINEAR_MAX_ID_BITS ID bits.
  *
  * Locking:
+ *   kvm->arch.config_lock	  userspace register accesses (all vCPUs
+ *				  locked) and the first run's check
  *   irs_frame.lock (mutex)	  guest register writes; held while the host
  *				  LPI vIST is mapped or unmapped (may sleep)
  *     irs_frame.lpi_lock (raw)	  the LPI IST state seen by LPI injection,
@@ -102,8 +104,32 @@ u32 vgic_v5_guest_icc_id_bits(void)
 	return ICC_IDR0_EL1_ID_BITS_16BITS;
 }
 
-/* The guest's IRS_IDR2: linear and two-level ISTs of 4-byte ISTEs */
-static u32 vgic_v5_irs_idr2(void)
+/**
+ * vgic_v5_vm_icc_id_bits() - ICC_IDR0_EL1.ID_BITS of a VM's vCPUs
+ * @kvm: the VM
+ *
+ * What the host offers (vgic_v5_guest_icc_id_bits()), but 16 bits when the
+ * VM's IRS_IDR2.ID_BITS, as userspace may have reduced it, is 16 or fewer:
+ * the CPU interface and the IRS agree on the guest's ID space.
+ *
+ * Return: ICC_IDR0_EL1_ID_BITS_16BITS or ICC_IDR0_EL1_ID_BITS_24BITS.
+ */
+u32 vgic_v5_vm_icc_id_bits(struct kvm *kvm)
+{
+	u32 idr2 = READ_ONCE(vgic_v5_irs_frame(kvm)->idr2);
+
+	if (vgic_initialized(kvm) &&
+	    FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2) <= 16)
+		return ICC_IDR0_EL1_ID_BITS_16BITS;
+
+	return vgic_v5_guest_icc_id_bits();
+}
+
+/*
+ * The IRS_IDR2 KVM offers on this host: linear and two-level ISTs of 4-byte
+ * ISTEs. A VM's IRS_IDR2 is this or, set by userspace, a reduction of it.
+ */
+static u32 vgic_v5_irs_offered_idr2(void)
 {
 	unsigned int id_bits, min_id_bits;
 
@@ -373,8 +399,9 @@ static int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
  * Can be called from atomic context.
  *
  * Return: 1 if the LPI was made pending, 0 if the guest's IRS dropped it
- * (no IST entry for it), -EINVAL if @msi does not target the SETLPI frame,
- * or a negative error code from the host IRS.
+ * (no IST entry for it), -EINVAL if @msi does not target the SETLPI frame
+ * or the VM's IRS_IDR0.SETLPI is 0, or a negative error code from the host
+ * IRS.
  */
 int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 {
@@ -382,6 +409,10 @@ int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 	u64 doorbell = (u64)msi->address_hi << 32 | msi->address_lo;
 
 	if (IS_VGIC_ADDR_UNDEF(base) || doorbell != base + IRS_SETLPIR)
+		return -EINVAL;
+
+	/* Without IDR0.SETLPI, IRS_SETLPIR is an address like any other */
+	if (!(READ_ONCE(vgic_v5_irs_frame(kvm)->idr0) & GICV5_IRS_IDR0_SETLPI))
 		return -EINVAL;
 
 	if (msi->data & ~IRS_SETLPIR_ID)
@@ -401,7 +432,7 @@ int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
-	u32 cfgr = frame->ist_cfgr, idr2 = vgic_v5_irs_idr2();
+	u32 cfgr = frame->ist_cfgr, idr2 = READ_ONCE(frame->idr2);
 	unsigned int id_bits, l2sz, l2_bits = 0;
 	unsigned long *l2_map = NULL;
 	bool two_level;
@@ -424,7 +455,8 @@ static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 		return -EINVAL;
 	if (two_level) {
 		l2sz = FIELD_GET(GICV5_IRS_IST_CFGR_L2SZ, cfgr);
-		if (!(FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, idr2) & BIT(l2sz)))
+		if (!FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2) ||
+		    !(FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, idr2) & BIT(l2sz)))
 			return -EINVAL;
 
 		l2_bits = IRS_ISTE_4_L2_BITS(l2sz);
@@ -468,10 +500,10 @@ static void vgic_v5_irs_unmap_guest_ist(struct kvm *kvm)
 
 /* ------------------------------------------------------ register handlers */
 
-static unsigned long vgic_v5_irs_read_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
-					   unsigned int len)
+/* The IRS_IDR0 KVM offers: a Non-secure IRS with the SETLPI frame */
+static u32 vgic_v5_irs_offered_idr0(struct kvm *kvm)
 {
-	u64 mmfr0 = kvm_read_vm_id_reg(vcpu->kvm, SYS_ID_AA64MMFR0_EL1);
+	u64 mmfr0 = kvm_read_vm_id_reg(kvm, SYS_ID_AA64MMFR0_EL1);
 
 	return FIELD_PREP(GICV5_IRS_IDR0_PA_RANGE,
 			  FIELD_GET(ID_AA64MMFR0_EL1_PARANGE, mmfr0)) |
@@ -479,13 +511,33 @@ static unsigned long vgic_v5_irs_read_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
 	       FIELD_PREP(GICV5_IRS_IDR0_INT_DOM, GICV5_IRS_IDR0_INT_DOM_NS);
 }
 
-static unsigned long vgic_v5_irs_read_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
-					   unsigned int len)
+/* The IRS_IDR1.PRIORITY_BITS KVM offers: the host's, at most 5 bits */
+static u32 vgic_v5_irs_offered_pri_bits(void)
 {
 	u32 pri_bits;
 
 	pri_bits = FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS, vgic_v5_irs_host_idr(1));
-	pri_bits = min(pri_bits, GICV5_IRS_IDR1_PRIORITY_BITS_5BITS);
+
+	return min(pri_bits, GICV5_IRS_IDR1_PRIORITY_BITS_5BITS);
+}
+
+/*
+ * IRSID and SETLPI are the VM's configuration; PA_RANGE follows the VM's
+ * ID_AA64MMFR0_EL1, which userspace restores on its own.
+ */
+static unsigned long vgic_v5_irs_read_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	u32 idr0 = READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->idr0);
+
+	return (idr0 & (GICV5_IRS_IDR0_IRSID | GICV5_IRS_IDR0_SETLPI)) |
+	       (vgic_v5_irs_offered_idr0(vcpu->kvm) & ~GICV5_IRS_IDR0_SETLPI);
+}
+
+static unsigned long vgic_v5_irs_read_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
+					   unsigned int len)
+{
+	u32 pri_bits = READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->pri_bits);
 
 	/* IAFFID = vcpu_id = VPE ID: the VM's VPE ID bits */
 	return FIELD_PREP(GICV5_IRS_IDR1_PRIORITY_BITS, pri_bits) |
@@ -498,7 +550,7 @@ static unsigned long vgic_v5_irs_read_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
 static unsigned long vgic_v5_irs_read_idr2(struct kvm_vcpu *vcpu, gpa_t addr,
 					   unsigned int len)
 {
-	return vgic_v5_irs_idr2();
+	return READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->idr2);
 }
 
 /* IDR5 (SPI_RANGE) and IDR6 (SPI_IRS_RANGE): this IRS owns every SPI */
@@ -805,10 +857,219 @@ static unsigned long vgic_v5_irs_read_coresight_id(struct kvm_vcpu *vcpu,
 	return ids[array_index_nospec(idx, ARRAY_SIZE(ids))];
 }
 
+/* Without IDR0.SETLPI, the SETLPI frame is RAZ/WI */
 static void vgic_v5_irs_write_setlpir(struct kvm_vcpu *vcpu, gpa_t addr,
 				      unsigned int len, unsigned long val)
 {
+	if (!(READ_ONCE(vgic_v5_irs_frame(vcpu->kvm)->idr0) & GICV5_IRS_IDR0_SETLPI))
+		return;
+
 	vgic_v5_irs_set_lpi_pending(vcpu->kvm, FIELD_GET(IRS_SETLPIR_ID, val));
+}
+
+/* ------------------------------------------- userspace accesses (save/restore) */
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_IRS_REGS writes restore state only: they allocate
+ * nothing, issue no IRS command and reload no vCPU. They come with every
+ * vCPU locked and the config_lock held, before the VM first runs. A
+ * register without a uaccess_write handler ignores them.
+ */
+
+/*
+ * IDR0: a Non-secure IRS without virtualization, 1-of-N, MEC, MPAM or
+ * software error reporting; SETLPI if KVM offers it. IRSID is taken as
+ * given; PA_RANGE is accepted whatever its value and keeps following the
+ * VM's ID_AA64MMFR0_EL1.
+ */
+static int vgic_v5_irs_uaccess_write_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
+					  unsigned int len, unsigned long val)
+{
+	u32 offered = vgic_v5_irs_offered_idr0(vcpu->kvm);
+	u32 fixed = GICV5_IRS_IDR0_SWE | GICV5_IRS_IDR0_MPAM |
+		    GICV5_IRS_IDR0_MEC | GICV5_IRS_IDR0_VIRT_ONE_N |
+		    GICV5_IRS_IDR0_ONE_N | GICV5_IRS_IDR0_VIRT |
+		    GICV5_IRS_IDR0_INT_DOM;
+
+	if ((val & fixed) != (offered & fixed))
+		return -EINVAL;
+	if ((val & GICV5_IRS_IDR0_SETLPI) && !(offered & GICV5_IRS_IDR0_SETLPI))
+		return -EINVAL;
+
+	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->idr0, val);
+	return 0;
+}
+
+/* IDR1: PE_CNT is ignored, IAFFID_BITS fixed by the vCPU IDs */
+static int vgic_v5_irs_uaccess_write_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
+					  unsigned int len, unsigned long val)
+{
+	u32 pri_bits = FIELD_GET(GICV5_IRS_IDR1_PRIORITY_BITS, val);
+
+	if (FIELD_GET(GICV5_IRS_IDR1_IAFFID_BITS, val) !=
+	    vgic_v5_irs_vpe_id_bits(vcpu->kvm) - 1)
+		return -EINVAL;
+	if (pri_bits > vgic_v5_irs_offered_pri_bits())
+		return -EINVAL;
+
+	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->pri_bits, pri_bits);
+	return 0;
+}
+
+/*
+ * IDR2: what the guest sees and what KVM then does (IST_CFGR validation,
+ * the vCPUs' ICC_IDR0_EL1.ID_BITS). It may offer less than KVM does on
+ * this host (e.g. the upstream feature set: one level, 16 ID bits), never
+ * more; no metadata.
+ */
+static int vgic_v5_irs_uaccess_write_idr2(struct kvm_vcpu *vcpu, gpa_t addr,
+					  unsigned int len, unsigned long val)
+{
+	u32 offered = vgic_v5_irs_offered_idr2();
+	unsigned int id_bits, min_id_bits;
+	struct kvm_vcpu *v;
+	unsigned long i;
+
+	val = (u32)val;
+	/* No LPIs on this host: only the offered value */
+	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, offered)) {
+		if (val != offered)
+			return -EINVAL;
+		return 0;
+	}
+
+	id_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, val);
+	min_id_bits = FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, val);
+
+	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, val) ||
+	    FIELD_GET(GICV5_IRS_IDR2_ISTMD, val) ||
+	    FIELD_GET(GICV5_IRS_IDR2_ISTMD_SZ, val))
+		return -EINVAL;
+	if (id_bits > FIELD_GET(GICV5_IRS_IDR2_ID_BITS, offered) ||
+	    min_id_bits < FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, offered) ||
+	    min_id_bits > id_bits)
+		return -EINVAL;
+	if (FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, val) >
+	    FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, offered))
+		return -EINVAL;
+	if (FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, val) &
+	    ~FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, offered))
+		return -EINVAL;
+
+	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->idr2, val);
+
+	/* The CPU interfaces name no more IDs than the IRS has */
+	kvm_for_each_vcpu(i, v, vcpu->kvm)
+		v->arch.vgic_cpu.num_id_bits = vgic_v5_vm_icc_id_bits(vcpu->kvm);
+
+	return 0;
+}
+
+/* IDR5, IDR6: fixed by NR_IRQS at CTRL_INIT */
+static int vgic_v5_irs_uaccess_write_spi_range(struct kvm_vcpu *vcpu,
+					       gpa_t addr, unsigned int len,
+					       unsigned long val)
+{
+	return val == vcpu->kvm->arch.vgic.nr_spis ? 0 : -EINVAL;
+}
+
+/* IDR7: SPI_BASE is 0 */
+static int vgic_v5_irs_uaccess_write_spi_base(struct kvm_vcpu *vcpu,
+					      gpa_t addr, unsigned int len,
+					      unsigned long val)
+{
+	return val ? -EINVAL : 0;
+}
+
+/* CR0: the enable state only, which the vCPUs load when they first run */
+static int vgic_v5_irs_uaccess_write_cr0(struct kvm_vcpu *vcpu, gpa_t addr,
+					 unsigned int len, unsigned long val)
+{
+	WRITE_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled,
+		   FIELD_GET(GICV5_IRS_CR0_IRSEN, val));
+	return 0;
+}
+
+static int vgic_v5_irs_uaccess_write_cr1(struct kvm_vcpu *vcpu, gpa_t addr,
+					 unsigned int len, unsigned long val)
+{
+	vgic_v5_irs_write_cr1(vcpu, addr, len, val);
+	return 0;
+}
+
+static int vgic_v5_irs_uaccess_write_spi_selr(struct kvm_vcpu *vcpu,
+					      gpa_t addr, unsigned int len,
+					      unsigned long val)
+{
+	vgic_v5_irs_write_spi_selr(vcpu, addr, len, val);
+	return 0;
+}
+
+static int vgic_v5_irs_uaccess_write_pe_selr(struct kvm_vcpu *vcpu,
+					     gpa_t addr, unsigned int len,
+					     unsigned long val)
+{
+	vgic_v5_irs_write_pe_selr(vcpu, addr, len, val);
+	return 0;
+}
+
+/*
+ * IST_CFGR: stored without validation (the IST restore validates it),
+ * read-only once the host LPI IST exists.
+ */
+static int vgic_v5_irs_uaccess_write_ist_cfgr(struct kvm_vcpu *vcpu,
+					      gpa_t addr, unsigned int len,
+					      unsigned long val)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+
+	guard(mutex)(&frame->lock);
+
+	if (frame->nr_lpis)
+		return val == frame->ist_cfgr ? 0 : -EINVAL;
+
+	WRITE_ONCE(frame->ist_cfgr, val & IRS_IST_CFGR_MASK);
+	return 0;
+}
+
+/*
+ * IST_BASER: stored, read-only once the host LPI IST exists. A valid
+ * IST_BASER with no host LPI IST is "LPI IST restore pending": the IST
+ * restore (KVM_DEV_ARM_VGIC_GRP_IST) creates the IST, or userspace makes
+ * IST_BASER invalid again; until then the VM cannot run.
+ */
+static int vgic_v5_irs_uaccess_write_ist_baser(struct kvm_vcpu *vcpu,
+					       gpa_t addr, unsigned int len,
+					       unsigned long val)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
+
+	guard(mutex)(&frame->lock);
+
+	if (frame->nr_lpis)
+		return val == frame->ist_baser ? 0 : -EINVAL;
+
+	WRITE_ONCE(frame->ist_baser, val & IRS_IST_BASER_MASK);
+	return 0;
+}
+
+/**
+ * vgic_v5_irs_lpi_ist_restore_pending() - Whether a restore awaits its LPI IST
+ * @kvm: the VM
+ *
+ * Userspace restored a valid IRS_IST_BASER, but the host LPI IST it needs
+ * has not been created (by the IST restore) yet.
+ *
+ * Return: true if the VM must not run yet.
+ */
+bool vgic_v5_irs_lpi_ist_restore_pending(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+
+	guard(mutex)(&frame->lock);
+
+	return FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser) &&
+	       !frame->nr_lpis;
 }
 
 #define IRS_REG32(off, rd, wr)						\
@@ -822,6 +1083,15 @@ static void vgic_v5_irs_write_setlpir(struct kvm_vcpu *vcpu, gpa_t addr,
 #define IRS_RAZ_WI32(off)						\
 	IRS_REG32(off, vgic_mmio_read_raz, vgic_mmio_write_wi)
 
+/* Registers userspace reads or writes with other rules than the guest */
+#define IRS_REG32_U(off, rd, wr, urd, uwr)				\
+	REGISTER_DESC_WITH_LENGTH_UACCESS(off, rd, wr, urd, uwr, 4,	\
+					  VGIC_ACCESS_32bit)
+
+#define IRS_REG64_U(off, rd, wr, urd, uwr)				\
+	REGISTER_DESC_WITH_LENGTH_UACCESS(off, rd, wr, urd, uwr, 8,	\
+					  VGIC_ACCESS_32bit | VGIC_ACCESS_64bit)
+
 #define IRS_RAZ_WI64(off)						\
 	IRS_REG64(off, vgic_mmio_read_raz, vgic_mmio_write_wi)
 
@@ -830,42 +1100,57 @@ static void vgic_v5_irs_write_setlpir(struct kvm_vcpu *vcpu, gpa_t addr,
  * take, read as zero and ignore writes (vgic-mmio.c).
  */
 static const struct vgic_register_region vgic_v5_irs_registers[] = {
-	IRS_REG32(GICV5_IRS_IDR0, vgic_v5_irs_read_idr0, vgic_mmio_write_wi),
-	IRS_REG32(GICV5_IRS_IDR1, vgic_v5_irs_read_idr1, vgic_mmio_write_wi),
-	IRS_REG32(GICV5_IRS_IDR2, vgic_v5_irs_read_idr2, vgic_mmio_write_wi),
+	IRS_REG32_U(GICV5_IRS_IDR0, vgic_v5_irs_read_idr0, vgic_mmio_write_wi,
+		    NULL, vgic_v5_irs_uaccess_write_idr0),
+	IRS_REG32_U(GICV5_IRS_IDR1, vgic_v5_irs_read_idr1, vgic_mmio_write_wi,
+		    NULL, vgic_v5_irs_uaccess_write_idr1),
+	IRS_REG32_U(GICV5_IRS_IDR2, vgic_v5_irs_read_idr2, vgic_mmio_write_wi,
+		    NULL, vgic_v5_irs_uaccess_write_idr2),
 	/* IDR3, IDR4: no virtualization */
 	IRS_RAZ_WI32(GICV5_IRS_IDR3),
 	IRS_RAZ_WI32(GICV5_IRS_IDR4),
-	IRS_REG32(GICV5_IRS_IDR5, vgic_v5_irs_read_spi_range, vgic_mmio_write_wi),
-	IRS_REG32(GICV5_IRS_IDR6, vgic_v5_irs_read_spi_range, vgic_mmio_write_wi),
+	IRS_REG32_U(GICV5_IRS_IDR5, vgic_v5_irs_read_spi_range,
+		    vgic_mmio_write_wi, NULL,
+		    vgic_v5_irs_uaccess_write_spi_range),
+	IRS_REG32_U(GICV5_IRS_IDR6, vgic_v5_irs_read_spi_range,
+		    vgic_mmio_write_wi, NULL,
+		    vgic_v5_irs_uaccess_write_spi_range),
 	/* IDR7: SPI_BASE 0 */
-	IRS_RAZ_WI32(GICV5_IRS_IDR7),
+	IRS_REG32_U(GICV5_IRS_IDR7, vgic_mmio_read_raz, vgic_mmio_write_wi,
+		    NULL, vgic_v5_irs_uaccess_write_spi_base),
 	IRS_REG32(GICV5_IRS_IIDR, vgic_v5_irs_read_iidr, vgic_mmio_write_wi),
 	/* AIDR: an IRS of GICv5.0 */
 	IRS_RAZ_WI32(GICV5_IRS_AIDR),
-	IRS_REG32(GICV5_IRS_CR0, vgic_v5_irs_read_cr0, vgic_v5_irs_write_cr0),
-	IRS_REG32(GICV5_IRS_CR1, vgic_v5_irs_read_cr1, vgic_v5_irs_write_cr1),
+	IRS_REG32_U(GICV5_IRS_CR0, vgic_v5_irs_read_cr0, vgic_v5_irs_write_cr0,
+		    NULL, vgic_v5_irs_uaccess_write_cr0),
+	IRS_REG32_U(GICV5_IRS_CR1, vgic_v5_irs_read_cr1, vgic_v5_irs_write_cr1,
+		    NULL, vgic_v5_irs_uaccess_write_cr1),
 	IRS_RAZ_WI32(GICV5_IRS_SYNCR),
 	IRS_REG32(GICV5_IRS_SYNC_STATUSR, vgic_v5_irs_read_idle, vgic_mmio_write_wi),
 	IRS_RAZ_WI64(GICV5_IRS_SPI_VMR),
-	IRS_REG32(GICV5_IRS_SPI_SELR, vgic_v5_irs_read_spi_selr,
-		  vgic_v5_irs_write_spi_selr),
+	IRS_REG32_U(GICV5_IRS_SPI_SELR, vgic_v5_irs_read_spi_selr,
+		    vgic_v5_irs_write_spi_selr, NULL,
+		    vgic_v5_irs_uaccess_write_spi_selr),
 	IRS_REG32(GICV5_IRS_SPI_DOMAINR, vgic_v5_irs_read_spi_domainr,
 		  vgic_mmio_write_wi),
 	IRS_RAZ_WI32(GICV5_IRS_SPI_RESAMPLER),
 	IRS_REG32(GICV5_IRS_SPI_CFGR, vgic_v5_irs_read_spi_cfgr,
 		  vgic_v5_irs_write_spi_cfgr),
-	IRS_REG32(GICV5_IRS_SPI_STATUSR, vgic_v5_irs_read_spi_statusr,
-		  vgic_mmio_write_wi),
-	IRS_REG32(GICV5_IRS_PE_SELR, vgic_v5_irs_read_pe_selr,
-		  vgic_v5_irs_write_pe_selr),
-	IRS_REG32(GICV5_IRS_PE_STATUSR, vgic_v5_irs_read_pe_statusr,
-		  vgic_mmio_write_wi),
+	/* *_STATUSR: userspace reads exactly IDLE */
+	IRS_REG32_U(GICV5_IRS_SPI_STATUSR, vgic_v5_irs_read_spi_statusr,
+		    vgic_mmio_write_wi, vgic_v5_irs_read_idle, NULL),
+	IRS_REG32_U(GICV5_IRS_PE_SELR, vgic_v5_irs_read_pe_selr,
+		    vgic_v5_irs_write_pe_selr, NULL,
+		    vgic_v5_irs_uaccess_write_pe_selr),
+	IRS_REG32_U(GICV5_IRS_PE_STATUSR, vgic_v5_irs_read_pe_statusr,
+		    vgic_mmio_write_wi, vgic_v5_irs_read_idle, NULL),
 	IRS_REG32(GICV5_IRS_PE_CR0, vgic_v5_irs_read_pe_cr0, vgic_mmio_write_wi),
-	IRS_REG64(GICV5_IRS_IST_BASER, vgic_v5_irs_read_ist_baser,
-		  vgic_v5_irs_write_ist_baser),
-	IRS_REG32(GICV5_IRS_IST_CFGR, vgic_v5_irs_read_ist_cfgr,
-		  vgic_v5_irs_write_ist_cfgr),
+	IRS_REG64_U(GICV5_IRS_IST_BASER, vgic_v5_irs_read_ist_baser,
+		    vgic_v5_irs_write_ist_baser, NULL,
+		    vgic_v5_irs_uaccess_write_ist_baser),
+	IRS_REG32_U(GICV5_IRS_IST_CFGR, vgic_v5_irs_read_ist_cfgr,
+		    vgic_v5_irs_write_ist_cfgr, NULL,
+		    vgic_v5_irs_uaccess_write_ist_cfgr),
 	IRS_REG32(GICV5_IRS_IST_STATUSR, vgic_v5_irs_read_idle, vgic_mmio_write_wi),
 	IRS_REG32(GICV5_IRS_MAP_L2_ISTR, vgic_mmio_read_raz,
 		  vgic_v5_irs_write_map_l2_istr),
@@ -919,6 +1204,100 @@ unsigned int vgic_v5_init_irs_iodev(struct vgic_io_device *dev)
 	return KVM_VGIC_V5_IRS_SIZE;
 }
 
+/*
+ * The CONFIG_FRAME register at @offset for userspace: 64-bit registers at
+ * their 8-byte-aligned offset, 32-bit ones 4-byte aligned. The SETLPI frame
+ * has no userspace registers.
+ */
+static const struct vgic_register_region *
+vgic_v5_irs_uaccess_region(u32 offset, unsigned int *len)
+{
+	const struct vgic_register_region *region;
+
+	if (offset >= IRS_SETLPI_FRAME)
+		return ERR_PTR(-ENXIO);
+
+	region = vgic_find_mmio_region(vgic_v5_irs_registers,
+				       ARRAY_SIZE(vgic_v5_irs_registers),
+				       offset);
+	if (!region)
+		return ERR_PTR(-ENXIO);
+
+	if (region->access_flags & VGIC_ACCESS_64bit) {
+		if (offset != region->reg_offset)
+			return ERR_PTR(-EINVAL);
+		*len = 8;
+	} else {
+		if (!IS_ALIGNED(offset, 4))
+			return ERR_PTR(-EINVAL);
+		*len = 4;
+	}
+
+	return region;
+}
+
+/**
+ * vgic_v5_irs_has_reg() - KVM_HAS_DEVICE_ATTR on KVM_DEV_ARM_VGIC_GRP_IRS_REGS
+ * @offset: CONFIG_FRAME offset
+ *
+ * Return: 0 if userspace can access a register at @offset, -ENXIO if there
+ * is none, -EINVAL for a misaligned offset or one into a 64-bit register.
+ */
+int vgic_v5_irs_has_reg(u32 offset)
+{
+	unsigned int len;
+
+	return PTR_ERR_OR_ZERO(vgic_v5_irs_uaccess_region(offset, &len));
+}
+
+/**
+ * vgic_v5_irs_uaccess() - Userspace access to a guest IRS register
+ * @kvm:	the VM, with an initialised IRS, every vCPU locked and the
+ *		config_lock held
+ * @offset:	CONFIG_FRAME offset
+ * @is_write:	write *@val rather than read into it
+ * @val:	the value; a 32-bit register reads zero-extended and ignores
+ *		the upper half on write
+ *
+ * Reads see what the guest sees, but for the *_STATUSR, which read exactly
+ * IDLE. Writes restore state only, and validate the ID registers against
+ * what KVM offers on this host.
+ *
+ * Return: 0, -ENXIO or -EINVAL as vgic_v5_irs_has_reg(), or -EINVAL for a
+ * value this IRS cannot have.
+ */
+int vgic_v5_irs_uaccess(struct kvm *kvm, u32 offset, bool is_write, u64 *val)
+{
+	const struct vgic_register_region *region;
+	struct kvm_vcpu *vcpu = kvm_get_vcpu(kvm, 0);
+	unsigned int len;
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+
+	region = vgic_v5_irs_uaccess_region(offset, &len);
+	if (IS_ERR(region))
+		return PTR_ERR(region);
+	if (!vcpu)
+		return -ENXIO;
+
+	if (is_write) {
+		if (len == 4)
+			*val = lower_32_bits(*val);
+		if (!region->uaccess_write)
+			return 0;
+		return region->uaccess_write(vcpu, offset, len, *val);
+	}
+
+	if (region->uaccess_read)
+		*val = region->uaccess_read(vcpu, offset, len);
+	else
+		*val = region->read(vcpu, offset, len);
+	if (len == 4)
+		*val = lower_32_bits(*val);
+
+	return 0;
+}
+
 /**
  * vgic_v5_irs_frame_reset() - Reset the guest's IRS registers
  * @kvm: the VM, being initialised by vgic_init()
@@ -930,6 +1309,9 @@ void vgic_v5_irs_frame_reset(struct kvm *kvm)
 	lockdep_assert_held(&kvm->arch.config_lock);
 
 	kvm->arch.vgic.gicv5_vm.irs_enabled = false;
+	frame->idr0 = vgic_v5_irs_offered_idr0(kvm);
+	frame->pri_bits = vgic_v5_irs_offered_pri_bits();
+	frame->idr2 = vgic_v5_irs_offered_idr2();
 	frame->cr1 = 0;
 	frame->spi_selr = FIELD_MAX(GICV5_IRS_SPI_SELR_ID);
 	frame->pe_selr = FIELD_MAX(GICV5_IRS_PE_SELR_IAFFID);
@@ -947,7 +1329,8 @@ void vgic_v5_irs_frame_destroy(struct kvm *kvm)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
 
-	if (FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser))
+	/* A restored IST_BASER may be valid with no LPI IST behind it */
+	if (frame->nr_lpis)
 		vgic_v5_irs_unmap_guest_ist(kvm);
 	frame->ist_baser = 0;
 }

@@ -279,6 +279,11 @@ static inline struct kvm_vcpu *kvm_get_vcpu_by_id(struct kvm *kvm, int id)
 #define IN_WFI			__vcpu_single_flag(sflags, BIT(6))
 
 #define vcpu_has_run_once(vcpu)	(!!READ_ONCE((vcpu)->pid))
+
+/* arch/arm64/include/asm/kvm_host.h: VM flags */
+#define KVM_ARCH_FLAG_HAS_RAN_ONCE	2
+#define kvm_vm_has_ran_once(kvm)					\
+	(test_bit(KVM_ARCH_FLAG_HAS_RAN_ONCE, &(kvm)->arch.flags))
 #define vcpu_has_feature(v, f)	test_bit((f), (v)->kvm->arch.vcpu_features)
 
 /* arch/arm64/include/asm/kvm_nested.h */

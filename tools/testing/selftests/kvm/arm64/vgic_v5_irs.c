@@ -24,6 +24,7 @@
 #include "kvm_util.h"
 #include "processor.h"
 #include "vgic.h"
+#include "vgic_v5_save.h"
 
 /* The IRS frames: CONFIG_FRAME, then SETLPI_FRAME. Identity-mapped. */
 #define IRS_BASE_GPA			0x8000000ULL
@@ -1105,6 +1106,150 @@ static void test_guest_lpi_signal_msi(void)
 	irs_vm_destroy(&v);
 }
 
+static void guest_code_done(void)
+{
+	GUEST_DONE();
+}
+
+#define IRS_IDR0_SETLPI			BIT(9)
+#define IRS_IDR2_IST_LEVELS		BIT(10)
+#define IRS_IDR2_IST_L2SZ		GENMASK(13, 11)
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_IRS_REGS: save every register of a VM given the
+ * upstream feature set and some state, restore into a fresh VM in reverse
+ * order, save again: the same registers and values. Writes are refused
+ * once the VM has run.
+ */
+static void test_irs_regs_save_restore(void)
+{
+	static struct vgic_v5_irs_regs a, b;
+	unsigned int order[VGIC_V5_IRS_REGS_MAX];
+	struct irs_vm v;
+	u64 val;
+	int ret;
+	u32 i;
+
+	irs_vm_create(&v, guest_code_done);
+	if (__kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+				  GICV5_IRS_IDR0)) {
+		ksft_print_msg("no KVM_DEV_ARM_VGIC_GRP_IRS_REGS, skipping\n");
+		irs_vm_destroy(&v);
+		return;
+	}
+
+	ret = __kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+				    GICV5_IRS_IST_BASER + 4);
+	TEST_ASSERT(ret && errno == EINVAL, "IST_BASER + 4: want EINVAL");
+	ret = __kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+				    IRS_SETLPI_FRAME);
+	TEST_ASSERT(ret && errno == ENXIO, "SETLPI frame: want ENXIO");
+
+	/* The upstream feature set, and state away from reset */
+	kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, GICV5_IRS_IDR0, &val);
+	val &= ~IRS_IDR0_SETLPI;
+	kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, GICV5_IRS_IDR0, &val);
+	kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, GICV5_IRS_IDR2, &val);
+	if (FIELD_GET(GICV5_IRS_IDR2_LPI, val)) {
+		val &= ~(IRS_IDR2_IST_LEVELS | IRS_IDR2_IST_L2SZ);
+		if (FIELD_GET(GICV5_IRS_IDR2_ID_BITS, val) > 16) {
+			val &= ~GICV5_IRS_IDR2_ID_BITS;
+			val |= FIELD_PREP(GICV5_IRS_IDR2_ID_BITS, 16);
+		}
+		kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+				    GICV5_IRS_IDR2, &val);
+	}
+	val = 0x3ff5;
+	kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, GICV5_IRS_CR1, &val);
+	val = 7;
+	kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, GICV5_IRS_SPI_SELR, &val);
+
+	ret = vgic_v5_irs_regs_save(v.gic_fd, &a);
+	TEST_ASSERT(!ret, "save: %d at offset 0x%x", ret, a.failed_offset);
+	irs_vm_destroy(&v);
+
+	irs_vm_create(&v, guest_code_done);
+	for (i = 0; i < a.nr; i++)
+		order[i] = a.nr - 1 - i;
+	ret = vgic_v5_irs_regs_restore(v.gic_fd, &a, order);
+	TEST_ASSERT(!ret, "restore: %d at offset 0x%x", ret, a.failed_offset);
+	ret = vgic_v5_irs_regs_save(v.gic_fd, &b);
+	TEST_ASSERT(!ret, "re-save: %d at offset 0x%x", ret, b.failed_offset);
+	TEST_ASSERT(a.nr == b.nr, "%u registers saved, then %u", a.nr, b.nr);
+	for (i = 0; i < a.nr; i++)
+		TEST_ASSERT(a.offset[i] == b.offset[i] && a.val[i] == b.val[i],
+			    "offset 0x%x: saved 0x%lx, restored 0x%lx", a.offset[i],
+			    (unsigned long)a.val[i], (unsigned long)b.val[i]);
+
+	/* Once the VM has run: no writes */
+	vcpu_run(v.vcpu);
+	ret = vgic_v5_irs_regs_restore(v.gic_fd, &a, NULL);
+	TEST_ASSERT(ret == -EBUSY, "restore after run: %d, want -EBUSY", ret);
+	irs_vm_destroy(&v);
+}
+
+/* KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS attr of vCPU 0 (MPIDR 0) */
+#define ICC_ATTR(op0, op1, crn, crm, op2)				\
+	(ARM64_SYS_REG(op0, op1, crn, crm, op2) & KVM_DEV_ARM_VGIC_SYSREG_INSTR_MASK)
+
+/*
+ * KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS: a vCPU's ICC state (ICC_APR_EL1,
+ * ICC_CR0_EL1, ICC_PCR_EL1, a PPI priority register) reads back raw and
+ * restores into a fresh VM; other registers are -ENOENT.
+ */
+static void test_cpu_sysregs_save_restore(void)
+{
+	static const u64 attrs[] = {
+		ICC_ATTR(3, 1, 12, 0, 0),	/* ICC_APR_EL1 */
+		ICC_ATTR(3, 1, 12, 0, 1),	/* ICC_CR0_EL1 */
+		ICC_ATTR(3, 1, 12, 0, 2),	/* ICC_PCR_EL1 */
+		ICC_ATTR(3, 0, 12, 14, 0),	/* ICC_PPI_PRIORITYR0_EL1 */
+	};
+	static u64 vals[] = { 0x80, 1, 0x1f, 0x05ULL << 24 };
+	u64 val, saved[ARRAY_SIZE(attrs)];
+	struct irs_vm v;
+	unsigned int i;
+	int ret;
+
+	irs_vm_create(&v, guest_code_done);
+	if (__kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, attrs[0])) {
+		ksft_print_msg("no v5 KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, skipping\n");
+		irs_vm_destroy(&v);
+		return;
+	}
+
+	ret = __kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+				    ICC_ATTR(3, 0, 12, 12, 4), &val);
+	TEST_ASSERT(ret && errno == ENOENT, "ICC_CTLR_EL1: want ENOENT");
+
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+				    attrs[i], &vals[i]);
+		kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+				    attrs[i], &saved[i]);
+		TEST_ASSERT(saved[i] == vals[i], "register %u: 0x%lx, want 0x%lx", i,
+			    (unsigned long)saved[i], (unsigned long)vals[i]);
+	}
+	irs_vm_destroy(&v);
+
+	irs_vm_create(&v, guest_code_done);
+	for (i = ARRAY_SIZE(attrs); i-- > 0;)
+		kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+				    attrs[i], &saved[i]);
+	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
+		kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+				    attrs[i], &val);
+		TEST_ASSERT(val == saved[i], "restored register %u: 0x%lx, want 0x%lx",
+			    i, (unsigned long)val, (unsigned long)saved[i]);
+	}
+
+	vcpu_run(v.vcpu);
+	ret = __kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+				    attrs[0], &saved[0]);
+	TEST_ASSERT(ret && errno == EBUSY, "write after run: want EBUSY");
+	irs_vm_destroy(&v);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1122,6 +1267,8 @@ static const struct {
 	{ "guest_spi_resamplefd",	test_guest_spi_resamplefd },
 	{ "guest_lpi_cdpend",		test_guest_lpi_cdpend },
 	{ "guest_lpi_signal_msi",	test_guest_lpi_signal_msi },
+	{ "irs_regs_save_restore",	test_irs_regs_save_restore },
+	{ "cpu_sysregs_save_restore",	test_cpu_sysregs_save_restore },
 };
 
 /*
