@@ -44,6 +44,10 @@ def read_list(path):
     return tests
 
 
+# KUnit suites of the series (pipeline/test-kernel.config enables them).
+REQUIRED_SUITES = ["kvm-vgic-v5-irs"]
+
+
 def kunit_results(lines):
     """KTAP from the console: a suite is a "# Subtest:" block indented once
     under the top-level plan; its cases are the "ok"/"not ok" lines at that
@@ -133,6 +137,11 @@ def main():
     kunit = kunit_results(lines)
     if not kunit:
         check("kunit %s ran test cases" % mode, False, "(no KTAP case found)")
+    # The series' own suites must have run, not only be absent from failures
+    for suite in REQUIRED_SUITES:
+        check("kunit suite %s ran [%s]" % (suite, mode),
+              any(n.startswith("kunit %s." % suite) for n, _ in kunit),
+              "(CONFIG option off, or the suite did not start)")
     for name, verdict in kunit:
         res.append((name + " [%s]" % mode, verdict))
         if verdict == "FAIL":

@@ -144,16 +144,17 @@ for f in $touched; do
 	fi
 done
 
-np=$(grep -c '^PASS' "$results"); nf=$(grep -c '^FAIL' "$results")
-echo "static: $np passed, $nf failed"
-[ "$nf" = 0 ]
 
 # 4. every prefix of the series builds (W=1, sparse), each commit in turn
 if [ -n "$(git -C "$tree" status --porcelain --untracked-files=no)" ]; then
 	fail "every prefix builds (build/linux has uncommitted changes: commit them first)"
 else
 	ref=$(git -C "$tree" symbolic-ref -q --short HEAD || git -C "$tree" rev-parse HEAD)
-	trap 'git -C "$tree" checkout -q "$ref"' EXIT
+	# kbuild drops from .config the options a prefix does not know (the
+	# series' own Kconfig symbols): every build starts from HEAD's .config,
+	# which is put back at the end, with HEAD's Image rebuilt from it.
+	cp "$out/.config" "$work/config.head"
+	trap 'git -C "$tree" checkout -q "$ref"; cp "$work/config.head" "$out/.config"' EXIT
 	mapfile -t commits < <(git -C "$tree" rev-list --reverse base..HEAD)
 	i=0
 	for c in "${commits[@]}"; do
@@ -168,6 +169,7 @@ else
 			continue
 		fi
 		git -C "$tree" checkout -q "$c"
+		cp "$work/config.head" "$out/.config"
 		start=$(date +%s)
 		if ! "${kmake[@]}" O="$out" W=1 C=1 CHECK="$sparse" Image > "$work/prefix.log" 2>&1; then
 			fail "$name"
@@ -185,5 +187,14 @@ else
 		echo "static: prefix $i/${#commits[@]} built in $(( $(date +%s) - start )) s"
 	done
 	git -C "$tree" checkout -q "$ref"
+	cp "$work/config.head" "$out/.config"
 	trap - EXIT
+	if ! "${kmake[@]}" O="$out" W=1 Image > "$work/prefix.log" 2>&1; then
+		fail "HEAD's Image rebuilt after the prefixes"
+		grep -E 'error|Error' "$work/prefix.log" | head -10 | sed 's/^/    /'
+	fi
 fi
+
+np=$(grep -c '^PASS' "$results"); nf=$(grep -c '^FAIL' "$results")
+echo "static: $np passed, $nf failed"
+[ "$nf" = 0 ]

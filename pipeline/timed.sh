@@ -1,24 +1,31 @@
 #!/bin/bash
 # timed.sh LABEL [-o OUT] [-e ERR] [-l LOG] CMD [ARGS...]: run CMD (its
 # standard output to OUT, its standard error to ERR, both to LOG, when
-# given) and, when it took
-# 5 s or more, say on the terminal how long, so that a user waiting on a
-# long step sees where the time goes. The exit status is CMD's.
+# given) and, when it took 5 s or more, say on the terminal how long, so
+# that a user waiting on a long step sees where the time goes. The exit
+# status is CMD's. Without an option, CMD's output goes where this
+# script's goes (never reopened: a log file would be truncated).
 label=$1; shift
-out=/dev/stdout err=/dev/stderr
+out= err= log=
 while :; do
 	case "$1" in
 	-o) out=$2; shift 2 ;;
 	-e) err=$2; shift 2 ;;
-	-l) out=$2; err=/dev/null both=1; shift 2 ;;
+	-l) log=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
 start=$(date +%s)
-if [ -n "${both:-}" ]; then
-	"$@" > "$out" 2>&1
-else
+if [ -n "$log" ]; then
+	"$@" > "$log" 2>&1
+elif [ -n "$out" ] && [ -n "$err" ]; then
 	"$@" > "$out" 2> "$err"
+elif [ -n "$out" ]; then
+	"$@" > "$out"
+elif [ -n "$err" ]; then
+	"$@" 2> "$err"
+else
+	"$@"
 fi
 rc=$?
 secs=$(( $(date +%s) - start ))
