@@ -15,10 +15,18 @@ patches/series has one line per commit, in order:
     NNNN-subject.patch  [overlay paths this commit adds...]
 
 The .patch file is a mail (From:, Date:, Subject:, body with Signed-off-by)
-whose diff, if any, only touches files that exist in the base tree. The
-overlay paths are files or directories of the repository, at their kernel
-paths, that must not exist in the base. Every overlay file is claimed by
-exactly one line. Patches apply exactly (git apply, no fuzz).
+whose diff, if any, touches files that exist in the base tree or overlay
+files that an earlier line adds. The overlay paths are files or directories
+of the repository, at their kernel paths, that must not exist in the base.
+Every overlay file is claimed by exactly one line. Patches apply exactly
+(git apply, no fuzz).
+
+An overlay file holds its state at the end of the series. The line that adds
+it commits the file as it was then: its final state with the later patches'
+changes to it undone (git apply -R, in reverse order); the later patches then
+change it as they did in the history that was exported. So every commit of
+the assembled tree is the commit that was exported, and every prefix of the
+series builds as it did.
 """
 import hashlib
 import os
@@ -146,6 +154,48 @@ def parse_mail(path):
             info.get("Date", "").strip(), message, diff)
 
 
+def diff_paths(diff):
+    """The paths a git diff changes (b/ side)."""
+    return set(m.group(1).decode() for m in
+               re.finditer(rb"^diff --git a/\S+ b/(\S+)$", diff, re.M))
+
+
+def first_states(repo, claims, mails):
+    """Content of each overlay file when the line that adds it is committed:
+    the overlay's final state with the later patches' changes to it undone,
+    last patch first. Only files that later patches change are returned."""
+    owner = {}
+    for i, (_, files) in enumerate(claims):
+        for f in files:
+            owner[f] = i
+    later = {}
+    for j, mail in enumerate(mails):
+        for f in diff_paths(mail[4]):
+            if f in owner:
+                if j <= owner[f]:
+                    die("%s changes overlay file %s before or in the line "
+                        "that adds it" % (claims[j][0], f))
+                later.setdefault(f, []).append(j)
+    first = {}
+    with tempfile.TemporaryDirectory() as td:
+        for f, js in later.items():
+            dst = os.path.join(td, f)
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(os.path.join(repo, f), dst)
+            for j in reversed(js):
+                p = subprocess.run(["git", "apply", "-R", "--include=" + f,
+                                    "-"], cwd=td, input=mails[j][4],
+                                   stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+                if p.returncode:
+                    die("%s: undoing the change of %s to it failed (is the "
+                        "overlay file the state at the end of the series?):"
+                        "\n%s" % (f, claims[j][0], p.stderr.decode()))
+            with open(dst, "rb") as fh:
+                first[f] = fh.read()
+    return first
+
+
 def restore_mtimes(tree, saved):
     """Give files whose content did not change their old mtime back, so that
     re-assembling does not make kbuild rebuild them."""
@@ -208,11 +258,16 @@ def assemble(repo, base, tree):
             env=env)
         git(tree, "tag", "-f", BASE_TAG)
 
+    mails = []
     for (patch, files), (_, _, n) in zip(claims, series):
         path = os.path.join(repo, "patches", patch)
         if not os.path.exists(path):
             die("series line %d: no file patches/%s" % (n, patch))
-        author, email, date, message, diff = parse_mail(path)
+        mails.append(parse_mail(path))
+    first = first_states(repo, claims, mails)
+
+    for (patch, files), mail in zip(claims, mails):
+        author, email, date, message, diff = mail
         if b"\ndiff --git " in b"\n" + diff:
             p = subprocess.run(["git", "-C", tree, "apply", "--index",
                                 "--whitespace=error-all", "-"], input=diff,
@@ -227,6 +282,9 @@ def assemble(repo, base, tree):
                     "patch instead of a copy" % f)
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             shutil.copy2(os.path.join(repo, f), dst)
+            if f in first:
+                with open(dst, "wb") as fh:
+                    fh.write(first[f])
             git(tree, "add", "-f", "--", f)
         env = {"GIT_AUTHOR_NAME": author, "GIT_AUTHOR_EMAIL": email,
                "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": author,
@@ -234,6 +292,13 @@ def assemble(repo, base, tree):
         git(tree, "commit", "-q", "--no-verify", "--allow-empty", "-F", "-",
             env=env, inp=message.encode())
 
+    for _, files in claims:
+        for f in files:
+            with open(os.path.join(repo, f), "rb") as a, \
+                    open(os.path.join(tree, f), "rb") as b:
+                if a.read() != b.read():
+                    die("%s: the series does not end with the overlay's "
+                        "state of this file" % f)
     restore_mtimes(tree, saved)
     head = git(tree, "rev-parse", "HEAD").strip()
     with open(stamp, "w") as f:
@@ -277,6 +342,12 @@ def export(repo, tree):
             in_base = bool(git(tree, "ls-tree", BASE_TAG, "--", path).strip())
             if in_base:
                 stock.append(path)
+            elif path in new_files:
+                # a later change to a file an earlier commit adds: a diff
+                if st != "M":
+                    die("%s: commit %s does '%s' to a file an earlier commit "
+                        "adds; only changes are supported" % (path, rev, st))
+                stock.append(path)
             elif st == "D":
                 continue
             else:
@@ -319,17 +390,12 @@ def export(repo, tree):
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(os.path.join(tree, path), dst)
     # a file added by one commit and changed by later ones is claimed by the
-    # first; the later commits' changes to it are folded into that state, so
-    # say so when it happens
+    # first; the later commits' changes to it are diffs in their patches
     claimed = set()
     with open(os.path.join(pdir, "series"), "w") as f:
         f.write("# One line per commit: patch file, then the overlay files it adds.\n")
         for name, added in lines:
             mine = [a for a in added if a in final and a not in claimed]
-            for a in added:
-                if a in claimed:
-                    print("overlay: %s: its change to %s is folded into the "
-                          "commit that adds it" % (name, a))
             claimed.update(mine)
             # keep a directory claim of the old series when the commit adds
             # every file below that directory
