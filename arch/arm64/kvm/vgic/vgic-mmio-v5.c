@@ -424,6 +424,60 @@ int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 /* ---------------------------------------------------------- the LPI IST */
 
 /*
+ * The guest LPI IST that IST_CFGR describes, checked against the VM's
+ * IDR2: its ID bits, whether it is two-level, and then log2 of the LPIs
+ * per L2 table.
+ */
+static int vgic_v5_irs_guest_ist_fmt(struct vgic_v5_irs_frame *frame,
+				     unsigned int *id_bits, bool *two_level,
+				     unsigned int *l2_bits)
+{
+	u32 cfgr = READ_ONCE(frame->ist_cfgr), idr2 = READ_ONCE(frame->idr2);
+	unsigned int l2sz;
+
+	*id_bits = FIELD_GET(GICV5_IRS_IST_CFGR_LPI_ID_BITS, cfgr);
+	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, idr2) ||
+	    *id_bits < FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2) ||
+	    *id_bits > FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2))
+		return -EINVAL;
+
+	if (FIELD_GET(GICV5_IRS_IST_CFGR_ISTSZ, cfgr) != GICV5_IRS_IST_CFGR_ISTSZ_4)
+		return -EINVAL;
+
+	*two_level = FIELD_GET(GICV5_IRS_IST_CFGR_STRUCTURE, cfgr) ==
+		     GICV5_IRS_IST_CFGR_STRUCTURE_TWO_LEVEL;
+	*l2_bits = 0;
+	if (!*two_level)
+		return *id_bits > IRS_GUEST_LINEAR_MAX_ID_BITS ? -EINVAL : 0;
+
+	l2sz = FIELD_GET(GICV5_IRS_IST_CFGR_L2SZ, cfgr);
+	if (!FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2) ||
+	    !(FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, idr2) & BIT(l2sz)))
+		return -EINVAL;
+
+	*l2_bits = IRS_ISTE_4_L2_BITS(l2sz);
+	return 0;
+}
+
+/* L2 tables of a two-level guest IST (one if a single table covers it) */
+static unsigned int vgic_v5_irs_nr_l2(unsigned int id_bits, unsigned int l2_bits)
+{
+	return BIT(id_bits - min(id_bits, l2_bits));
+}
+
+/* Make the LPI IST state LPI injection sees that of the new guest IST. */
+static void vgic_v5_irs_publish_lpis(struct vgic_v5_irs_frame *frame,
+				     unsigned int id_bits, unsigned int l2_bits,
+				     unsigned long *l2_map)
+{
+	guard(raw_spinlock_irqsave)(&frame->lpi_lock);
+
+	frame->nr_lpis = BIT(id_bits);
+	frame->l2_bits = l2_bits;
+	frame->l2_map = l2_map;
+}
+
+/*
  * The guest's IST_BASER goes from invalid to valid: check IST_CFGR against
  * IDR2 and have the host back the LPIs. A two-level IST is backed one L2
  * table at a time, as the guest maps them with MAP_L2_ISTR; a linear IST
@@ -432,35 +486,19 @@ int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
-	u32 cfgr = frame->ist_cfgr, idr2 = READ_ONCE(frame->idr2);
-	unsigned int id_bits, l2sz, l2_bits = 0;
+	unsigned int id_bits, l2_bits;
 	unsigned long *l2_map = NULL;
 	bool two_level;
 	int ret;
 
 	lockdep_assert_held(&frame->lock);
 
-	id_bits = FIELD_GET(GICV5_IRS_IST_CFGR_LPI_ID_BITS, cfgr);
-	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, idr2) ||
-	    id_bits < FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2) ||
-	    id_bits > FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2))
-		return -EINVAL;
+	ret = vgic_v5_irs_guest_ist_fmt(frame, &id_bits, &two_level, &l2_bits);
+	if (ret)
+		return ret;
 
-	if (FIELD_GET(GICV5_IRS_IST_CFGR_ISTSZ, cfgr) != GICV5_IRS_IST_CFGR_ISTSZ_4)
-		return -EINVAL;
-
-	two_level = FIELD_GET(GICV5_IRS_IST_CFGR_STRUCTURE, cfgr) ==
-		    GICV5_IRS_IST_CFGR_STRUCTURE_TWO_LEVEL;
-	if (!two_level && id_bits > IRS_GUEST_LINEAR_MAX_ID_BITS)
-		return -EINVAL;
 	if (two_level) {
-		l2sz = FIELD_GET(GICV5_IRS_IST_CFGR_L2SZ, cfgr);
-		if (!FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2) ||
-		    !(FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, idr2) & BIT(l2sz)))
-			return -EINVAL;
-
-		l2_bits = IRS_ISTE_4_L2_BITS(l2sz);
-		l2_map = bitmap_zalloc(BIT(id_bits - min(id_bits, l2_bits)),
+		l2_map = bitmap_zalloc(vgic_v5_irs_nr_l2(id_bits, l2_bits),
 				       GFP_KERNEL_ACCOUNT);
 		if (!l2_map)
 			return -ENOMEM;
@@ -472,11 +510,7 @@ static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 		return ret;
 	}
 
-	scoped_guard(raw_spinlock_irqsave, &frame->lpi_lock) {
-		frame->nr_lpis = BIT(id_bits);
-		frame->l2_bits = l2_bits;
-		frame->l2_map = l2_map;
-	}
+	vgic_v5_irs_publish_lpis(frame, id_bits, l2_bits, l2_map);
 
 	return 0;
 }
@@ -1070,6 +1104,550 @@ bool vgic_v5_irs_lpi_ist_restore_pending(struct kvm *kvm)
 
 	return FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser) &&
 	       !frame->nr_lpis;
+}
+
+/* ---------------------------------------- KVM_DEV_ARM_VGIC_GRP_IST (ISTs) */
+
+/* ISTE words per bounce buffer when saving */
+#define IRS_IST_CHUNK			1024
+/* The compact image cuts a linear IST into ranges of 2^10 LPIs */
+#define IRS_COMPACT_LINEAR_RANGE_BITS	10
+/* ISTE bits [8:5] are not defined: an image with one set is refused */
+#define IRS_ISTE_RES0			GENMASK(8, 5)
+
+/**
+ * struct vgic_v5_irs_img - the LPI image of a KVM_DEV_ARM_VGIC_GRP_IST access
+ * @id_bits:	LPI ID bits of the guest's IST, 0 if IST_BASER is invalid
+ * @two_level:	the guest's IST is two-level
+ * @l2_bits:	two-level: log2 of the LPIs per L2 table
+ * @range_bits:	compact image: log2 of the LPIs per range
+ * @nr_ranges:	compact image: number of ranges the ID space has
+ */
+struct vgic_v5_irs_img {
+	unsigned int	id_bits;
+	bool		two_level;
+	unsigned int	l2_bits;
+	unsigned int	range_bits;
+	u32		nr_ranges;
+};
+
+/* Bytes of a compact LPI image of @nr ranges of 2^@range_bits LPIs */
+static u64 vgic_v5_irs_compact_size(unsigned int range_bits, u32 nr)
+{
+	return sizeof(struct kvm_vgic_v5_ist_compact) +
+	       (u64)nr * (sizeof(u32) + (sizeof(u32) << range_bits));
+}
+
+/*
+ * Check the buffers of a GRP_IST access: an SPI image of nr_spis words,
+ * and an LPI image if and only if IST_BASER is valid, of 2^LPI_ID_BITS
+ * words if flat. Describe the LPI image in @img.
+ */
+static int vgic_v5_irs_ist_bufs(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
+				bool compact, struct vgic_v5_irs_img *img)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	u32 nr_spis = kvm->arch.vgic.nr_spis;
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+
+	if (!ist->spi_ist_addr || ist->spi_ist_size != (u64)nr_spis * sizeof(u32))
+		return -EINVAL;
+
+	if (!FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser))
+		return ist->lpi_ist_addr || ist->lpi_ist_size ? -EINVAL : 0;
+
+	if (!ist->lpi_ist_addr)
+		return -EINVAL;
+
+	ret = vgic_v5_irs_guest_ist_fmt(frame, &img->id_bits, &img->two_level,
+					&img->l2_bits);
+	if (ret)
+		return ret;
+
+	if (!compact && ist->lpi_ist_size != BIT_ULL(img->id_bits) * sizeof(u32))
+		return -EINVAL;
+
+	img->range_bits = min(img->id_bits, img->two_level ? img->l2_bits :
+			      IRS_COMPACT_LINEAR_RANGE_BITS);
+	img->nr_ranges = BIT(img->id_bits - img->range_bits);
+
+	return 0;
+}
+
+/* Copy ISTE words @first .. @first + @nr - 1 to @dst, through @buf. */
+static int vgic_v5_irs_save_words(struct kvm *kvm, u8 type, u32 first, u32 nr,
+				  __le32 *buf, void __user *dst)
+{
+	u32 n;
+	int ret;
+
+	for (; nr; first += n, nr -= n, dst += n * sizeof(*buf)) {
+		n = min(nr, IRS_IST_CHUNK);
+		ret = vgic_v5_irs_read_istes(kvm, type, first, n, buf);
+		if (ret)
+			return ret;
+		if (copy_to_user(dst, buf, n * sizeof(*buf)))
+			return -EFAULT;
+	}
+
+	return 0;
+}
+
+/*
+ * The ranges of a compact LPI image: the mapped L2 tables of a two-level
+ * IST, the ranges of a linear IST that hold a non-zero ISTE word.
+ */
+static int vgic_v5_irs_saved_ranges(struct kvm *kvm,
+				    const struct vgic_v5_irs_img *img,
+				    __le32 *buf, unsigned long *ranges)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	u32 idx;
+	int ret;
+
+	if (img->two_level) {
+		bitmap_copy(ranges, frame->l2_map, img->nr_ranges);
+		return 0;
+	}
+
+	/* Linear ranges are at most IRS_IST_CHUNK words */
+	for (idx = 0; idx < img->nr_ranges; idx++) {
+		ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_LPI,
+					     idx << img->range_bits,
+					     BIT(img->range_bits), buf);
+		if (ret)
+			return ret;
+		if (memchr_inv(buf, 0, sizeof(*buf) << img->range_bits))
+			__set_bit(idx, ranges);
+	}
+
+	return 0;
+}
+
+/* Write the compact LPI image of the ranges in @ranges to @dst. */
+static int vgic_v5_irs_save_compact(struct kvm *kvm,
+				    const struct vgic_v5_irs_img *img,
+				    const unsigned long *ranges, __le32 *buf,
+				    void __user *dst)
+{
+	struct kvm_vgic_v5_ist_compact hdr = {
+		.range_bits	= img->range_bits,
+		.nr_ranges	= bitmap_weight(ranges, img->nr_ranges),
+	};
+	unsigned long idx;
+	int ret;
+
+	if (copy_to_user(dst, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	dst += sizeof(hdr);
+
+	for_each_set_bit(idx, ranges, img->nr_ranges) {
+		if (put_user((u32)idx, (u32 __user *)dst))
+			return -EFAULT;
+		dst += sizeof(u32);
+
+		ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_LPI,
+					     idx << img->range_bits,
+					     BIT(img->range_bits), buf, dst);
+		if (ret)
+			return ret;
+		dst += sizeof(u32) << img->range_bits;
+	}
+
+	return 0;
+}
+
+/*
+ * GRP_IST get: quiesce the VM and write its SPI and LPI images to the
+ * userspace buffers. Guest memory is never touched, and nothing changes:
+ * on failure the VM can run on.
+ */
+static int vgic_v5_irs_save_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
+				bool compact)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	unsigned long *ranges = NULL;
+	struct vgic_v5_irs_img img;
+	__le32 *buf;
+	u64 size;
+	int ret;
+
+	ret = vgic_v5_irs_ist_bufs(kvm, ist, compact, &img);
+	if (ret)
+		return ret;
+
+	if (img.id_bits && !frame->nr_lpis)
+		return -ENXIO;
+	if (img.id_bits && frame->nr_lpis != BIT(img.id_bits))
+		return -EINVAL;
+
+	buf = kvmalloc_array(IRS_IST_CHUNK, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		return -ENOMEM;
+
+	ret = vgic_v5_irs_save_vm(kvm, true);
+	if (ret)
+		goto out;
+
+	if (img.id_bits && compact) {
+		ranges = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
+		ret = ranges ? vgic_v5_irs_saved_ranges(kvm, &img, buf, ranges) :
+			       -ENOMEM;
+		if (ret)
+			goto out;
+
+		size = vgic_v5_irs_compact_size(img.range_bits,
+						bitmap_weight(ranges, img.nr_ranges));
+		ret = ist->lpi_ist_size < size ? -ENOSPC : 0;
+		ist->lpi_ist_size = size;
+		if (ret)
+			goto out;
+	}
+
+	ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_SPI, 0,
+				     kvm->arch.vgic.nr_spis, buf,
+				     u64_to_user_ptr(ist->spi_ist_addr));
+	if (ret || !img.id_bits)
+		goto out;
+
+	ret = vgic_v5_irs_save_vm(kvm, false);
+	if (ret)
+		goto out;
+
+	if (compact)
+		ret = vgic_v5_irs_save_compact(kvm, &img, ranges, buf,
+					       u64_to_user_ptr(ist->lpi_ist_addr));
+	else
+		ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_LPI, 0,
+					     BIT(img.id_bits), buf,
+					     u64_to_user_ptr(ist->lpi_ist_addr));
+out:
+	/* Still quiescent: the images are consistent */
+	if (!ret)
+		ret = vgic_v5_irs_save_vm(kvm, false);
+	bitmap_free(ranges);
+	kvfree(buf);
+	return ret;
+}
+
+/* An ISTE word of an image: the defined fields, targeted routing, a vPE */
+static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
+				   u32 nr)
+{
+	u32 iaffids = BIT(vgic_v5_irs_vpe_id_bits(kvm)), i, w;
+
+	for (i = 0; i < nr; i++) {
+		w = le32_to_cpu(words[i]);
+		if ((w & (IRS_ISTE_RES0 | GICV5_ISTL2E_IRM)) ||
+		    FIELD_GET(GICV5_ISTL2E_IAFFID, w) >= iaffids)
+			return -EINVAL;
+	}
+
+	return 0;
+}
+
+/*
+ * Copy the LPI image in and check it. A flat image is 2^id_bits words; a
+ * compact one is parsed in place, its ranges listed in @ranges and
+ * *@words pointing at the first record. Two-level: @ranges are the L2
+ * tables to back, all of them for a flat image, which does not say.
+ */
+static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
+				      struct kvm_vgic_v5_ist *ist, bool compact,
+				      const struct vgic_v5_irs_img *img,
+				      unsigned long *ranges)
+{
+	void __user *src = u64_to_user_ptr(ist->lpi_ist_addr);
+	struct kvm_vgic_v5_ist_compact hdr;
+	u32 i, idx, prev = 0, words = BIT(img->range_bits);
+	void *data, *p;
+	int ret;
+
+	if (!compact) {
+		data = vmemdup_user(src, ist->lpi_ist_size);
+		if (IS_ERR(data))
+			return data;
+		ret = vgic_v5_irs_check_words(kvm, data, BIT(img->id_bits));
+		if (ret)
+			goto err;
+		bitmap_fill(ranges, img->nr_ranges);
+		return data;
+	}
+
+	if (ist->lpi_ist_size < sizeof(hdr))
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(&hdr, src, sizeof(hdr)))
+		return ERR_PTR(-EFAULT);
+	if (hdr.range_bits != img->range_bits || hdr.nr_ranges > img->nr_ranges ||
+	    ist->lpi_ist_size != vgic_v5_irs_compact_size(hdr.range_bits,
+							  hdr.nr_ranges))
+		return ERR_PTR(-EINVAL);
+
+	data = vmemdup_user(src + sizeof(hdr), ist->lpi_ist_size - sizeof(hdr));
+	if (IS_ERR(data))
+		return data;
+
+	ret = -EINVAL;
+	for (i = 0, p = data; i < hdr.nr_ranges; i++, p += (words + 1) * 4) {
+		idx = le32_to_cpu(*(__le32 *)p);
+		if (idx >= img->nr_ranges || (i && idx <= prev))
+			goto err;
+		if (vgic_v5_irs_check_words(kvm, p + 4, words))
+			goto err;
+		__set_bit(idx, ranges);
+		prev = idx;
+	}
+
+	return data;
+err:
+	kvfree(data);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Back the LPIs of a restored guest IST in the host: a new LPI vIST, with
+ * the L2 tables of @ranges if two-level, which the guest finds mapped.
+ */
+static int vgic_v5_irs_restore_lpi_ist(struct kvm *kvm,
+				       const struct vgic_v5_irs_img *img,
+				       bool all, const unsigned long *ranges)
+{
+	unsigned long idx;
+	u32 first;
+	int ret;
+
+	ret = vgic_v5_irs_map_lpi_ist(kvm, img->id_bits, img->two_level && !all);
+	if (ret || !img->two_level || all)
+		return ret;
+
+	for_each_set_bit(idx, ranges, img->nr_ranges) {
+		first = idx << img->range_bits;
+		ret = vgic_v5_irs_map_lpi_range(kvm, first, BIT(img->range_bits));
+		if (ret) {
+			vgic_v5_irs_unmap_lpi_ist(kvm);
+			return ret;
+		}
+	}
+
+	return 0;
+}
+
+/* Write the LPI image into the host vIST (a compact one range by range). */
+static int vgic_v5_irs_write_lpi_img(struct kvm *kvm, bool compact,
+				     const struct vgic_v5_irs_img *img,
+				     const void *data, u32 nr_records)
+{
+	u32 i, words = BIT(img->range_bits), idx;
+	int ret;
+
+	if (!compact)
+		return vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, 0,
+					       BIT(img->id_bits), data);
+
+	for (i = 0; i < nr_records; i++, data += (words + 1) * 4) {
+		idx = le32_to_cpu(*(const __le32 *)data);
+		ret = vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI,
+					      idx << img->range_bits, words,
+					      data + 4);
+		if (ret)
+			return ret;
+	}
+
+	return 0;
+}
+
+/*
+ * KVM's share of a restored SPI: its trigger mode from HM, and its pending
+ * state handed to the IRS. An edge pending in the image, in the SPI IST
+ * before the restore (@was) or latched meanwhile is made pending. A level
+ * SPI is pending while its line is high: one pending in the image had its
+ * line high when it was saved, and KVM takes it as still high until the
+ * VMM drives it (KVM_IRQ_LINE, irqfd resampling) as its device says.
+ */
+static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
+				    bool was)
+{
+	bool pending = word & GICV5_ISTL2E_PENDING;
+	struct vgic_irq *irq;
+	unsigned long flags;
+
+	irq = vgic_get_irq(kvm, vgic_v5_make_spi(spi));
+	if (!irq)
+		return;
+
+	raw_spin_lock_irqsave(&irq->irq_lock, flags);
+	if (word & GICV5_ISTL2E_HM) {
+		irq->config = VGIC_CONFIG_LEVEL;
+		irq->line_level |= pending;
+	} else {
+		irq->config = VGIC_CONFIG_EDGE;
+		irq->pending_latch |= pending || was;
+	}
+
+	if (irq_is_pending(irq))
+		vgic_queue_irq_unlock(kvm, irq, flags);
+	else
+		raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
+
+	vgic_put_irq(kvm, irq);
+}
+
+/* Make the LPIs pending in the image pending in the IRS (GIC VDPEND). */
+static void vgic_v5_irs_replay_lpis(struct kvm *kvm, const __le32 *words,
+				    u32 first, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		if (le32_to_cpu(words[i]) & GICV5_ISTL2E_PENDING)
+			vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(first + i),
+						true);
+}
+
+/*
+ * GRP_IST set: create the LPI IST from the restored IST_CFGR/IST_BASER,
+ * load both images with the VM out of the IRS's view, then re-assert the
+ * pending interrupts. Everything that can fail on bad input does before
+ * the VM changes; a failure after that undoes what the call did.
+ */
+static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
+				   bool compact)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	u32 i, nr_spis = kvm->arch.vgic.nr_spis, nr_records = 0;
+	unsigned long *ranges = NULL, *l2_map = NULL;
+	__le32 *spi, *was = NULL;
+	struct vgic_v5_irs_img img;
+	void *lpi = NULL;
+	int ret, end;
+
+	if (frame->nr_lpis)
+		return -EBUSY;
+
+	ret = vgic_v5_irs_ist_bufs(kvm, ist, compact, &img);
+	if (ret)
+		return ret;
+
+	spi = vmemdup_user(u64_to_user_ptr(ist->spi_ist_addr), ist->spi_ist_size);
+	if (IS_ERR(spi))
+		return PTR_ERR(spi);
+	ret = vgic_v5_irs_check_words(kvm, spi, nr_spis);
+	if (ret)
+		goto out;
+
+	ret = -ENOMEM;
+	was = kvmalloc_array(nr_spis, sizeof(*was), GFP_KERNEL_ACCOUNT);
+	if (!was)
+		goto out;
+
+	if (img.id_bits) {
+		ranges = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
+		if (img.two_level)
+			l2_map = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
+		if (!ranges || (img.two_level && !l2_map))
+			goto out;
+
+		lpi = vgic_v5_irs_load_lpi_img(kvm, ist, compact, &img, ranges);
+		if (IS_ERR(lpi)) {
+			ret = PTR_ERR(lpi);
+			lpi = NULL;
+			goto out;
+		}
+		nr_records = bitmap_weight(ranges, img.nr_ranges);
+
+		/* Every range listed: back them all at once, as for a flat image */
+		ret = vgic_v5_irs_restore_lpi_ist(kvm, &img, !compact ||
+						  nr_records == img.nr_ranges, ranges);
+		if (ret)
+			goto out;
+	}
+
+	/* The SPI IST in memory is current, then out of the IRS's view */
+	ret = vgic_v5_irs_save_vm(kvm, true) ?: vgic_v5_irs_restore_begin(kvm);
+	if (ret) {
+		if (img.id_bits)
+			vgic_v5_irs_unmap_lpi_ist(kvm);
+		goto out;
+	}
+
+	/* What was made pending before the restore is kept */
+	ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, was) ?:
+	      vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, spi);
+	if (!ret && img.id_bits)
+		ret = vgic_v5_irs_write_lpi_img(kvm, compact, &img, lpi, nr_records);
+	end = vgic_v5_irs_restore_end(kvm);
+	if (ret || end) {
+		/* A VM the IRS failed is dead, and keeps its IST */
+		if (!end && img.id_bits)
+			vgic_v5_irs_unmap_lpi_ist(kvm);
+		ret = ret ?: end;
+		goto out;
+	}
+
+	if (img.id_bits) {
+		if (img.two_level)
+			bitmap_copy(l2_map, ranges, img.nr_ranges);
+		vgic_v5_irs_publish_lpis(frame, img.id_bits, img.l2_bits, l2_map);
+		l2_map = NULL;
+	}
+
+	for (i = 0; i < nr_spis; i++)
+		vgic_v5_irs_restore_spi(kvm, i, le32_to_cpu(spi[i]),
+					le32_to_cpu(was[i]) & GICV5_ISTL2E_PENDING);
+
+	if (img.id_bits && !compact) {
+		vgic_v5_irs_replay_lpis(kvm, lpi, 0, BIT(img.id_bits));
+	} else if (img.id_bits) {
+		void *p = lpi;
+
+		for (i = 0; i < nr_records; i++, p += (BIT(img.range_bits) + 1) * 4)
+			vgic_v5_irs_replay_lpis(kvm, p + 4,
+						le32_to_cpu(*(__le32 *)p) << img.range_bits,
+						BIT(img.range_bits));
+	}
+
+out:
+	bitmap_free(l2_map);
+	bitmap_free(ranges);
+	kvfree(lpi);
+	kvfree(was);
+	kvfree(spi);
+	return ret;
+}
+
+/**
+ * vgic_v5_irs_ist_access() - KVM_DEV_ARM_VGIC_GRP_IST get and set
+ * @kvm:	the VM, initialised with an IRS, all its vCPUs locked
+ * @ist:	the buffers; a compact get sets lpi_ist_size to the bytes of
+ *		the LPI image (written, or needed on -ENOSPC)
+ * @compact:	the LPI image is compact (KVM_DEV_ARM_VGIC_IST_COMPACT)
+ * @is_write:	restore rather than save
+ *
+ * Return: 0, or -EINVAL (buffers, IST_CFGR, image contents, a VM table
+ * command the host IRS did not carry out), -EFAULT, -ENOMEM, -EBUSY (not
+ * quiescent on save, an LPI IST already there on restore), -ENXIO (the LPI
+ * IST a valid IST_BASER needs is missing), -ENOSPC (compact save into too
+ * small a buffer), -ETIMEDOUT. If the IRS failed, the VM is dead.
+ */
+int vgic_v5_irs_ist_access(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
+			   bool compact, bool is_write)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	int ret;
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+
+	guard(mutex)(&frame->lock);
+
+	if (is_write)
+		ret = vgic_v5_irs_restore_ist(kvm, ist, compact);
+	else
+		ret = vgic_v5_irs_save_ist(kvm, ist, compact);
+
+	/* The host IRS did not do what a VM table command asked */
+	return ret == -EIO ? -EINVAL : ret;
 }
 
 #define IRS_REG32(off, rd, wr)						\

@@ -81,6 +81,8 @@ struct vgic_v5_ist {
  * @vm_id:	index in the VM table
  * @has_id:	@vm_id is allocated
  * @dead:	a command did not complete: the IRS may still use our memory
+ * @restoring:	the VM table entry is invalid while an IST restore writes
+ *		the ISTEs: VDPEND waits (-EAGAIN to its callers)
  * @nr_vpes:	number of vCPUs, i.e. of entries in @vpeds and doorbells
  * @nr_spis:	SPIs covered by the SPI IST
  * @vpe_id_bits: the VPE table has 2^vpe_id_bits entries
@@ -99,6 +101,7 @@ struct vgic_v5_irs_vm {
 	u16			vm_id;
 	bool			has_id;
 	bool			dead;
+	bool			restoring;
 	unsigned int		nr_vpes;
 	unsigned int		nr_spis;
 	unsigned int		vpe_id_bits;
@@ -1244,7 +1247,8 @@ static bool irs_lpi_backed(struct vgic_v5_ist *ist, u32 id)
  * Can be called from atomic context.
  *
  * Return: 0, -EINVAL for an INTID the VM's ISTs do not cover, -ENXIO if
- * the VM has no usable IRS state.
+ * the VM has no usable IRS state, -EAGAIN while an IST restore rewrites
+ * the ISTs (the caller keeps the state and hands it over afterwards).
  */
 int vgic_v5_irs_set_pending(struct kvm *kvm, u32 intid, bool pending)
 {
@@ -1262,13 +1266,19 @@ int vgic_v5_irs_set_pending(struct kvm *kvm, u32 intid, bool pending)
 	     FIELD_PREP(GICV5_GIC_VDPEND_ID_MASK, id);
 
 	switch (type) {
-	case GICV5_HWIRQ_TYPE_SPI:
+	case GICV5_HWIRQ_TYPE_SPI: {
 		if (id >= vm->nr_spis)
 			return -EINVAL;
+		guard(raw_spinlock_irqsave)(&vm->lock);
+		if (vm->restoring)
+			return -EAGAIN;
 		kvm_call_hyp(__vgic_v5_vdpend, xt);
 		return 0;
+	}
 	case GICV5_HWIRQ_TYPE_LPI: {
 		guard(raw_spinlock_irqsave)(&vm->lock);
+		if (vm->restoring)
+			return -EAGAIN;
 		if (!vm->lpi.valid)
 			return -ENXIO;
 		if (!irs_lpi_backed(&vm->lpi, id))
@@ -1279,6 +1289,240 @@ int vgic_v5_irs_set_pending(struct kvm *kvm, u32 intid, bool pending)
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Save and restore of the ISTs (KVM_DEV_ARM_VGIC_GRP_IST)             */
+
+static struct vgic_v5_ist *irs_ist_of(struct vgic_v5_irs_vm *vm, u8 type)
+{
+	return type == GICV5_HWIRQ_TYPE_LPI ? &vm->lpi : &vm->spi;
+}
+
+/*
+ * Host ISTEs @id .. @id + *@nr - 1 of @ist, all in one table: *@nr is
+ * reduced to what that table holds. NULL for an unbacked two-level range.
+ */
+static void *irs_istes(struct vgic_v5_ist *ist, u32 id, u32 *nr)
+{
+	size_t esz = 4UL << ist->fmt.istsz;
+	u32 mask;
+	void *l2;
+
+	if (!ist->fmt.two_level)
+		return ist->table + id * esz;
+
+	mask = BIT(ist->fmt.l2_bits) - 1;
+	*nr = min(*nr, BIT(ist->fmt.l2_bits) - (id & mask));
+	l2 = ist->l2[id >> ist->fmt.l2_bits];
+
+	return l2 ? l2 + (id & mask) * esz : NULL;
+}
+
+/* Whether @first .. @first + @nr - 1 are in the VM's @type IST. */
+static struct vgic_v5_ist *irs_ist_range(struct kvm *kvm, u8 type, u32 first,
+					 u32 nr)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	struct vgic_v5_ist *ist;
+
+	if (!vm || vm->dead)
+		return NULL;
+
+	ist = irs_ist_of(vm, type);
+	if (!ist->table || first > BIT(ist->fmt.id_bits) ||
+	    nr > BIT(ist->fmt.id_bits) - first)
+		return NULL;
+
+	return ist;
+}
+
+/**
+ * vgic_v5_irs_save_vm() - Have the IRS write the VM's IST state back to
+ * memory, and check that the VM is quiescent
+ * @kvm:	the VM, with no vCPU running
+ * @writeback:	SAVE_VMR.S (write back) as well as Q (quiescence query)
+ *
+ * Nothing is freed or changed: on failure the VM can run on.
+ *
+ * Return: 0, -EBUSY if the VM is not quiescent, -ENXIO without usable IRS
+ * state, -ETIMEDOUT if the IRS does not complete the command.
+ */
+int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	u32 status;
+	int ret;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (!vm || vm->dead)
+		return -ENXIO;
+
+	ret = gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_SAVE_VM_STATUSR,
+				       GICV5_IRS_SAVE_VM_STATUSR_IDLE, NULL);
+	if (ret)
+		return ret;
+
+	writeq_relaxed(FIELD_PREP(GICV5_IRS_SAVE_VMR_S, writeback)		|
+		       GICV5_IRS_SAVE_VMR_Q					|
+		       FIELD_PREP(GICV5_IRS_SAVE_VMR_VM_ID, vm->vm_id),
+		       v5_irs.base + GICV5_IRS_SAVE_VMR);
+
+	ret = gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_SAVE_VM_STATUSR,
+				       GICV5_IRS_SAVE_VM_STATUSR_IDLE, &status);
+	if (ret)
+		return ret;
+
+	return status & GICV5_IRS_SAVE_VM_STATUSR_Q ? 0 : -EBUSY;
+}
+
+/**
+ * vgic_v5_irs_read_istes() - Read the architected words of host ISTEs
+ * @kvm:	the VM, quiescent (vgic_v5_irs_save_vm()), its vCPUs locked
+ * @type:	GICV5_HWIRQ_TYPE_SPI or GICV5_HWIRQ_TYPE_LPI
+ * @first:	first ID
+ * @nr:		number of IDs
+ * @words:	the words, in ID order; HWU is cleared (it is the IRS's, and
+ *		is never migrated), an unbacked two-level range reads 0
+ *
+ * Return: 0, or -ENXIO if the IST does not cover the IDs.
+ */
+int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
+			   __le32 *words)
+{
+	struct vgic_v5_ist *ist = irs_ist_range(kvm, type, first, nr);
+	size_t esz;
+	u32 i, n;
+	void *p;
+
+	if (!ist)
+		return -ENXIO;
+
+	esz = 4UL << ist->fmt.istsz;
+	for (; nr; first += n, words += n, nr -= n) {
+		n = nr;
+		p = irs_istes(ist, first, &n);
+		if (!p) {
+			memset(words, 0, n * sizeof(*words));
+			continue;
+		}
+
+		/* What the IRS wrote back is in memory, not in our cache */
+		irs_inval(p, n * esz);
+		for (i = 0; i < n; i++)
+			words[i] = READ_ONCE(*(__le32 *)(p + i * esz)) &
+				   ~cpu_to_le32(GICV5_ISTL2E_HWU);
+	}
+
+	return 0;
+}
+
+/**
+ * vgic_v5_irs_restore_begin() - Take the VM out of the IRS's view to write
+ * its ISTEs
+ * @kvm:	the VM, never run, its vCPUs locked
+ *
+ * Makes the VM table entry invalid; VDPEND for the VM waits (-EAGAIN)
+ * until vgic_v5_irs_restore_end().
+ *
+ * Return: 0, -ENXIO without usable IRS state, -EINVAL if the IRS refuses
+ * (the VM is unchanged), -ETIMEDOUT if it does not complete the command
+ * (the VM is then dead).
+ */
+int vgic_v5_irs_restore_begin(struct kvm *kvm)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	int ret;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (!vm || vm->dead)
+		return -ENXIO;
+
+	scoped_guard(raw_spinlock_irqsave, &vm->lock)
+		vm->restoring = true;
+
+	ret = irs_vmap_vm(vm->vm_id, true);
+	if (ret) {
+		/* -EIO: the IRS refused, and the VM table entry is still valid */
+		if (ret != -EIO)
+			irs_vm_kill(kvm, vm);
+		scoped_guard(raw_spinlock_irqsave, &vm->lock)
+			vm->restoring = false;
+	}
+
+	return ret == -EIO ? -EINVAL : ret;
+}
+
+/**
+ * vgic_v5_irs_write_istes() - Write restored ISTEs into the host ISTs
+ * @kvm:	the VM, between vgic_v5_irs_restore_begin() and _end()
+ * @type:	GICV5_HWIRQ_TYPE_SPI or GICV5_HWIRQ_TYPE_LPI
+ * @first:	first ID
+ * @nr:		number of IDs, all backed
+ * @words:	their architected words, in ID order
+ *
+ * Each ISTE is zeroed, metadata included, then given its word with
+ * PENDING and HWU clear: pending state is re-asserted with VDPEND once the
+ * VM is valid again. The entries are cleaned for a non-coherent IRS.
+ *
+ * Return: 0, or -ENXIO if the IST does not back the IDs.
+ */
+int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
+			    const __le32 *words)
+{
+	struct vgic_v5_ist *ist = irs_ist_range(kvm, type, first, nr);
+	size_t esz;
+	u32 i, n;
+	void *p;
+
+	if (!ist || !kvm->arch.vgic.gicv5_vm.irs->restoring)
+		return -ENXIO;
+
+	esz = 4UL << ist->fmt.istsz;
+	for (; nr; first += n, words += n, nr -= n) {
+		n = nr;
+		p = irs_istes(ist, first, &n);
+		if (!p)
+			return -ENXIO;
+
+		memset(p, 0, n * esz);
+		for (i = 0; i < n; i++)
+			*(__le32 *)(p + i * esz) = words[i] &
+				~cpu_to_le32(GICV5_ISTL2E_PENDING | GICV5_ISTL2E_HWU);
+		irs_flush(p, n * esz);
+	}
+
+	return 0;
+}
+
+/**
+ * vgic_v5_irs_restore_end() - Give the VM back to the IRS after its ISTEs
+ * were written
+ * @kvm:	the VM, after vgic_v5_irs_restore_begin()
+ *
+ * Return: 0, or -EINVAL or -ETIMEDOUT if the IRS does not make the VM
+ * table entry valid again (the VM is then dead).
+ */
+int vgic_v5_irs_restore_end(struct kvm *kvm)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	int ret;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (!vm)
+		return -ENXIO;
+
+	ret = vm->dead ? -ENXIO : irs_vmap_vm(vm->vm_id, false);
+	if (ret && !vm->dead)
+		irs_vm_kill(kvm, vm);
+
+	scoped_guard(raw_spinlock_irqsave, &vm->lock)
+		vm->restoring = false;
+
+	return ret == -EIO ? -EINVAL : ret;
 }
 
 /* ------------------------------------------------------------------ */

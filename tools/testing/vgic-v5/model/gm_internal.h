@@ -112,6 +112,7 @@ struct gm {
 	/* memory */
 	struct gm_region *regions;
 	size_t nregions, regions_cap;
+	size_t region_hint;	/* gm_region_of()'s last hit */
 
 	/* violations */
 	char **viol;

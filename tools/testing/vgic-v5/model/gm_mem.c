@@ -11,13 +11,22 @@
 
 static struct gm_region *gm_region_of(struct gm *m, uintptr_t pa, size_t len)
 {
+	struct gm_region *r;
+
 	if (!pa || len == 0 || pa + len < pa)
 		return NULL;
-	for (size_t i = 0; i < m->nregions; i++) {
-		struct gm_region *r = &m->regions[i];
-
+	/* Accesses come in runs to one table: try the last hit first */
+	if (m->region_hint < m->nregions) {
+		r = &m->regions[m->region_hint];
 		if (pa >= r->base && pa + len <= r->base + r->len)
 			return r;
+	}
+	for (size_t i = 0; i < m->nregions; i++) {
+		r = &m->regions[i];
+		if (pa >= r->base && pa + len <= r->base + r->len) {
+			m->region_hint = i;
+			return r;
+		}
 	}
 	return NULL;
 }

@@ -412,6 +412,33 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 	typeof(*__pu_p) __pu_v = (x);					\
 	harness_copy(__pu_p, &__pu_v, sizeof(*__pu_p), true) ? -EFAULT : 0; })
 
+#define u64_to_user_ptr(x)		((void __user *)(uintptr_t)(x))
+
+/* mm/util.c: kvmalloc() and copy_from_user(), an ERR_PTR on failure */
+static inline void *vmemdup_user(const void __user *src, size_t len)
+{
+	void *p = kvmalloc(len, GFP_USER);
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(p, src, len)) {
+		kvfree(p);
+		return ERR_PTR(-EFAULT);
+	}
+	return p;
+}
+
+/* lib/string.c: the first byte of @start that is not @c, or NULL */
+static inline void *memchr_inv(const void *start, int c, size_t bytes)
+{
+	const u8 *p = start;
+
+	for (; bytes; p++, bytes--)
+		if (*p != (u8)c)
+			return (void *)p;
+	return NULL;
+}
+
 /* ------------------------------------------------------- MMIO / registers */
 
 /*

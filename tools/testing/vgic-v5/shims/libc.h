@@ -7,6 +7,7 @@
  */
 #ifndef __HARNESS_LIBC_H
 #define __HARNESS_LIBC_H
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -10,7 +10,10 @@
  *
  * The test is skipped when KVM cannot create a GICv5 device.
  */
+#include <endian.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <linux/bitfield.h>
@@ -1250,6 +1253,395 @@ static void test_cpu_sysregs_save_restore(void)
 	irs_vm_destroy(&v);
 }
 
+/* ------------------------------------------------------------------ */
+/* KVM_DEV_ARM_VGIC_GRP_IST                                            */
+/* ------------------------------------------------------------------ */
+
+/* The architected first 32 bits of an L2 ISTE */
+#define ISTE_PENDING			BIT(0)
+#define ISTE_ACTIVE			BIT(1)
+#define ISTE_HM				BIT(2)
+#define ISTE_ENABLE			BIT(3)
+#define ISTE_PRIORITY			GENMASK(15, 11)
+
+/* The guest LPI IST of the GRP_IST cases: linear, 4-byte ISTEs */
+#define IST_LPI_ID_BITS			12
+#define IST_NR_LPIS			BIT(IST_LPI_ID_BITS)
+/* A compact image of a linear IST cuts it in ranges of 2^10 LPIs */
+#define IST_COMPACT_RANGE_BITS		10
+
+static u32 ist_spi_words[NR_SPIS];
+static u32 ist_lpi_words[IST_NR_LPIS];
+
+/* Whether KVM has GRP_IST; the cases pass without doing anything if not. */
+static bool irs_has_ist(struct irs_vm *v)
+{
+	if (!__kvm_has_device_attr(v->gic_fd, KVM_DEV_ARM_VGIC_GRP_IST,
+				   KVM_DEV_ARM_VGIC_IST_FLAT))
+		return true;
+
+	ksft_print_msg("no KVM_DEV_ARM_VGIC_GRP_IST, skipping\n");
+	return false;
+}
+
+/* Whether IDR2 takes a linear guest IST of IST_LPI_ID_BITS LPI ID bits */
+static bool irs_takes_test_ist(struct irs_vm *v)
+{
+	u64 idr2;
+
+	kvm_device_attr_get(v->gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+			    GICV5_IRS_IDR2, &idr2);
+	if ((idr2 & GICV5_IRS_IDR2_LPI) &&
+	    FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2) <= IST_LPI_ID_BITS &&
+	    FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2) >= IST_LPI_ID_BITS)
+		return true;
+
+	ksft_print_msg("IDR2 0x%lx takes no %u-bit LPI IST, skipping\n",
+		       (unsigned long)idr2, IST_LPI_ID_BITS);
+	return false;
+}
+
+/*
+ * Restore IST_CFGR and a valid IST_BASER, as a VMM restoring the
+ * registers of a guest with LPIs does: a linear IST of IST_LPI_ID_BITS in
+ * the IST memslot (irs_vm_add_ist_memory() first).
+ */
+static void irs_restore_ist_regs(struct irs_vm *v)
+{
+	u64 cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE,
+			      GICV5_IRS_IST_CFGR_STRUCTURE_LINEAR) |
+		   FIELD_PREP(GICV5_IRS_IST_CFGR_ISTSZ, GICV5_IRS_IST_CFGR_ISTSZ_4) |
+		   FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, IST_LPI_ID_BITS);
+	u64 baser = guest_ist_gpa | GICV5_IRS_IST_BASER_VALID;
+
+	kvm_device_attr_set(v->gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+			    GICV5_IRS_IST_CFGR, &cfgr);
+	kvm_device_attr_set(v->gic_fd, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+			    GICV5_IRS_IST_BASER, &baser);
+}
+
+/* A GRP_IST get and set with these buffers both fail with @want. */
+static void ist_access_errno(int gic_fd, u64 attr, void *ist, int want,
+			     const char *msg)
+{
+	int ret;
+
+	ret = __kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, attr, ist);
+	TEST_ASSERT(ret && errno == want, "GRP_IST get (attr %lu), %s: ret %d errno %d, want %d",
+		    (unsigned long)attr, msg, ret, errno, want);
+	ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, attr, ist);
+	TEST_ASSERT(ret && errno == want, "GRP_IST set (attr %lu), %s: ret %d errno %d, want %d",
+		    (unsigned long)attr, msg, ret, errno, want);
+}
+
+static void ist_access_errno_both(int gic_fd, void *ist, int want, const char *msg)
+{
+	ist_access_errno(gic_fd, KVM_DEV_ARM_VGIC_IST_FLAT, ist, want, msg);
+	ist_access_errno(gic_fd, KVM_DEV_ARM_VGIC_IST_COMPACT, ist, want, msg);
+}
+
+static struct kvm_vgic_v5_ist ist_bufs(u32 *spi, u64 spi_size, void *lpi, u64 lpi_size)
+{
+	return (struct kvm_vgic_v5_ist) {
+		.spi_ist_addr	= (u64)(unsigned long)spi,
+		.spi_ist_size	= spi_size,
+		.lpi_ist_addr	= (u64)(unsigned long)lpi,
+		.lpi_ist_size	= lpi_size,
+	};
+}
+
+/*
+ * GRP_IST: attrs 0 (flat) and 1 (compact) exist, others are -ENXIO; the
+ * errors that need no guest: no IRS, not initialised, NULL or bad
+ * pointers, missing or mis-sized buffers, an LPI buffer with no LPI IST.
+ */
+static void test_ist_errnos(void)
+{
+	const u64 spi_size = NR_SPIS * sizeof(u32);
+	struct kvm_vgic_v5_ist ist;
+	struct irs_vm v;
+	u32 nr_spis = NR_SPIS;
+	int ret;
+
+	irs_vm_create_bare(&v, guest_code_done);
+	if (!irs_has_ist(&v)) {
+		irs_vm_destroy(&v);
+		return;
+	}
+
+	kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, KVM_DEV_ARM_VGIC_IST_FLAT);
+	kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, KVM_DEV_ARM_VGIC_IST_COMPACT);
+	ret = __kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, 2);
+	TEST_ASSERT(ret && errno == ENXIO, "has_attr GRP_IST attr 2: ret %d errno %d, want ENXIO",
+		    ret, errno);
+
+	ist = ist_bufs(ist_spi_words, spi_size, NULL, 0);
+	ist_access_errno(v.gic_fd, 2, &ist, ENXIO, "attr 2 before init");
+	ist_access_errno_both(v.gic_fd, &ist, ENXIO, "no IRS address");
+
+	set_irs_base(v.gic_fd, IRS_BASE_GPA);
+	ist_access_errno_both(v.gic_fd, &ist, EBUSY, "before CTRL_INIT");
+
+	kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis);
+	vgic_v5_init(v.gic_fd);
+
+	ist_access_errno(v.gic_fd, 2, &ist, ENXIO, "attr 2");
+	ist_access_errno_both(v.gic_fd, NULL, EINVAL, "NULL addr");
+	ist_access_errno_both(v.gic_fd, (void *)1, EFAULT, "bad addr");
+
+	ist = ist_bufs(NULL, spi_size, NULL, 0);
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "no SPI buffer");
+	ist = ist_bufs(ist_spi_words, spi_size - sizeof(u32), NULL, 0);
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "SPI buffer one word short");
+	ist = ist_bufs(ist_spi_words, spi_size + sizeof(u32), NULL, 0);
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "SPI buffer one word long");
+	ist = ist_bufs(ist_spi_words, 0, NULL, 0);
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "SPI buffer of size 0");
+
+	/* IST_BASER is invalid: no LPI image, whatever its size */
+	ist = ist_bufs(ist_spi_words, spi_size, ist_lpi_words, sizeof(ist_lpi_words));
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "LPI buffer, IST_BASER invalid");
+	ist = ist_bufs(ist_spi_words, spi_size, ist_lpi_words, 0);
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "LPI pointer, IST_BASER invalid");
+	ist = ist_bufs(ist_spi_words, spi_size, NULL, sizeof(ist_lpi_words));
+	ist_access_errno_both(v.gic_fd, &ist, EINVAL, "LPI size, IST_BASER invalid");
+
+	ist = ist_bufs((u32 *)1, spi_size, NULL, 0);
+	ist_access_errno_both(v.gic_fd, &ist, EFAULT, "bad SPI buffer");
+
+	/* The right buffers: a save works, and writes no LPI size back */
+	ist = ist_bufs(ist_spi_words, spi_size, NULL, 0);
+	kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, KVM_DEV_ARM_VGIC_IST_FLAT, &ist);
+	kvm_device_attr_get(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST, KVM_DEV_ARM_VGIC_IST_COMPACT, &ist);
+	TEST_ASSERT(!ist.lpi_ist_addr && !ist.lpi_ist_size,
+		    "compact save with no LPI IST: LPI buffer 0x%lx size %lu",
+		    (unsigned long)ist.lpi_ist_addr, (unsigned long)ist.lpi_ist_size);
+
+	irs_vm_destroy(&v);
+}
+
+/* Seed images: SPIs and LPIs of every kind of state, in three LPI ranges */
+static void ist_seed_words(void)
+{
+	memset(ist_spi_words, 0, sizeof(ist_spi_words));
+	memset(ist_lpi_words, 0, sizeof(ist_lpi_words));
+
+	/* A level SPI; a pending edge SPI; an active one */
+	ist_spi_words[3] = htole32(ISTE_ENABLE | ISTE_HM |
+				   FIELD_PREP(ISTE_PRIORITY, 0x10));
+	ist_spi_words[5] = htole32(ISTE_ENABLE | ISTE_PENDING);
+	ist_spi_words[7] = htole32(ISTE_ENABLE | ISTE_ACTIVE |
+				   FIELD_PREP(ISTE_PRIORITY, 0x10));
+
+	/* LPIs in ranges 0, 1 and 3 of 2^10; range 2 stays empty */
+	ist_lpi_words[TEST_LPI] = htole32(ISTE_ENABLE | ISTE_PENDING);
+	ist_lpi_words[1500] = htole32(ISTE_ENABLE | FIELD_PREP(ISTE_PRIORITY, 0x10));
+	ist_lpi_words[IST_NR_LPIS - 1] = htole32(ISTE_ENABLE | ISTE_ACTIVE);
+}
+
+/* The compact image of a linear IST: one record per non-zero range of @flat */
+static void ist_check_compact(const struct vgic_v5_ist_image *img, const u32 *flat)
+{
+	const u32 words = 1U << IST_COMPACT_RANGE_BITS;
+	const struct kvm_vgic_v5_ist_compact *hdr = img->lpi;
+	const u32 *rec = (const u32 *)(hdr + 1);
+	u32 idx, nr = 0, i;
+
+	TEST_ASSERT(img->compact && img->lpi && img->lpi_size >= sizeof(*hdr),
+		    "compact LPI image of %lu bytes", (unsigned long)img->lpi_size);
+	TEST_ASSERT(hdr->range_bits == IST_COMPACT_RANGE_BITS,
+		    "compact image: range_bits %u, want %u", hdr->range_bits,
+		    IST_COMPACT_RANGE_BITS);
+
+	for (idx = 0; idx < IST_NR_LPIS / words; idx++) {
+		for (i = 0; i < words && !flat[idx * words + i]; i++)
+			;
+		if (i == words)
+			continue;
+
+		TEST_ASSERT(nr < hdr->nr_ranges, "compact image: %u ranges, range %u missing",
+			    hdr->nr_ranges, idx);
+		TEST_ASSERT(le32toh(rec[0]) == idx, "compact record %u: range %u, want %u",
+			    nr, le32toh(rec[0]), idx);
+		TEST_ASSERT(!memcmp(rec + 1, flat + idx * words, words * sizeof(u32)),
+			    "compact record %u (range %u): ISTE words differ", nr, idx);
+		rec += 1 + words;
+		nr++;
+	}
+
+	TEST_ASSERT(hdr->nr_ranges == nr, "compact image: %u ranges, want %u",
+		    hdr->nr_ranges, nr);
+	TEST_ASSERT(img->lpi_size == sizeof(*hdr) + nr * (1 + words) * sizeof(u32),
+		    "compact image: %lu bytes for %u ranges", (unsigned long)img->lpi_size, nr);
+}
+
+static void ist_image_cmp(const struct vgic_v5_ist_image *a,
+			  const struct vgic_v5_ist_image *b, const char *msg)
+{
+	TEST_ASSERT(a->compact == b->compact, "%s: compact %d, then %d", msg,
+		    a->compact, b->compact);
+	TEST_ASSERT(a->spi_size == b->spi_size && !memcmp(a->spi, b->spi, a->spi_size),
+		    "%s: SPI images differ (%lu and %lu bytes)", msg,
+		    (unsigned long)a->spi_size, (unsigned long)b->spi_size);
+	TEST_ASSERT(a->lpi_size == b->lpi_size &&
+		    (!a->lpi_size || !memcmp(a->lpi, b->lpi, a->lpi_size)),
+		    "%s: LPI images differ (%lu and %lu bytes)", msg,
+		    (unsigned long)a->lpi_size, (unsigned long)b->lpi_size);
+}
+
+static void irs_regs_cmp(const struct vgic_v5_irs_regs *a,
+			 const struct vgic_v5_irs_regs *b)
+{
+	u32 i;
+
+	TEST_ASSERT(a->nr == b->nr, "%u registers saved, then %u", a->nr, b->nr);
+	for (i = 0; i < a->nr; i++)
+		TEST_ASSERT(a->offset[i] == b->offset[i] && a->val[i] == b->val[i],
+			    "offset 0x%x: saved 0x%lx, restored 0x%lx", a->offset[i],
+			    (unsigned long)a->val[i], (unsigned long)b->val[i]);
+}
+
+/*
+ * Save and restore with the library, as a VMM does: a VM that has never
+ * run, given SPI and LPI state by an IST restore, is saved (registers,
+ * then ISTs); a new VM with the same vCPU ids, IRS address and NR_IRQS
+ * gets CTRL_INIT, then the registers, then the ISTs; saving it again
+ * gives the same bytes, and it runs. Flat, then compact where offered.
+ */
+static void test_ist_round_trip(void)
+{
+	static struct vgic_v5_state sa, sb;
+	struct vgic_v5_ist_image seed = {
+		.spi = ist_spi_words, .spi_size = sizeof(ist_spi_words),
+		.lpi = ist_lpi_words, .lpi_size = sizeof(ist_lpi_words),
+	};
+	struct vgic_v5_ist_image flat;
+	struct irs_vm a, b;
+	int compact, ret;
+
+	irs_vm_create(&a, guest_code_done);
+	if (!irs_has_ist(&a) || !irs_takes_test_ist(&a)) {
+		irs_vm_destroy(&a);
+		return;
+	}
+
+	irs_vm_add_ist_memory(&a);
+	irs_restore_ist_regs(&a);
+	ist_seed_words();
+	ret = vgic_v5_ist_restore(a.gic_fd, &seed);
+	TEST_ASSERT(!ret, "seeding the ISTs: %d", ret);
+
+	for (compact = 0; compact <= 1; compact++) {
+		ret = vgic_v5_state_save(a.gic_fd, &sa, compact);
+		if (compact && ret == -EOPNOTSUPP) {
+			ksft_print_msg("no compact IST images, skipping them\n");
+			break;
+		}
+		TEST_ASSERT(!ret, "save (compact %d): %d at offset 0x%x", compact, ret,
+			    sa.regs.failed_offset);
+
+		/* Re-saving before the first run gives what was restored */
+		if (compact) {
+			TEST_ASSERT(sa.ist.spi_size == seed.spi_size &&
+				    !memcmp(sa.ist.spi, seed.spi, seed.spi_size),
+				    "saved SPI image differs from the restored one");
+			ist_check_compact(&sa.ist, ist_lpi_words);
+		} else {
+			ist_image_cmp(&seed, &sa.ist, "seeded, then saved");
+		}
+
+		irs_vm_create(&b, guest_code_done);
+		irs_vm_add_ist_memory(&b);
+		ret = vgic_v5_state_restore(b.gic_fd, &sa);
+		TEST_ASSERT(!ret, "restore (compact %d): %d (register 0x%x)", compact, ret,
+			    sa.regs.failed_offset);
+
+		ret = vgic_v5_state_save(b.gic_fd, &sb, compact);
+		TEST_ASSERT(!ret, "re-save (compact %d): %d at offset 0x%x", compact, ret,
+			    sb.regs.failed_offset);
+		irs_regs_cmp(&sa.regs, &sb.regs);
+		ist_image_cmp(&sa.ist, &sb.ist, compact ? "compact round trip" :
+							  "flat round trip");
+
+		/* Either image restores the whole state */
+		ret = vgic_v5_ist_save(b.gic_fd, &flat, false);
+		TEST_ASSERT(!ret, "flat save of the restored VM: %d", ret);
+		ist_image_cmp(&seed, &flat, "seeded, then restored in a new VM");
+		vgic_v5_ist_free(&flat);
+
+		irs_vm_run(&b, NULL);
+		ret = vgic_v5_ist_restore(b.gic_fd, &sa.ist);
+		TEST_ASSERT(ret == -EBUSY, "IST restore after run: %d, want -EBUSY", ret);
+
+		irs_vm_destroy(&b);
+		vgic_v5_ist_free(&sb.ist);
+		vgic_v5_ist_free(&sa.ist);
+	}
+
+	irs_vm_destroy(&a);
+}
+
+/*
+ * A valid IST_BASER restored without its ISTs: KVM_RUN is -EINVAL, and
+ * so is a save (-ENXIO), until the IST restore, after which the VM runs.
+ * Failed restores leave it pending.
+ */
+static void test_ist_restore_pending(void)
+{
+	struct vgic_v5_ist_image img = {
+		.spi = ist_spi_words, .spi_size = sizeof(ist_spi_words),
+		.lpi = ist_lpi_words, .lpi_size = sizeof(ist_lpi_words),
+	};
+	struct vgic_v5_ist_image saved;
+	struct kvm_vgic_v5_ist ist;
+	struct irs_vm v;
+	int ret;
+
+	irs_vm_create(&v, guest_code_done);
+	if (!irs_has_ist(&v) || !irs_takes_test_ist(&v)) {
+		irs_vm_destroy(&v);
+		return;
+	}
+
+	irs_vm_add_ist_memory(&v);
+	irs_restore_ist_regs(&v);
+
+	ret = __vcpu_run(v.vcpu);
+	TEST_ASSERT(ret && errno == EINVAL,
+		    "KVM_RUN with the IST restore pending: ret %d errno %d, want EINVAL",
+		    ret, errno);
+
+	ret = vgic_v5_ist_save(v.gic_fd, &saved, false);
+	TEST_ASSERT(ret == -ENXIO, "save with the IST restore pending: %d, want -ENXIO", ret);
+
+	/* Invalid LPI buffers now that IST_BASER is valid */
+	memset(ist_spi_words, 0, sizeof(ist_spi_words));
+	memset(ist_lpi_words, 0, sizeof(ist_lpi_words));
+	ist = ist_bufs(ist_spi_words, sizeof(ist_spi_words), NULL, 0);
+	ist_access_errno(v.gic_fd, KVM_DEV_ARM_VGIC_IST_FLAT, &ist, EINVAL, "no LPI buffer");
+	ist = ist_bufs(ist_spi_words, sizeof(ist_spi_words), ist_lpi_words,
+		       sizeof(ist_lpi_words) - sizeof(u32));
+	ret = __kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST,
+				    KVM_DEV_ARM_VGIC_IST_FLAT, &ist);
+	TEST_ASSERT(ret && errno == EINVAL, "flat LPI image one word short: want EINVAL");
+	ist = ist_bufs(ist_spi_words, sizeof(ist_spi_words), (void *)1,
+		       sizeof(ist_lpi_words));
+	ret = __kvm_device_attr_set(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_IST,
+				    KVM_DEV_ARM_VGIC_IST_FLAT, &ist);
+	TEST_ASSERT(ret && errno == EFAULT, "bad LPI buffer: want EFAULT");
+
+	ret = __vcpu_run(v.vcpu);
+	TEST_ASSERT(ret && errno == EINVAL,
+		    "KVM_RUN after failed IST restores: ret %d errno %d, want EINVAL",
+		    ret, errno);
+
+	ret = vgic_v5_ist_restore(v.gic_fd, &img);
+	TEST_ASSERT(!ret, "IST restore: %d", ret);
+	irs_vm_run(&v, NULL);
+
+	irs_vm_destroy(&v);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1269,6 +1661,9 @@ static const struct {
 	{ "guest_lpi_signal_msi",	test_guest_lpi_signal_msi },
 	{ "irs_regs_save_restore",	test_irs_regs_save_restore },
 	{ "cpu_sysregs_save_restore",	test_cpu_sysregs_save_restore },
+	{ "ist_errnos",			test_ist_errnos },
+	{ "ist_round_trip",		test_ist_round_trip },
+	{ "ist_restore_pending",	test_ist_restore_pending },
 };
 
 /*

@@ -1,0 +1,1453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_DEV_ARM_VGIC_GRP_IST (gicv5-facts.md 6.5, 7): the interrupt state
+ * tables saved from a VM that ran, restored into a new VM with the VMM
+ * helper of the KVM selftests (vgic_v5_save.c), saved again byte for byte,
+ * and then delivered: exactly the pending interrupts, to the vCPU they
+ * target, in priority order. Linear and two-level guest ISTs, flat and
+ * compact images, guest RAM loaded before or after the restore, every
+ * errno, corrupted images, failures injected at every allocation and
+ * every IRS command, the first run held back until the ISTs are there,
+ * randomized VM states, and a CPR handover with interrupts raised from
+ * another thread throughout.
+ */
+#include <pthread.h>
+
+#include "harness.h"
+#include "vt.h"
+#include "gicv5_model.h"
+#include "kvm_util.h"
+#include "vgic_v5_save.h"
+
+#define GRP		KVM_DEV_ARM_VGIC_GRP_IST
+#define SETLPIR		(HARNESS_V5_IRS_BASE + 0x10000)
+#define SPI(n)		vgic_v5_make_spi(n)
+#define LPI(n)		vgic_v5_make_lpi(n)
+
+/* Guest RAM: the guest's two-level IST (L1 table, then its L2 tables) */
+#define RAM_GPA		0x40000000ULL
+#define RAM_SIZE	(4UL << 20)
+#define L2_GPA		(RAM_GPA + SZ_64K)
+/* A linear IST is never read by KVM: its address need not be RAM */
+#define LINEAR_GPA	0x48000000ULL
+
+#define MAX_INTRS	64
+
+/* VT_ASSERT*() for functions that return a value */
+#define TRY(cond, ret)							\
+	do {								\
+		if (!(cond)) {						\
+			vt_fail(__FILE__, __LINE__, "%s", #cond);	\
+			return ret;					\
+		}							\
+	} while (0)
+
+enum lpi_ist { NO_LPIS, LINEAR, TWO_LEVEL };
+
+/* What a VM is made of, and the interrupts its guest set up */
+struct intr {
+	u32 intid;
+	u8 prio;
+	u16 vcpu;		/* index into cfg.vcpu_ids */
+	bool level;		/* SPIs: IRS_SPI_CFGR.TM */
+	bool enabled;
+	bool pending;
+};
+
+struct cfg {
+	int nr_vcpus;
+	int vcpu_ids[4];
+	u32 nr_spis;
+	enum lpi_ist lpis;
+	unsigned int id_bits;
+	unsigned int l2sz;
+	unsigned long mapped[4];	/* two-level: the L2 ranges the guest mapped */
+	bool compact;
+	bool ram_after;			/* guest RAM loaded after GRP_IST */
+	int nr;
+	struct intr intr[MAX_INTRS];
+};
+
+struct vm {
+	struct kvm *kvm;
+	struct kvm_device *dev;
+	int fd;
+};
+
+static unsigned int l2_bits(const struct cfg *c)
+{
+	return 10 + 2 * c->l2sz;
+}
+
+static unsigned int nr_ranges(const struct cfg *c)
+{
+	return BIT(c->id_bits - min(c->id_bits, l2_bits(c)));
+}
+
+static struct kvm_vcpu *vcpu_of(struct kvm *kvm, int id)
+{
+	return kvm_get_vcpu_by_id(kvm, id);
+}
+
+/* KVM_CREATE_VM, the vCPUs, the IRS, NR_IRQS, CTRL_INIT (restore steps 1-4) */
+static bool vm_create(struct vm *vm, const struct cfg *c)
+{
+	struct kvm_vcpu *v;
+	u32 nr_spis = c->nr_spis;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = harness_vm_create();
+	if (!vm->kvm)
+		return false;
+	for (int i = 0; i < c->nr_vcpus; i++)
+		TRY((harness_vcpu_create(vm->kvm, c->vcpu_ids[i], &v)) == (0), false);
+	TRY((harness_create_device(vm->kvm, KVM_DEV_TYPE_ARM_VGIC_V5, &vm->dev)) == (0), false);
+	TRY((harness_v5_set_irs(vm->dev)) == (0), false);
+	TRY((harness_set_attr(vm->dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_spis)) == (0), false);
+	TRY((harness_vgic_init(vm->dev)) == (0), false);
+	vm->fd = harness_device_fd(vm->dev);
+	return true;
+}
+
+static void vm_ram(struct vm *vm, const void *content)
+{
+	VT_ASSERT_EQ(harness_memslot_add(vm->kvm, 0, RAM_GPA, RAM_SIZE, 0), 0);
+	if (content)
+		memcpy(harness_guest_mem(vm->kvm, RAM_GPA, RAM_SIZE), content, RAM_SIZE);
+}
+
+static int first_run_all(struct vm *vm, const struct cfg *c)
+{
+	int ret = 0;
+
+	for (int i = 0; i < c->nr_vcpus && !ret; i++)
+		ret = harness_vcpu_first_run(vcpu_of(vm->kvm, c->vcpu_ids[i]));
+	return ret;
+}
+
+/* Priority, handling mode, affinity, enable: the guest driver's CD* ops */
+static void guest_route(const struct cfg *c, const struct intr *in)
+{
+	u64 type_id = in->intid & (GICV5_HWIRQ_TYPE | GICV5_HWIRQ_ID);
+
+	harness_guest_insn(GM_CDPRI, FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, in->prio) | type_id);
+	harness_guest_insn(GM_CDHM, FIELD_PREP(GICV5_GIC_CDHM_HM_MASK, in->level) | type_id);
+	harness_guest_insn(GM_CDAFF, FIELD_PREP(GICV5_GIC_CDAFF_IAFFID_MASK,
+						c->vcpu_ids[in->vcpu]) | type_id);
+	if (in->enabled)
+		harness_guest_insn(GM_CDEN, type_id);
+}
+
+static int msi(struct kvm *kvm, u32 lpi)
+{
+	struct kvm_kernel_irq_routing_entry e = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32, .data = lpi },
+	};
+
+	return kvm_set_msi(&e, kvm, 0, 1, false);
+}
+
+static int spi_line(struct kvm *kvm, u32 spi, bool level)
+{
+	return harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, spi), level);
+}
+
+/*
+ * The source VM: it runs, its guest brings its IRS up as Linux does (each
+ * PE, IRSEN, the LPI IST, L2 tables through IRS_MAP_L2_ISTR), routes the
+ * interrupts, and devices make some of them pending.
+ */
+static bool source_vm(struct vm *vm, const struct cfg *c)
+{
+	struct kvm_vcpu *v0;
+	u32 cfgr;
+
+	if (!vm_create(vm, c))
+		return false;
+	vm_ram(vm, NULL);
+	TRY((first_run_all(vm, c)) == (0), false);
+	v0 = vcpu_of(vm->kvm, c->vcpu_ids[0]);
+	harness_vcpu_load(v0);
+	for (int i = 0; i < c->nr_vcpus; i++) {
+		wr32(v0, GICV5_IRS_PE_SELR, c->vcpu_ids[i]);
+		wr32(v0, GICV5_IRS_PE_CR0, GICV5_IRS_PE_CR0_DPS);
+	}
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
+	if (c->lpis != NO_LPIS) {
+		cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, c->lpis == TWO_LEVEL) |
+		       FIELD_PREP(GICV5_IRS_IST_CFGR_L2SZ, c->l2sz) |
+		       FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, c->id_bits);
+		wr32(v0, GICV5_IRS_IST_CFGR, cfgr);
+		wr64(v0, GICV5_IRS_IST_BASER, (c->lpis == TWO_LEVEL ? RAM_GPA : LINEAR_GPA) |
+		     GICV5_IRS_IST_BASER_VALID);
+		TRY(rd64(v0, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID, false);
+	}
+	if (c->lpis == TWO_LEVEL) {
+		size_t l2 = 4UL << l2_bits(c);
+		unsigned long i;
+
+		for_each_set_bit(i, c->mapped, nr_ranges(c)) {
+			gpa_t l2_gpa = L2_GPA + i * l2;
+
+			TRY(l2_gpa + l2 <= RAM_GPA + RAM_SIZE, false);
+			*(__le64 *)harness_guest_mem(vm->kvm, RAM_GPA + i * 8, 8) =
+				cpu_to_le64(l2_gpa);
+			wr32(v0, GICV5_IRS_MAP_L2_ISTR, i << l2_bits(c));
+		}
+	}
+	for (int i = 0; i < c->nr; i++) {
+		const struct intr *in = &c->intr[i];
+
+		if (FIELD_GET(GICV5_HWIRQ_TYPE, in->intid) == GICV5_HWIRQ_TYPE_SPI) {
+			wr32(v0, GICV5_IRS_SPI_SELR, FIELD_GET(GICV5_HWIRQ_ID, in->intid));
+			wr32(v0, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, in->level));
+		}
+		guest_route(c, in);
+	}
+	harness_vcpu_put(v0);
+	for (int i = 0; i < c->nr; i++) {
+		const struct intr *in = &c->intr[i];
+		u32 id = FIELD_GET(GICV5_HWIRQ_ID, in->intid);
+
+		if (!in->pending)
+			continue;
+		if (FIELD_GET(GICV5_HWIRQ_TYPE, in->intid) == GICV5_HWIRQ_TYPE_LPI)
+			VT_EXPECT_EQ(msi(vm->kvm, id), 1);
+		else if (in->level)	/* raised, then lowered once migrated */
+			VT_EXPECT_EQ(spi_line(vm->kvm, id, true), 0);
+		else
+			VT_EXPECT_EQ(spi_line(vm->kvm, id, true) ?:
+				     spi_line(vm->kvm, id, false), 0);
+	}
+	return true;
+}
+
+static int prio_cmp(const void *a, const void *b)
+{
+	const struct intr *x = a, *y = b;
+
+	return x->prio - y->prio;
+}
+
+/*
+ * Each vCPU runs and takes interrupts until there is none: exactly the
+ * pending and enabled ones that target it, by priority. Returns the
+ * number of interrupts missed, taken twice, taken by the wrong vCPU or
+ * out of order.
+ */
+static int deliver(struct vm *vm, const struct cfg *c)
+{
+	struct intr want[MAX_INTRS];
+	int bad = 0;
+
+	for (int v = 0; v < c->nr_vcpus; v++) {
+		struct kvm_vcpu *vcpu = vcpu_of(vm->kvm, c->vcpu_ids[v]);
+		int n = 0, t = 0;
+		u32 got;
+
+		for (int i = 0; i < c->nr; i++)
+			if (c->intr[i].vcpu == v && c->intr[i].pending && c->intr[i].enabled)
+				want[n++] = c->intr[i];
+		qsort(want, n, sizeof(want[0]), prio_cmp);
+		harness_vcpu_load(vcpu);
+		while ((got = harness_run_take(vcpu, NULL)) && t <= MAX_INTRS) {
+			bool found = false;
+
+			/* Equal priorities come in either order */
+			for (int i = t; i < n && want[i].prio == want[t].prio; i++) {
+				if (want[i].intid == got) {
+					swap(want[i], want[t]);
+					found = true;
+					break;
+				}
+			}
+			/* The device behind a level SPI lowers it once handled */
+			for (int i = 0; i < c->nr; i++)
+				if (c->intr[i].intid == got && c->intr[i].level)
+					spi_line(vm->kvm, FIELD_GET(GICV5_HWIRQ_ID, got), false);
+			if (!found) {
+				vt_diag("vCPU %d took 0x%x, expected 0x%x\n", c->vcpu_ids[v],
+					got, t < n ? want[t].intid : 0);
+				bad++;
+			}
+			t++;
+		}
+		harness_vcpu_put(vcpu);
+		if (t < n) {
+			vt_diag("vCPU %d took %d of %d interrupts\n", c->vcpu_ids[v], t, n);
+			bad += n - t;
+		}
+	}
+	return bad;
+}
+
+/* The IRS holds every interrupt as the guest configured it */
+static int check_config(struct vm *vm, const struct cfg *c)
+{
+	int vmid = -1, bad = 0;
+
+	for (u32 i = 0; i < BIT(gm_get_caps(harness_gm()).vm_id_bits); i++)
+		if (gm_vm_valid(harness_gm(), i))
+			vmid = i;
+	for (int i = 0; i < c->nr; i++) {
+		const struct intr *in = &c->intr[i];
+		bool lpi = FIELD_GET(GICV5_HWIRQ_TYPE, in->intid) == GICV5_HWIRQ_TYPE_LPI;
+		u32 w;
+
+		if (gm_ist_entry(harness_gm(), vmid, lpi ? GM_TYPE_LPI : GM_TYPE_SPI,
+				 FIELD_GET(GICV5_HWIRQ_ID, in->intid), &w) ||
+		    !!(w & GM_ISTE_ENABLE) != in->enabled ||
+		    GM_FIELD_GET(GM_ISTE_PRIORITY, w) != in->prio ||
+		    GM_FIELD_GET(GM_ISTE_IAFFID, w) != c->vcpu_ids[in->vcpu] ||
+		    !!(w & GM_ISTE_HM) != in->level)
+			bad++;
+	}
+	return bad;
+}
+
+static bool same_image(const struct vgic_v5_ist_image *a, const struct vgic_v5_ist_image *b)
+{
+	return a->spi_size == b->spi_size && a->lpi_size == b->lpi_size &&
+	       !memcmp(a->spi, b->spi, a->spi_size) &&
+	       (!a->lpi_size || !memcmp(a->lpi, b->lpi, a->lpi_size));
+}
+
+/*
+ * Migrate: save the source, copy its RAM, destroy it, restore into a new
+ * VM (RAM before or after GRP_IST), save that again: the same images.
+ * Then the ISTs are as configured and exactly the pending interrupts are
+ * delivered. Returns the number of problems.
+ */
+static int migrate(const struct cfg *c)
+{
+	struct vgic_v5_state s = {}, again = {};
+	struct vm src, dst;
+	void *ram;
+	int bad = 0;
+
+	if (!source_vm(&src, c))
+		return 1;
+	VT_EXPECT_EQ(vgic_v5_state_save(src.fd, &s, c->compact), 0);
+	ram = malloc(RAM_SIZE);
+	TRY(ram, 1);
+	memcpy(ram, harness_guest_mem(src.kvm, RAM_GPA, RAM_SIZE), RAM_SIZE);
+	harness_vm_destroy(src.kvm);
+
+	TRY(vm_create(&dst, c), 1);
+	if (!c->ram_after)
+		vm_ram(&dst, ram);
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	if (c->ram_after)
+		vm_ram(&dst, ram);
+	VT_EXPECT_EQ(vgic_v5_state_save(dst.fd, &again, c->compact), 0);
+	if (!same_image(&s.ist, &again.ist)) {
+		vt_diag("the image saved again differs\n");
+		bad++;
+	}
+	bad += check_config(&dst, c);
+	VT_EXPECT_EQ(first_run_all(&dst, c), 0);
+	bad += deliver(&dst, c);
+
+	vgic_v5_ist_free(&s.ist);
+	vgic_v5_ist_free(&again.ist);
+	free(ram);
+	harness_vm_destroy(dst.kvm);
+	return bad;
+}
+
+/* A VM of two vCPUs with SPIs and LPIs of each kind */
+static void cfg_basic(struct cfg *c, enum lpi_ist lpis, bool compact)
+{
+	const struct intr intrs[] = {
+		{ SPI(3), 8, 1, false, true, true },
+		{ SPI(7), 2, 1, true, true, true },	/* level, pending */
+		{ SPI(9), 4, 0, false, true, false },	/* enabled, idle */
+		{ SPI(33), 6, 0, false, false, true },	/* pending, disabled */
+		{ SPI(60), 1, 0, false, true, true },
+		{ LPI(5), 3, 0, false, true, true },
+		{ LPI(1500), 5, 1, false, true, true },
+		{ LPI(2047), 7, 0, false, true, false },
+	};
+
+	memset(c, 0, sizeof(*c));
+	c->nr_vcpus = 2;
+	c->vcpu_ids[0] = 0;
+	c->vcpu_ids[1] = 1;
+	c->nr_spis = 64;
+	c->lpis = lpis;
+	c->id_bits = 12;
+	c->compact = compact;
+	/* L2 ranges 0 and 1 hold LPIs, range 3 is mapped and empty */
+	__set_bit(0, c->mapped);
+	__set_bit(1, c->mapped);
+	__set_bit(3, c->mapped);
+	for (int i = 0; i < ARRAY_SIZE(intrs); i++)
+		if (lpis != NO_LPIS || FIELD_GET(GICV5_HWIRQ_TYPE, intrs[i].intid) ==
+		    GICV5_HWIRQ_TYPE_SPI)
+			c->intr[c->nr++] = intrs[i];
+}
+
+VT_TEST(ist_migrate_spis_only)
+{
+	struct cfg c;
+
+	cfg_basic(&c, NO_LPIS, false);
+	VT_EXPECT_EQ(migrate(&c), 0);
+}
+
+VT_TEST(ist_migrate_linear_flat)
+{
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_EXPECT_EQ(migrate(&c), 0);
+}
+
+VT_TEST(ist_migrate_linear_compact)
+{
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, true);
+	VT_EXPECT_EQ(migrate(&c), 0);
+}
+
+VT_TEST(ist_migrate_two_level_flat)
+{
+	struct cfg c;
+
+	cfg_basic(&c, TWO_LEVEL, false);
+	VT_EXPECT_EQ(migrate(&c), 0);
+}
+
+VT_TEST(ist_migrate_two_level_compact)
+{
+	struct cfg c;
+
+	cfg_basic(&c, TWO_LEVEL, true);
+	VT_EXPECT_EQ(migrate(&c), 0);
+}
+
+VT_TEST(ist_migrate_two_level_compact_ram_after)
+{
+	struct cfg c;
+
+	cfg_basic(&c, TWO_LEVEL, true);
+	c.ram_after = true;
+	VT_EXPECT_EQ(migrate(&c), 0);
+}
+
+/*
+ * A two-level IST restored from a compact image: a range the guest had
+ * mapped but never used is backed (its L1 entry is VALID in the guest's
+ * RAM, so the guest will not map it again); one it never mapped is not,
+ * and the compact image of the new VM lists the same ranges.
+ */
+VT_TEST(ist_two_level_mapped_ranges_are_state)
+{
+	struct vgic_v5_state s = {};
+	struct kvm_vgic_v5_ist_compact *hdr;
+	struct vm src, dst;
+	struct kvm_vcpu *v0;
+	struct cfg c;
+	struct intr in = { LPI(3 * 1024 + 17), 2, 0, false, true, true };
+
+	cfg_basic(&c, TWO_LEVEL, true);
+	for (int i = 0; i < c.nr; i++)
+		c.intr[i].pending = false;
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, true), 0);
+	hdr = s.ist.lpi;
+	VT_EXPECT_EQ(hdr->range_bits, 10);
+	VT_EXPECT_EQ(hdr->nr_ranges, 3);
+	VT_EXPECT_EQ(s.ist.lpi_size, 8 + 3 * (4 + 4096));
+	harness_vm_destroy(src.kvm);
+
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_ASSERT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	VT_ASSERT_EQ(first_run_all(&dst, &c), 0);
+	v0 = vcpu_of(dst.kvm, 0);
+	harness_vcpu_load(v0);
+	guest_route(&c, &in);
+	harness_vcpu_put(v0);
+	/* The host backs the ranges the guest mapped, and only those */
+	for (u32 vmid = 0, w; vmid < BIT(gm_get_caps(harness_gm()).vm_id_bits); vmid++) {
+		if (!gm_vm_valid(harness_gm(), vmid))
+			continue;
+		VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vmid, GM_TYPE_LPI, 3 * 1024 + 1, &w), 0);
+		VT_EXPECT(gm_ist_entry(harness_gm(), vmid, GM_TYPE_LPI, 2 * 1024 + 1, &w) != 0);
+	}
+	/* Range 3: mapped, empty before; range 2: never mapped, dropped */
+	VT_EXPECT_EQ(msi(dst.kvm, 3 * 1024 + 17), 1);
+	VT_EXPECT_EQ(msi(dst.kvm, 2 * 1024 + 1), 0);
+	harness_vcpu_load(v0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), in.intid);
+	harness_vcpu_put(v0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+static int get_irs_reg(struct vm *vm, u32 off, u64 *val)
+{
+	return harness_get_attr(vm->dev, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, off, val);
+}
+
+static int set_irs_reg(struct vm *vm, u32 off, u64 val)
+{
+	return harness_set_attr(vm->dev, KVM_DEV_ARM_VGIC_GRP_IRS_REGS, off, &val);
+}
+
+/* The upstream feature set (no SETLPI, linear ISTs, 16 ID bits) is kept */
+VT_TEST(ist_upstream_feature_set_round_trip)
+{
+	struct vgic_v5_state s = {};
+	struct vm src, dst;
+	struct cfg c;
+	u64 idr0, idr2;
+
+	cfg_basic(&c, NO_LPIS, false);
+	VT_ASSERT(vm_create(&src, &c));
+	VT_ASSERT_EQ(get_irs_reg(&src, GICV5_IRS_IDR0, &idr0), 0);
+	VT_ASSERT_EQ(get_irs_reg(&src, GICV5_IRS_IDR2, &idr2), 0);
+	idr0 &= ~(u64)GICV5_IRS_IDR0_SETLPI;
+	idr2 &= ~(u64)(GICV5_IRS_IDR2_IST_LEVELS | GICV5_IRS_IDR2_IST_L2SZ |
+		       GICV5_IRS_IDR2_ID_BITS);
+	idr2 |= FIELD_PREP(GICV5_IRS_IDR2_ID_BITS, 16);
+	VT_ASSERT_EQ(set_irs_reg(&src, GICV5_IRS_IDR0, idr0), 0);
+	VT_ASSERT_EQ(set_irs_reg(&src, GICV5_IRS_IDR2, idr2), 0);
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	harness_vm_destroy(src.kvm);
+
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_ASSERT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	VT_ASSERT_EQ(get_irs_reg(&dst, GICV5_IRS_IDR0, &idr0), 0);
+	VT_ASSERT_EQ(get_irs_reg(&dst, GICV5_IRS_IDR2, &idr2), 0);
+	VT_EXPECT(!(idr0 & GICV5_IRS_IDR0_SETLPI));
+	VT_EXPECT(!FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2));
+	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2), 16);
+	/* And KVM behaves so: SETLPIR is an address like any other */
+	VT_EXPECT_EQ(msi(dst.kvm, 1), -EINVAL);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/* ---------------------------------------------------------------- errnos */
+
+struct vcpu_holder {
+	struct kvm_vcpu *vcpu;
+	pthread_t thread;
+	int state;	/* 1: holding, 2: release (READ_ONCE/WRITE_ONCE) */
+};
+
+static void *hold_vcpu(void *arg)
+{
+	struct vcpu_holder *h = arg;
+
+	mutex_lock(&h->vcpu->mutex);
+	WRITE_ONCE(h->state, 1);
+	while (READ_ONCE(h->state) != 2)
+		usleep(100);
+	mutex_unlock(&h->vcpu->mutex);
+	return NULL;
+}
+
+VT_TEST(ist_has_attr)
+{
+	struct vm vm;
+	struct cfg c;
+
+	cfg_basic(&c, NO_LPIS, false);
+	VT_ASSERT(vm_create(&vm, &c));
+	VT_EXPECT_EQ(harness_has_attr(vm.dev, GRP, KVM_DEV_ARM_VGIC_IST_FLAT), 0);
+	VT_EXPECT_EQ(harness_has_attr(vm.dev, GRP, KVM_DEV_ARM_VGIC_IST_COMPACT), 0);
+	VT_EXPECT_EQ(harness_has_attr(vm.dev, GRP, 2), -ENXIO);
+	VT_EXPECT_EQ(harness_has_attr(vm.dev, GRP, 1ULL << 32), -ENXIO);
+	harness_vm_destroy(vm.kvm);
+}
+
+VT_TEST(ist_errnos)
+{
+	u32 spi[64] = {}, lpi[4096] = {};
+	struct kvm_vgic_v5_ist ist = {
+		.spi_ist_addr = (u64)(uintptr_t)spi, .spi_ist_size = sizeof(spi),
+	};
+	struct kvm_device *dev;
+	struct vcpu_holder h = {};
+	struct kvm *kvm;
+	struct vm vm;
+	struct cfg c;
+	u64 baser = LINEAR_GPA | GICV5_IRS_IST_BASER_VALID, cfgr;
+
+	/* Not initialised; no IRS (a PPI-only VM) */
+	kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+	VT_ASSERT(kvm);
+	VT_EXPECT_EQ(harness_get_attr(dev, GRP, 0, &ist), -ENXIO);
+	VT_EXPECT_EQ(harness_v5_set_irs(dev), 0);
+	VT_EXPECT_EQ(harness_get_attr(dev, GRP, 0, &ist), -EBUSY);
+	VT_EXPECT_EQ(harness_set_attr(dev, GRP, 0, &ist), -EBUSY);
+	harness_vm_destroy(kvm);
+	kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+	VT_ASSERT(kvm);
+	VT_EXPECT_EQ(harness_vgic_init(dev), 0);
+	VT_EXPECT_EQ(harness_get_attr(dev, GRP, 0, &ist), -ENXIO);
+	harness_vm_destroy(kvm);
+
+	cfg_basic(&c, NO_LPIS, false);
+	VT_ASSERT(vm_create(&vm, &c));
+	/* attr */
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 2, &ist), -ENXIO);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 2, &ist), -ENXIO);
+	/* addr */
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, NULL), -EINVAL);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, NULL), -EINVAL);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, HARNESS_BAD_UPTR), -EFAULT);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, HARNESS_BAD_UPTR), -EFAULT);
+	/* buffers */
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), 0);
+	ist.spi_ist_size = 60 * 4;
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	ist.spi_ist_size = sizeof(spi);
+	ist.spi_ist_addr = 0;
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	ist.spi_ist_addr = (u64)(uintptr_t)HARNESS_BAD_UPTR;
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EFAULT);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EFAULT);
+	ist.spi_ist_addr = (u64)(uintptr_t)spi;
+	/* An LPI buffer while IST_BASER is invalid */
+	ist.lpi_ist_addr = (u64)(uintptr_t)lpi;
+	ist.lpi_ist_size = sizeof(lpi);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	/* A restored valid IST_BASER (12 ID bits): the LPI buffer is needed */
+	cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12);
+	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
+	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_BASER, baser), 0);
+	/* Saving with no LPI IST behind it */
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -ENXIO);
+	ist.lpi_ist_size = sizeof(lpi) - 4;
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	ist.lpi_ist_size = sizeof(lpi);
+	ist.lpi_ist_addr = 0;
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	ist.lpi_ist_addr = (u64)(uintptr_t)HARNESS_BAD_UPTR;
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EFAULT);
+	ist.lpi_ist_addr = (u64)(uintptr_t)lpi;
+	/* IST_CFGR the VM's IDR2 does not allow (ISTSZ 8 bytes) */
+	cfgr |= FIELD_PREP(GICV5_IRS_IST_CFGR_ISTSZ, GICV5_IRS_IST_CFGR_ISTSZ_8);
+	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12);
+	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
+	/* A vCPU running */
+	h.vcpu = vcpu_of(vm.kvm, 0);
+	VT_ASSERT_EQ(pthread_create(&h.thread, NULL, hold_vcpu, &h), 0);
+	while (READ_ONCE(h.state) != 1)
+		usleep(100);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EBUSY);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EBUSY);
+	WRITE_ONCE(h.state, 2);
+	pthread_join(h.thread, NULL);
+	/* Now it works; then the LPI IST exists */
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), 0);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EBUSY);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), 0);
+	/* Not quiescent */
+	gm_set_quiesce(harness_gm(), false);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EBUSY);
+	gm_set_quiesce(harness_gm(), true);
+	/* Compact: a buffer too small says how much is needed */
+	ist.lpi_ist_size = 8;
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, KVM_DEV_ARM_VGIC_IST_COMPACT, &ist), 0);
+	VT_EXPECT_EQ(ist.lpi_ist_size, 8);
+	lpi[100] = cpu_to_le32(GICV5_ISTL2E_ENABLE);
+	harness_vm_destroy(vm.kvm);
+
+	/* Restore after the VM ran */
+	VT_ASSERT(vm_create(&vm, &c));
+	VT_ASSERT_EQ(first_run_all(&vm, &c), 0);
+	ist.lpi_ist_addr = 0;
+	ist.lpi_ist_size = 0;
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), 0);
+	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EBUSY);
+	harness_vm_destroy(vm.kvm);
+}
+
+/* Compact save into too small a buffer: -ENOSPC, and the size it needs */
+VT_TEST(ist_compact_enospc)
+{
+	struct kvm_vgic_v5_ist ist = {};
+	u32 spi[64];
+	u8 lpi[64];
+	struct vm vm;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, true);
+	VT_ASSERT(source_vm(&vm, &c));
+	ist.spi_ist_addr = (u64)(uintptr_t)spi;
+	ist.spi_ist_size = sizeof(spi);
+	ist.lpi_ist_addr = (u64)(uintptr_t)lpi;
+	ist.lpi_ist_size = sizeof(lpi);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, KVM_DEV_ARM_VGIC_IST_COMPACT, &ist), -ENOSPC);
+	/* LPIs 5, 1500, 2047: ranges 0 and 1 of 1024 */
+	VT_EXPECT_EQ(ist.lpi_ist_size, 8 + 2 * (4 + 4096));
+	/* Flat: the size is the image's, never a capacity */
+	ist.lpi_ist_size = 4096 * 4 + 4;
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, KVM_DEV_ARM_VGIC_IST_FLAT, &ist), -EINVAL);
+	harness_vm_destroy(vm.kvm);
+}
+
+/* ------------------------------------------------------- corrupted images */
+
+static int restore_corrupted(const struct cfg *c, void (*corrupt)(struct vgic_v5_state *s))
+{
+	struct vgic_v5_state s = {}, again = {};
+	struct vm src, dst;
+	int ret, unchanged;
+
+	TRY(source_vm(&src, c), -1);
+	TRY((vgic_v5_state_save(src.fd, &s, c->compact)) == (0), -1);
+	harness_vm_destroy(src.kvm);
+	TRY(vm_create(&dst, c), -1);
+	TRY((vgic_v5_irs_regs_restore(dst.fd, &s.regs, NULL)) == (0), -1);
+	corrupt(&s);
+	ret = vgic_v5_ist_restore(dst.fd, &s.ist);
+	/* Refused: nothing changed, the VM still waits for its ISTs */
+	unchanged = harness_vcpu_first_run(vcpu_of(dst.kvm, 0)) == -EINVAL;
+	VT_EXPECT(unchanged);
+	vgic_v5_ist_free(&s.ist);
+	vgic_v5_ist_free(&again.ist);
+	harness_vm_destroy(dst.kvm);
+	return ret;
+}
+
+static void reserved_bits(struct vgic_v5_state *s)
+{
+	s->ist.spi[3] |= cpu_to_le32(BIT(6));
+}
+
+static void one_of_n(struct vgic_v5_state *s)
+{
+	((__le32 *)s->ist.lpi)[5] |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
+static void bad_iaffid(struct vgic_v5_state *s)
+{
+	/* Two vCPUs: 1 IAFFID bit */
+	s->ist.spi[9] |= cpu_to_le32(FIELD_PREP(GICV5_ISTL2E_IAFFID, 2));
+}
+
+static void truncated(struct vgic_v5_state *s)
+{
+	s->ist.lpi_size -= 4;
+}
+
+static void compact_header(struct vgic_v5_state *s)
+{
+	((struct kvm_vgic_v5_ist_compact *)s->ist.lpi)->range_bits = 9;
+}
+
+static void compact_count(struct vgic_v5_state *s)
+{
+	((struct kvm_vgic_v5_ist_compact *)s->ist.lpi)->nr_ranges = 3;
+}
+
+static void compact_order(struct vgic_v5_state *s)
+{
+	u8 *p = s->ist.lpi + 8;
+
+	/* Second record's index == the first's */
+	memcpy(p + 4 + 4096, p, 4);
+}
+
+static void compact_index(struct vgic_v5_state *s)
+{
+	*(__le32 *)(s->ist.lpi + 8 + 4 + 4096) = cpu_to_le32(4);
+}
+
+VT_TEST(ist_corrupted_images_refused)
+{
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_EXPECT_EQ(restore_corrupted(&c, reserved_bits), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, one_of_n), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, bad_iaffid), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, truncated), -EINVAL);
+	cfg_basic(&c, LINEAR, true);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_header), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_count), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_order), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_index), -EINVAL);
+}
+
+/* HWU is the IRS's: never saved, and cleared if an image has it */
+VT_TEST(ist_hwu_sanitized)
+{
+	struct vgic_v5_state s = {}, again = {};
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	for (u32 i = 0; i < s.ist.spi_size / 4; i++)
+		VT_EXPECT(!(le32_to_cpu(s.ist.spi[i]) & GICV5_ISTL2E_HWU));
+	harness_vm_destroy(src.kvm);
+	s.ist.spi[3] |= cpu_to_le32(GICV5_ISTL2E_HWU);
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	VT_EXPECT_EQ(vgic_v5_state_save(dst.fd, &again, false), 0);
+	VT_EXPECT(!(le32_to_cpu(again.ist.spi[3]) & GICV5_ISTL2E_HWU));
+	vgic_v5_ist_free(&s.ist);
+	vgic_v5_ist_free(&again.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/* ------------------------------------------------------ the first KVM_RUN */
+
+/*
+ * IST_BASER restored valid, GRP_IST not yet: KVM_RUN is refused, the VM
+ * stays usable, and once the ISTs are restored it runs and takes its
+ * interrupts.
+ */
+VT_TEST(ist_first_run_waits_for_ists)
+{
+	struct vgic_v5_state s = {};
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, TWO_LEVEL, true);
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, true), 0);
+	harness_vm_destroy(src.kvm);
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_ASSERT_EQ(vgic_v5_irs_regs_restore(dst.fd, &s.regs, NULL), 0);
+	VT_EXPECT_EQ(harness_vcpu_first_run(vcpu_of(dst.kvm, 0)), -EINVAL);
+	VT_EXPECT_EQ(harness_vcpu_first_run(vcpu_of(dst.kvm, 1)), -EINVAL);
+	VT_EXPECT(!dst.kvm->vm_dead);
+	VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &s.ist), 0);
+	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
+	VT_EXPECT_EQ(deliver(&dst, &c), 0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/* Restoring the ISTs before the registers: the order the contract forbids */
+VT_TEST(ist_before_regs_refused)
+{
+	struct vgic_v5_state s = {};
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	harness_vm_destroy(src.kvm);
+	VT_ASSERT(vm_create(&dst, &c));
+	/* IST_BASER still invalid: an LPI image is not expected */
+	VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &s.ist), -EINVAL);
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	/* Twice: the LPI IST exists */
+	VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &s.ist), -EBUSY);
+	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
+	VT_EXPECT_EQ(deliver(&dst, &c), 0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/* ------------------------------------------------------- fault injection */
+
+/*
+ * A restore failing at the n-th allocation, or at the n-th IRS command
+ * (dropped, or a VMAP the IRS ignores), for every n until it succeeds:
+ * each failure leaves the VM as it was, so a second restore succeeds and
+ * the VM takes exactly its interrupts.
+ */
+static void restore_faults(enum lpi_ist lpis, bool compact, int kind)
+{
+	struct vgic_v5_state s = {};
+	struct vm src, dst;
+	int n, ret, failures = 0;
+	struct cfg c;
+
+	cfg_basic(&c, lpis, compact);
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, compact), 0);
+	harness_vm_destroy(src.kvm);
+
+	for (n = 1; n < 200; n++) {
+		bool injected;
+
+		VT_ASSERT(vm_create(&dst, &c));
+		VT_ASSERT_EQ(vgic_v5_irs_regs_restore(dst.fd, &s.regs, NULL), 0);
+		if (kind == 0)
+			fault_inject_nth_alloc(n);
+		else if (kind == 1)
+			gm_set_vmap_ignored_after(harness_gm(), n - 1);
+		else
+			gm_set_drop_after(harness_gm(), n - 1);
+		harness_events_clear();
+		ret = vgic_v5_ist_restore(dst.fd, &s.ist);
+		if (kind == 0) {
+			injected = fault_injected();
+			fault_inject_nth_alloc(0);
+		} else {
+			injected = ret != 0;
+			if (kind == 1)
+				gm_set_vmap_ignored_after(harness_gm(), ~0U);
+			else
+				gm_set_drop_after(harness_gm(), ~0U);
+		}
+		if (!injected) {
+			VT_EXPECT_EQ(ret, 0);
+		} else if (dst.kvm->vm_dead) {
+			/* The IRS failed a command: the VM is dead, and says so */
+			failures++;
+			VT_EXPECT(ret == -EINVAL || ret == -ETIMEDOUT);
+			harness_vm_destroy(dst.kvm);
+			continue;
+		} else {
+			/* As before: still waiting for its ISTs, and they restore */
+			failures++;
+			VT_EXPECT(ret == -ENOMEM || ret == -EINVAL);
+			VT_EXPECT_EQ(harness_vcpu_first_run(vcpu_of(dst.kvm, 0)), -EINVAL);
+			VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &s.ist), 0);
+		}
+		VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
+		VT_EXPECT_EQ(deliver(&dst, &c), 0);
+		harness_vm_destroy(dst.kvm);
+		if (!injected)
+			break;
+	}
+	VT_EXPECT(failures > 0);
+	vt_diag("%d failing points\n", failures);
+	vgic_v5_ist_free(&s.ist);
+}
+
+VT_TEST(ist_restore_alloc_faults_linear)
+{
+	restore_faults(LINEAR, false, 0);
+}
+
+VT_TEST(ist_restore_alloc_faults_two_level_compact)
+{
+	restore_faults(TWO_LEVEL, true, 0);
+}
+
+VT_TEST(ist_restore_vmap_ignored_two_level_compact)
+{
+	restore_faults(TWO_LEVEL, true, 1);
+}
+
+VT_TEST(ist_restore_vmap_ignored_two_level_flat)
+{
+	restore_faults(TWO_LEVEL, false, 1);
+}
+
+/* A save that fails leaves the VM runnable, with its interrupts */
+VT_TEST(ist_failed_save_leaves_vm_runnable)
+{
+	struct vgic_v5_ist_image img = {};
+	struct vm src;
+	struct cfg c;
+
+	cfg_basic(&c, TWO_LEVEL, false);
+	VT_ASSERT(source_vm(&src, &c));
+	gm_set_quiesce(harness_gm(), false);
+	VT_EXPECT_EQ(vgic_v5_ist_save(src.fd, &img, false), -EBUSY);
+	gm_set_quiesce(harness_gm(), true);
+	fault_inject_nth_alloc(1);
+	VT_EXPECT_EQ(vgic_v5_ist_save(src.fd, &img, true), -ENOMEM);
+	fault_inject_nth_alloc(0);
+	VT_EXPECT(!src.kvm->vm_dead);
+	/* The level SPI's line goes down: taken once, not again and again */
+	VT_EXPECT_EQ(c.intr[1].intid, SPI(7));
+	VT_EXPECT_EQ(spi_line(src.kvm, 7, false), 0);
+	c.intr[1].pending = false;
+	VT_EXPECT_EQ(deliver(&src, &c), 0);
+	harness_vm_destroy(src.kvm);
+}
+
+/* ------------------------------------------------------------ randomized */
+
+static u32 rnd_state;
+
+static u32 rnd(u32 n)
+{
+	rnd_state = rnd_state * 1103515245 + 12345;
+	return (rnd_state >> 8) % n;
+}
+
+static void cfg_random(struct cfg *c)
+{
+	static const int id_sets[][4] = {
+		{ 0, 1, 2, 3 }, { 3, 1, 0, 2 }, { 5, 9, 2, 14 }, { 200, 7, 33, 64 },
+	};
+	const int *ids = id_sets[rnd(ARRAY_SIZE(id_sets))];
+	int nr_lpi_ranges;
+
+	memset(c, 0, sizeof(*c));
+	c->nr_vcpus = 1 + rnd(4);
+	for (int i = 0; i < c->nr_vcpus; i++)
+		c->vcpu_ids[i] = ids[i];
+	c->nr_spis = 32 * (1 + rnd(32));
+	c->lpis = rnd(3);
+	c->l2sz = rnd(3);
+	c->compact = rnd(2);
+	c->ram_after = rnd(2);
+	if (c->lpis == LINEAR)
+		c->id_bits = 4 + rnd(13);
+	else
+		c->id_bits = l2_bits(c) - 1 + rnd(4);
+	nr_lpi_ranges = c->lpis == TWO_LEVEL ? nr_ranges(c) : 0;
+	/* The guest maps up to 4 L2 tables (of up to 64 KiB: RAM is 4 MiB) */
+	for (int i = 0; i < min(nr_lpi_ranges, 4); i++)
+		if (rnd(2))
+			__set_bit(i * (nr_lpi_ranges / 4 ?: 1), c->mapped);
+	for (int want = rnd(MAX_INTRS / 2), tries = 0; c->nr < want && tries < 200; tries++) {
+		struct intr *in = &c->intr[c->nr];
+		bool lpi = c->lpis != NO_LPIS && rnd(2), dup = false;
+		u32 id, k, r = nr_lpi_ranges;
+
+		if (lpi && c->lpis == TWO_LEVEL) {
+			/* In a mapped range, from a random one on */
+			for (k = rnd(nr_lpi_ranges); k < nr_lpi_ranges && r == nr_lpi_ranges; k++)
+				if (test_bit(k, c->mapped))
+					r = k;
+			lpi = r < nr_lpi_ranges;
+			id = (r << l2_bits(c)) + rnd(BIT(min(c->id_bits, l2_bits(c))));
+		} else if (lpi) {
+			id = rnd(BIT(c->id_bits));
+		}
+		if (!lpi)
+			id = rnd(c->nr_spis);
+		for (int j = 0; j < c->nr; j++)
+			dup |= c->intr[j].intid == (lpi ? LPI(id) : SPI(id));
+		if (dup)
+			continue;
+		in->intid = lpi ? LPI(id) : SPI(id);
+		in->prio = rnd(32);
+		in->vcpu = rnd(c->nr_vcpus);
+		in->level = !lpi && rnd(4) == 0;
+		in->enabled = rnd(4) != 0;
+		in->pending = rnd(2);
+		c->nr++;
+	}
+}
+
+/* Thousands of random VM states migrate, in every format and order */
+VT_TEST(ist_randomized_migrations)
+{
+	const char *env = getenv("IST_RANDOM_ITERATIONS");
+	int iterations = env ? atoi(env) : 1000, failed = 0;
+	struct cfg c;
+
+	rnd_state = 0x5eed1234;
+	for (int i = 0; i < iterations; i++) {
+		cfg_random(&c);
+		if (migrate(&c)) {
+			vt_diag("iteration %d: %d vCPUs, %u SPIs, LPI IST %d\n",
+				i, c.nr_vcpus, c.nr_spis, c.lpis);
+			vt_diag("  %u ID bits, l2sz %u\n", c.id_bits, c.l2sz);
+			vt_diag("  compact %d, RAM after %d, %d interrupts\n",
+				c.compact, c.ram_after, c.nr);
+			if (++failed > 3)
+				break;
+		}
+	}
+	VT_EXPECT_EQ(failed, 0);
+	vt_diag("%d random migrations\n", iterations);
+}
+
+/* --------------------------------------------------------------------- CPR */
+
+/*
+ * An irqfd as a VMM has it: an eventfd counter and, while attached, KVM's
+ * irqfd injection (kvm_arch_set_irq_inatomic()) on each signal. Detached
+ * (KVM_IRQFD_FLAG_DEASSIGN), signals only count; attaching injects at
+ * once if the count is non-zero, as kvm_irqfd_assign() does.
+ */
+struct irqfd {
+	pthread_mutex_t lock;
+	u64 count;
+	struct kvm *kvm;	/* attached to, or NULL */
+	struct kvm_kernel_irq_routing_entry route;
+};
+
+static void irqfd_inject(struct irqfd *f)
+{
+	kvm_arch_set_irq_inatomic(&f->route, f->kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+	f->count = 0;
+}
+
+static void irqfd_signal(struct irqfd *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->count++;
+	if (f->kvm)
+		irqfd_inject(f);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void irqfd_attach(struct irqfd *f, struct kvm *kvm)
+{
+	pthread_mutex_lock(&f->lock);
+	f->kvm = kvm;
+	if (f->count)
+		irqfd_inject(f);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void irqfd_detach(struct irqfd *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->kvm = NULL;
+	pthread_mutex_unlock(&f->lock);
+}
+
+struct device_thread {
+	struct irqfd *fds;
+	int nr;
+	bool stop;		/* READ_ONCE/WRITE_ONCE, as the others */
+	unsigned long signals;
+};
+
+static void *device(void *arg)
+{
+	struct device_thread *d = arg;
+
+	while (!READ_ONCE(d->stop)) {
+		for (int i = 0; i < d->nr; i++)
+			irqfd_signal(&d->fds[i]);
+		WRITE_ONCE(d->signals, d->signals + 1);
+		usleep(50);
+	}
+	return NULL;
+}
+
+/*
+ * CPR: the VMM stops its vCPUs, detaches its irqfds, saves, destroys the
+ * old VM, creates a new one on the same guest RAM, restores and attaches
+ * the irqfds again, while a device thread raises its edge interrupts
+ * (SPIs and MSIs) through the irqfds all along. Every interrupt is then
+ * taken exactly once, by its vCPU; the configured ones come back too.
+ */
+static void cpr(bool compact)
+{
+	struct vgic_v5_state s = {};
+	struct device_thread d = {};
+	struct irqfd fds[3] = {};
+	struct vm old, new;
+	pthread_t thread;
+	struct cfg c;
+	void *ram = NULL;
+	int stage;
+
+	cfg_basic(&c, TWO_LEVEL, compact);
+	/* Devices: edge SPIs 20 (vCPU 0) and 21 (vCPU 1), LPI 77 (vCPU 1) */
+	c.intr[c.nr++] = (struct intr){ SPI(20), 9, 0, false, true, false };
+	c.intr[c.nr++] = (struct intr){ SPI(21), 10, 1, false, true, false };
+	c.intr[c.nr++] = (struct intr){ LPI(77), 11, 1, false, true, false };
+	for (int i = 0; i < 3; i++) {
+		pthread_mutex_init(&fds[i].lock, NULL);
+		fds[i].route.type = i < 2 ? KVM_IRQ_ROUTING_IRQCHIP : KVM_IRQ_ROUTING_MSI;
+		if (i < 2) {
+			fds[i].route.irqchip.pin = 20 + i;
+		} else {
+			fds[i].route.msi.address_lo = (u32)SETLPIR;
+			fds[i].route.msi.address_hi = SETLPIR >> 32;
+			fds[i].route.msi.data = 77;
+		}
+	}
+	VT_ASSERT(source_vm(&old, &c));
+	for (int i = 0; i < 3; i++)
+		irqfd_attach(&fds[i], old.kvm);
+	d.fds = fds;
+	d.nr = 3;
+	VT_ASSERT_EQ(pthread_create(&thread, NULL, device, &d), 0);
+
+	for (stage = 0; stage < 6; stage++) {
+		unsigned long seen = READ_ONCE(d.signals);
+
+		/* Let the device raise interrupts at each step */
+		while (READ_ONCE(d.signals) < seen + 2)
+			usleep(50);
+		switch (stage) {
+		case 0:
+			for (int i = 0; i < 3; i++)
+				irqfd_detach(&fds[i]);
+			break;
+		case 1:
+			VT_ASSERT_EQ(vgic_v5_state_save(old.fd, &s, compact), 0);
+			ram = malloc(RAM_SIZE);
+			VT_ASSERT(ram);
+			memcpy(ram, harness_guest_mem(old.kvm, RAM_GPA, RAM_SIZE), RAM_SIZE);
+			break;
+		case 2:
+			harness_vm_destroy(old.kvm);
+			break;
+		case 3:
+			VT_ASSERT(vm_create(&new, &c));
+			vm_ram(&new, ram);
+			break;
+		case 4:
+			VT_ASSERT_EQ(vgic_v5_state_restore(new.fd, &s), 0);
+			break;
+		case 5:
+			for (int i = 0; i < 3; i++)
+				irqfd_attach(&fds[i], new.kvm);
+			break;
+		}
+	}
+	WRITE_ONCE(d.stop, true);
+	pthread_join(thread, NULL);
+
+	/* Everything pending before, and the device interrupts, once each */
+	for (int i = 0; i < c.nr; i++)
+		if (c.intr[i].intid == SPI(20) || c.intr[i].intid == SPI(21) ||
+		    c.intr[i].intid == LPI(77))
+			c.intr[i].pending = true;
+	VT_EXPECT_EQ(first_run_all(&new, &c), 0);
+	VT_EXPECT_EQ(check_config(&new, &c), 0);
+	VT_EXPECT_EQ(deliver(&new, &c), 0);
+	vt_diag("%lu device signals\n", READ_ONCE(d.signals));
+	vgic_v5_ist_free(&s.ist);
+	free(ram);
+	harness_vm_destroy(new.kvm);
+}
+
+VT_TEST(ist_cpr_concurrent_irqfds)
+{
+	cpr(false);
+}
+
+VT_TEST(ist_cpr_concurrent_irqfds_compact)
+{
+	cpr(true);
+}
+
+/* An edge SPI raised on the new VM before GRP_IST is restored is kept */
+VT_TEST(ist_restore_keeps_spi_raised_before)
+{
+	struct vgic_v5_state s = {};
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	c.intr[c.nr++] = (struct intr){ SPI(41), 12, 0, false, true, true };
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	harness_vm_destroy(src.kvm);
+	s.ist.spi[41] &= ~cpu_to_le32(GICV5_ISTL2E_PENDING);
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_EXPECT_EQ(spi_line(dst.kvm, 41, true), 0);
+	VT_EXPECT_EQ(spi_line(dst.kvm, 41, false), 0);
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
+	VT_EXPECT_EQ(deliver(&dst, &c), 0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/*
+ * SPIs raised on the new VM while its ISTs are restored (KVM_IRQ_LINE
+ * from another thread, before and during GRP_IST) are not lost: the
+ * restore keeps what was pending and what arrives meanwhile.
+ */
+struct line_thread {
+	struct kvm *kvm;
+	bool stop;
+	unsigned long raised;
+};
+
+static void *raise_lines(void *arg)
+{
+	struct line_thread *t = arg;
+
+	while (!READ_ONCE(t->stop)) {
+		spi_line(t->kvm, 40, true);
+		spi_line(t->kvm, 40, false);
+		WRITE_ONCE(t->raised, t->raised + 1);
+	}
+	return NULL;
+}
+
+VT_TEST(ist_restore_keeps_concurrent_spis)
+{
+	struct vgic_v5_state s = {};
+	struct line_thread t = {};
+	struct vm src, dst;
+	pthread_t thread;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	c.intr[c.nr++] = (struct intr){ SPI(40), 12, 0, false, true, true };
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	harness_vm_destroy(src.kvm);
+	/* SPI 40 not pending in the image: only the new VM's line makes it so */
+	s.ist.spi[40] &= ~cpu_to_le32(GICV5_ISTL2E_PENDING);
+	VT_ASSERT(vm_create(&dst, &c));
+	t.kvm = dst.kvm;
+	VT_ASSERT_EQ(pthread_create(&thread, NULL, raise_lines, &t), 0);
+	while (!READ_ONCE(t.raised))
+		usleep(10);
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	WRITE_ONCE(t.stop, true);
+	pthread_join(thread, NULL);
+	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
+	VT_EXPECT_EQ(deliver(&dst, &c), 0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/* ------------------------------------------------------------------ figures */
+
+/*
+ * GRP_IST save and restore of 1024 SPIs and an LPI IST of 2^16 or 2^24
+ * IDs, each next to a memcpy() of the same bytes in the same run: linear
+ * and two-level guest ISTs, dense (every ISTE configured) and sparse (one
+ * L2 range in 64 mapped, one LPI in it), flat and compact images.
+ */
+struct ist_bench {
+	const char *name;
+	unsigned int id_bits;
+	bool two_level, dense, compact;
+};
+
+static const struct ist_bench ist_benches[] = {
+	{ "2^16 linear, dense, flat", 16, false, true, false },
+	{ "2^16 linear, dense, compact", 16, false, true, true },
+	{ "2^16 linear, sparse, flat", 16, false, false, false },
+	{ "2^16 linear, sparse, compact", 16, false, false, true },
+	{ "2^16 two-level, dense, flat", 16, true, true, false },
+	{ "2^16 two-level, sparse, compact", 16, true, false, true },
+	{ "2^24 two-level, dense, flat", 24, true, true, false },
+	{ "2^24 two-level, dense, compact", 24, true, true, true },
+	{ "2^24 two-level, sparse, flat", 24, true, false, false },
+	{ "2^24 two-level, sparse, compact", 24, true, false, true },
+};
+
+#define ISTE_CONFIGURED	(GICV5_ISTL2E_ENABLE | FIELD_PREP(GICV5_ISTL2E_PRIORITY, 5))
+
+/* The guest's CPU interface offers 24-bit IDs (ICC_IDR0_EL1), before the VM */
+static void cpuif_24_bits(void)
+{
+	u64 idr0 = FIELD_PREP(ICC_IDR0_EL1_ID_BITS, ICC_IDR0_EL1_ID_BITS_24BITS) |
+		   FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS);
+
+	harness_sysreg_write(SYS_ICC_IDR0_EL1, "SYS_ICC_IDR0_EL1", idr0);
+}
+
+/* The images of @b: 1024 SPIs, and the LPIs as @b says */
+static void ist_bench_image(const struct ist_bench *b, struct vgic_v5_ist_image *img)
+{
+	u32 ranges = BIT(b->id_bits - 10), n = 0, r;
+	__le32 *w;
+
+	img->spi_size = 1024 * 4;
+	img->spi = malloc(img->spi_size);
+	for (u32 i = 0; i < 1024; i++)
+		img->spi[i] = cpu_to_le32(ISTE_CONFIGURED |
+					  (i % 3 == 0 ? GICV5_ISTL2E_PENDING : 0));
+	img->compact = b->compact;
+	if (!b->compact) {
+		img->lpi_size = 4ULL << b->id_bits;
+		img->lpi = calloc(1, img->lpi_size);
+		w = img->lpi;
+		for (u32 i = 0; i < BIT(b->id_bits); i++)
+			if (b->dense || (i % (64 << 10)) == 7)
+				w[i] = cpu_to_le32(ISTE_CONFIGURED);
+		return;
+	}
+	for (r = 0; r < ranges; r++)
+		n += b->dense || r % 64 == 0;
+	img->lpi_size = 8 + (u64)n * (4 + 4096);
+	img->lpi = calloc(1, img->lpi_size);
+	((struct kvm_vgic_v5_ist_compact *)img->lpi)->range_bits = 10;
+	((struct kvm_vgic_v5_ist_compact *)img->lpi)->nr_ranges = n;
+	w = img->lpi + 8;
+	for (r = 0; r < ranges; r++) {
+		if (!b->dense && r % 64)
+			continue;
+		*w++ = cpu_to_le32(r);
+		for (u32 i = 0; i < 1024; i++)
+			w[i] = cpu_to_le32(b->dense || i == 7 ? ISTE_CONFIGURED : 0);
+		w += 1024;
+	}
+}
+
+static void ist_bench_run(int first, int last)
+{
+	for (int k = first; k <= last; k++) {
+		const struct ist_bench *b = &ist_benches[k];
+		struct vgic_v5_ist_image img = {}, saved = {};
+		struct cfg c = { .nr_vcpus = 1, .nr_spis = 1024 };
+		u64 cfgr, baser = RAM_GPA | GICV5_IRS_IST_BASER_VALID, t, bytes;
+		char what[160];
+		void *copy;
+		double ns;
+		struct vm vm;
+
+		cpuif_24_bits();
+		ist_bench_image(b, &img);
+		bytes = img.spi_size + img.lpi_size;
+		VT_ASSERT(vm_create(&vm, &c));
+		cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, b->two_level) |
+		       FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, b->id_bits);
+		VT_ASSERT_EQ(harness_set_attr(vm.dev, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+					      GICV5_IRS_IST_CFGR, &cfgr), 0);
+		VT_ASSERT_EQ(harness_set_attr(vm.dev, KVM_DEV_ARM_VGIC_GRP_IRS_REGS,
+					      GICV5_IRS_IST_BASER, &baser), 0);
+
+		t = vt_now_ns();
+		VT_ASSERT_EQ(vgic_v5_ist_restore(vm.fd, &img), 0);
+		ns = vt_now_ns() - t;
+		snprintf(what, sizeof(what), "GRP_IST restore, 1024 SPIs + %s, %llu bytes (us)",
+			 b->name, (unsigned long long)bytes);
+		vt_bench_report(what, ns / 1e3, "us");
+
+		t = vt_now_ns();
+		VT_ASSERT_EQ(vgic_v5_ist_save(vm.fd, &saved, b->compact), 0);
+		ns = vt_now_ns() - t;
+		snprintf(what, sizeof(what), "GRP_IST save, 1024 SPIs + %s, %llu bytes (us)",
+			 b->name, (unsigned long long)(saved.spi_size + saved.lpi_size));
+		vt_bench_report(what, ns / 1e3, "us");
+
+		copy = malloc(bytes);
+		t = vt_now_ns();
+		memcpy(copy, img.spi, img.spi_size);
+		memcpy(copy + img.spi_size, img.lpi, img.lpi_size);
+		ns = vt_now_ns() - t;
+		VT_EXPECT(((u8 *)copy)[bytes - 1] == ((u8 *)img.lpi)[img.lpi_size - 1]);
+		snprintf(what, sizeof(what), "memcpy of the same %llu bytes (us)",
+			 (unsigned long long)bytes);
+		vt_bench_report(what, ns / 1e3, "us");
+
+		free(copy);
+		vgic_v5_ist_free(&img);
+		vgic_v5_ist_free(&saved);
+		harness_vm_destroy(vm.kvm);
+	}
+}
+
+VT_BENCH(bench_ist_save_restore_16_bits)
+{
+	ist_bench_run(0, 5);
+}
+
+VT_BENCH(bench_ist_save_restore_24_bits_dense_flat)
+{
+	ist_bench_run(6, 6);
+}
+
+VT_BENCH(bench_ist_save_restore_24_bits_dense_compact)
+{
+	ist_bench_run(7, 7);
+}
+
+VT_BENCH(bench_ist_save_restore_24_bits_sparse)
+{
+	ist_bench_run(8, 9);
+}
