@@ -130,4 +130,32 @@ int vgic_v5_state_save(int gic_fd, struct vgic_v5_state *s, bool compact);
  */
 int vgic_v5_state_restore(int gic_fd, struct vgic_v5_state *s);
 
+/*
+ * A vCPU's CPU interface state (KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS): the raw
+ * values of the 26 ICC registers of vgic_v5_cpu_regs_instr[], in order.
+ */
+#define VGIC_V5_CPU_REGS_NR	26
+
+struct vgic_v5_cpu_regs {
+	__u64 val[VGIC_V5_CPU_REGS_NR];
+	/* The instr of the register a save or restore failed on */
+	__u16 failed_instr;
+};
+
+extern const __u16 vgic_v5_cpu_regs_instr[VGIC_V5_CPU_REGS_NR];
+
+/*
+ * Save the ICC state of the vCPU whose MPIDR_EL1 is @mpidr. All vCPUs
+ * must be stopped. Returns 0, or -errno of the first failing access.
+ */
+int vgic_v5_cpu_regs_save(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r);
+
+/*
+ * Restore it into the vCPU with the same MPIDR of a VM that has never
+ * run, after CTRL_INIT (before it there is no state to write). Its order
+ * against the IRS registers and the ISTs is free. Returns 0, or -errno
+ * of the first failing write.
+ */
+int vgic_v5_cpu_regs_restore(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r);
+
 #endif /* SELFTEST_KVM_VGIC_V5_SAVE_H */

@@ -193,3 +193,56 @@ int vgic_v5_state_restore(int gic_fd, struct vgic_v5_state *s)
 
 	return vgic_v5_ist_restore(gic_fd, &s->ist);
 }
+
+/* Op0 [15:14], Op1 [13:11], CRn [10:7], CRm [6:3], Op2 [2:0] */
+const __u16 vgic_v5_cpu_regs_instr[VGIC_V5_CPU_REGS_NR] = {
+	0xc654,					/* ICC_ICSR_EL1 */
+	0xc656, 0xc657,				/* ICC_PPI_ENABLER0/1_EL1 */
+	0xc66a, 0xc66b,				/* ICC_PPI_SACTIVER0/1_EL1 */
+	0xc66e, 0xc66f,				/* ICC_PPI_SPENDR0/1_EL1 */
+	0xc670, 0xc671, 0xc672, 0xc673,		/* ICC_PPI_PRIORITYR0..15_EL1 */
+	0xc674, 0xc675, 0xc676, 0xc677,
+	0xc678, 0xc679, 0xc67a, 0xc67b,
+	0xc67c, 0xc67d, 0xc67e, 0xc67f,
+	0xce00,					/* ICC_APR_EL1 */
+	0xce01,					/* ICC_CR0_EL1 */
+	0xce02,					/* ICC_PCR_EL1 */
+};
+
+/* attr: the MPIDR affinity, Aff3..Aff0 in bits [63:32], and the register */
+static __u64 vgic_v5_cpu_reg_attr(__u64 mpidr, __u16 instr)
+{
+	__u64 aff = ((mpidr >> 32) & 0xff) << 24 | (mpidr & 0xffffff);
+
+	return aff << 32 | instr;
+}
+
+int vgic_v5_cpu_regs_save(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < VGIC_V5_CPU_REGS_NR; i++) {
+		r->failed_instr = vgic_v5_cpu_regs_instr[i];
+		if (__kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+					  vgic_v5_cpu_reg_attr(mpidr, r->failed_instr),
+					  &r->val[i]))
+			return -errno;
+	}
+
+	return 0;
+}
+
+int vgic_v5_cpu_regs_restore(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < VGIC_V5_CPU_REGS_NR; i++) {
+		r->failed_instr = vgic_v5_cpu_regs_instr[i];
+		if (__kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+					  vgic_v5_cpu_reg_attr(mpidr, r->failed_instr),
+					  &r->val[i]))
+			return -errno;
+	}
+
+	return 0;
+}
