@@ -52,6 +52,7 @@ struct intr {
 	bool level;		/* SPIs: IRS_SPI_CFGR.TM */
 	bool enabled;
 	bool pending;
+	bool active;		/* set in the saved image: the guest is in its handler */
 };
 
 struct cfg {
@@ -64,6 +65,7 @@ struct cfg {
 	unsigned long mapped[4];	/* two-level: the L2 ranges the guest mapped */
 	bool compact;
 	bool ram_after;			/* guest RAM loaded after GRP_IST */
+	bool cpu_first;			/* ICC state restored before the rest */
 	int nr;
 	struct intr intr[MAX_INTRS];
 };
@@ -253,7 +255,8 @@ static int deliver(struct vm *vm, const struct cfg *c)
 		u32 got;
 
 		for (int i = 0; i < c->nr; i++)
-			if (c->intr[i].vcpu == v && c->intr[i].pending && c->intr[i].enabled)
+			if (c->intr[i].vcpu == v && c->intr[i].pending && c->intr[i].enabled &&
+			    !c->intr[i].active)
 				want[n++] = c->intr[i];
 		qsort(want, n, sizeof(want[0]), prio_cmp);
 		harness_vcpu_load(vcpu);
@@ -320,6 +323,26 @@ static bool same_image(const struct vgic_v5_ist_image *a, const struct vgic_v5_i
 }
 
 /*
+ * Interrupts marked active in @c are so in the saved image, as if the
+ * guest was in their handlers when it was saved: SPIs, and LPIs of a flat
+ * image (cfg_random() marks no others).
+ */
+static void mark_active(const struct cfg *c, struct vgic_v5_ist_image *img)
+{
+	for (int i = 0; i < c->nr; i++) {
+		const struct intr *in = &c->intr[i];
+		u32 id = FIELD_GET(GICV5_HWIRQ_ID, in->intid);
+
+		if (!in->active)
+			continue;
+		if (FIELD_GET(GICV5_HWIRQ_TYPE, in->intid) == GICV5_HWIRQ_TYPE_SPI)
+			img->spi[id] |= cpu_to_le32(GICV5_ISTL2E_ACTIVE);
+		else
+			((__le32 *)img->lpi)[id] |= cpu_to_le32(GICV5_ISTL2E_ACTIVE);
+	}
+}
+
+/*
  * Migrate: save the source, copy its RAM, destroy it, restore into a new
  * VM (RAM before or after GRP_IST), save that again: the same images.
  * Then the ISTs are as configured and exactly the pending interrupts are
@@ -343,13 +366,17 @@ static int migrate(const struct cfg *c)
 	TRY(ram, 1);
 	memcpy(ram, harness_guest_mem(src.kvm, RAM_GPA, RAM_SIZE), RAM_SIZE);
 	harness_vm_destroy(src.kvm);
+	mark_active(c, &s.ist);
 
 	TRY(vm_create(&dst, c), 1);
 	if (!c->ram_after)
 		vm_ram(&dst, ram);
+	/* Per-vCPU ICC state: its order against the rest is free */
+	for (int i = 0; c->cpu_first && i < c->nr_vcpus; i++)
+		VT_EXPECT_EQ(vgic_v5_cpu_regs_restore(dst.fd, mpidr_of(dst.kvm, c->vcpu_ids[i]),
+						      &cpu[i]), 0);
 	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
-	/* Per-vCPU ICC state last; its order against the rest is free */
-	for (int i = 0; i < c->nr_vcpus; i++)
+	for (int i = 0; !c->cpu_first && i < c->nr_vcpus; i++)
 		VT_EXPECT_EQ(vgic_v5_cpu_regs_restore(dst.fd, mpidr_of(dst.kvm, c->vcpu_ids[i]),
 						      &cpu[i]), 0);
 	if (c->ram_after)
@@ -1088,6 +1115,7 @@ static void cfg_random(struct cfg *c)
 	c->l2sz = rnd(3);
 	c->compact = rnd(2);
 	c->ram_after = rnd(2);
+	c->cpu_first = rnd(2);
 	if (c->lpis == LINEAR)
 		c->id_bits = 4 + rnd(13);
 	else
@@ -1124,11 +1152,16 @@ static void cfg_random(struct cfg *c)
 		in->level = !lpi && rnd(4) == 0;
 		in->enabled = rnd(4) != 0;
 		in->pending = rnd(2);
+		in->active = (!lpi || !c->compact) && rnd(8) == 0;
 		c->nr++;
 	}
 }
 
-/* Thousands of random VM states migrate, in every format and order */
+/*
+ * Thousands of random VM states migrate, in every format and order the
+ * contract allows (RAM before or after the ISTs, ICC state first or last),
+ * with active state too
+ */
 VT_TEST(ist_randomized_migrations)
 {
 	const char *env = getenv("IST_RANDOM_ITERATIONS");
@@ -1414,6 +1447,8 @@ static const struct ist_bench ist_benches[] = {
 	{ "2^16 linear, sparse, flat", 16, false, false, false },
 	{ "2^16 linear, sparse, compact", 16, false, false, true },
 	{ "2^16 two-level, dense, flat", 16, true, true, false },
+	{ "2^16 two-level, dense, compact", 16, true, true, true },
+	{ "2^16 two-level, sparse, flat", 16, true, false, false },
 	{ "2^16 two-level, sparse, compact", 16, true, false, true },
 	{ "2^24 two-level, dense, flat", 24, true, true, false },
 	{ "2^24 two-level, dense, compact", 24, true, true, true },
@@ -1526,20 +1561,20 @@ static void ist_bench_run(int first, int last)
 
 VT_BENCH(bench_ist_save_restore_16_bits)
 {
-	ist_bench_run(0, 5);
+	ist_bench_run(0, 7);
 }
 
 VT_BENCH(bench_ist_save_restore_24_bits_dense_flat)
 {
-	ist_bench_run(6, 6);
+	ist_bench_run(8, 8);
 }
 
 VT_BENCH(bench_ist_save_restore_24_bits_dense_compact)
 {
-	ist_bench_run(7, 7);
+	ist_bench_run(9, 9);
 }
 
 VT_BENCH(bench_ist_save_restore_24_bits_sparse)
 {
-	ist_bench_run(8, 9);
+	ist_bench_run(10, 11);
 }
