@@ -1131,11 +1131,17 @@ struct vgic_v5_irs_img {
 	u32		nr_ranges;
 };
 
+/* Bytes of a record of a compact LPI image: its index, then its words */
+static size_t vgic_v5_irs_record_size(unsigned int range_bits)
+{
+	return sizeof(u32) + (sizeof(u32) << range_bits);
+}
+
 /* Bytes of a compact LPI image of @nr ranges of 2^@range_bits LPIs */
 static u64 vgic_v5_irs_compact_size(unsigned int range_bits, u32 nr)
 {
 	return sizeof(struct kvm_vgic_v5_ist_compact) +
-	       (u64)nr * (sizeof(u32) + (sizeof(u32) << range_bits));
+	       (u64)nr * vgic_v5_irs_record_size(range_bits);
 }
 
 /*
@@ -1174,6 +1180,54 @@ static int vgic_v5_irs_ist_bufs(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	img->nr_ranges = BIT(img->id_bits - img->range_bits);
 
 	return 0;
+}
+
+/*
+ * An SPI's saved word as the guest's IRS has it: the host's SPI entries
+ * are edge-handled, KVM keeps the trigger mode (HM) and, for a level SPI,
+ * the line, which is its pending state; an edge KVM still holds is
+ * pending too.
+ */
+static __le32 vgic_v5_irs_saved_spi(struct kvm *kvm, u32 spi, __le32 word)
+{
+	u32 w = le32_to_cpu(word) & ~GICV5_ISTL2E_HM;
+	struct vgic_irq *irq;
+
+	irq = vgic_get_irq(kvm, vgic_v5_make_spi(spi));
+	if (!irq)
+		return cpu_to_le32(w);
+
+	scoped_guard(raw_spinlock_irqsave, &irq->irq_lock) {
+		if (irq->config == VGIC_CONFIG_LEVEL) {
+			w |= GICV5_ISTL2E_HM;
+			w &= ~GICV5_ISTL2E_PENDING;
+			if (irq->line_level)
+				w |= GICV5_ISTL2E_PENDING;
+		} else if (irq->pending_latch) {
+			w |= GICV5_ISTL2E_PENDING;
+		}
+	}
+	vgic_put_irq(kvm, irq);
+
+	return cpu_to_le32(w);
+}
+
+/* Write the SPI image to @dst, through @buf (nr_spis words at most). */
+static int vgic_v5_irs_save_spis(struct kvm *kvm, __le32 *buf, void __user *dst)
+{
+	u32 i, nr = kvm->arch.vgic.nr_spis;
+	int ret;
+
+	BUILD_BUG_ON(VGIC_V5_MAX_SPIS > IRS_IST_CHUNK);
+
+	ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr, buf);
+	if (ret)
+		return ret;
+
+	for (i = 0; i < nr; i++)
+		buf[i] = vgic_v5_irs_saved_spi(kvm, i, buf[i]);
+
+	return copy_to_user(dst, buf, nr * sizeof(*buf)) ? -EFAULT : 0;
 }
 
 /* Copy ISTE words @first .. @first + @nr - 1 to @dst, through @buf. */
@@ -1244,7 +1298,7 @@ static int vgic_v5_irs_save_compact(struct kvm *kvm,
 	dst += sizeof(hdr);
 
 	for_each_set_bit(idx, ranges, img->nr_ranges) {
-		if (put_user((u32)idx, (u32 __user *)dst))
+		if (put_user(cpu_to_le32(idx), (__le32 __user *)dst))
 			return -EFAULT;
 		dst += sizeof(u32);
 
@@ -1306,9 +1360,7 @@ static int vgic_v5_irs_save_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 			goto out;
 	}
 
-	ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_SPI, 0,
-				     kvm->arch.vgic.nr_spis, buf,
-				     u64_to_user_ptr(ist->spi_ist_addr));
+	ret = vgic_v5_irs_save_spis(kvm, buf, u64_to_user_ptr(ist->spi_ist_addr));
 	if (ret || !img.id_bits)
 		goto out;
 
@@ -1332,6 +1384,21 @@ out:
 	return ret;
 }
 
+/* Copy a user buffer in, charged to the VM's memory cgroup */
+static void *vgic_v5_irs_dup_user(const void __user *src, size_t size)
+{
+	void *p = kvmalloc(max_t(size_t, size, 1), GFP_KERNEL_ACCOUNT);
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(p, src, size)) {
+		kvfree(p);
+		return ERR_PTR(-EFAULT);
+	}
+
+	return p;
+}
+
 /* An ISTE word of an image: the defined fields, targeted routing, a vPE */
 static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
 				   u32 nr)
@@ -1343,16 +1410,18 @@ static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
 		if ((w & (IRS_ISTE_RES0 | GICV5_ISTL2E_IRM)) ||
 		    FIELD_GET(GICV5_ISTL2E_IAFFID, w) >= iaffids)
 			return -EINVAL;
+		if (!(i % IRS_IST_CHUNK))
+			cond_resched();
 	}
 
 	return 0;
 }
 
 /*
- * Copy the LPI image in and check it. A flat image is 2^id_bits words; a
- * compact one is parsed in place, its ranges listed in @ranges and
- * *@words pointing at the first record. Two-level: @ranges are the L2
- * tables to back, all of them for a flat image, which does not say.
+ * Copy the LPI image in and check it: a flat image of 2^id_bits words, or
+ * the records of a compact one (without its header), whose ranges are
+ * set in @ranges. Two-level: @ranges are the L2 tables to back, all of
+ * them for a flat image, which does not say.
  */
 static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
 				      struct kvm_vgic_v5_ist *ist, bool compact,
@@ -1366,7 +1435,7 @@ static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
 	int ret;
 
 	if (!compact) {
-		data = vmemdup_user(src, ist->lpi_ist_size);
+		data = vgic_v5_irs_dup_user(src, ist->lpi_ist_size);
 		if (IS_ERR(data))
 			return data;
 		ret = vgic_v5_irs_check_words(kvm, data, BIT(img->id_bits));
@@ -1385,16 +1454,18 @@ static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
 							  hdr.nr_ranges))
 		return ERR_PTR(-EINVAL);
 
-	data = vmemdup_user(src + sizeof(hdr), ist->lpi_ist_size - sizeof(hdr));
+	data = vgic_v5_irs_dup_user(src + sizeof(hdr),
+				    ist->lpi_ist_size - sizeof(hdr));
 	if (IS_ERR(data))
 		return data;
 
 	ret = -EINVAL;
-	for (i = 0, p = data; i < hdr.nr_ranges; i++, p += (words + 1) * 4) {
+	for (i = 0, p = data; i < hdr.nr_ranges;
+	     i++, p += vgic_v5_irs_record_size(img->range_bits)) {
 		idx = le32_to_cpu(*(__le32 *)p);
 		if (idx >= img->nr_ranges || (i && idx <= prev))
 			goto err;
-		if (vgic_v5_irs_check_words(kvm, p + 4, words))
+		if (vgic_v5_irs_check_words(kvm, p + sizeof(u32), words))
 			goto err;
 		__set_bit(idx, ranges);
 		prev = idx;
@@ -1439,18 +1510,20 @@ static int vgic_v5_irs_write_lpi_img(struct kvm *kvm, bool compact,
 				     const struct vgic_v5_irs_img *img,
 				     const void *data, u32 nr_records)
 {
-	u32 i, words = BIT(img->range_bits), idx;
+	u32 i, idx;
 	int ret;
 
 	if (!compact)
 		return vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, 0,
 					       BIT(img->id_bits), data);
 
-	for (i = 0; i < nr_records; i++, data += (words + 1) * 4) {
+	for (i = 0; i < nr_records;
+	     i++, data += vgic_v5_irs_record_size(img->range_bits)) {
 		idx = le32_to_cpu(*(const __le32 *)data);
 		ret = vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI,
-					      idx << img->range_bits, words,
-					      data + 4);
+					      idx << img->range_bits,
+					      BIT(img->range_bits),
+					      data + sizeof(u32));
 		if (ret)
 			return ret;
 	}
@@ -1462,14 +1535,15 @@ static int vgic_v5_irs_write_lpi_img(struct kvm *kvm, bool compact,
  * KVM's share of a restored SPI: its trigger mode from HM, and its pending
  * state handed to the IRS. An edge pending in the image, in the SPI IST
  * before the restore (@was) or latched meanwhile is made pending. A level
- * SPI is pending while its line is high: one pending in the image had its
- * line high when it was saved, and KVM takes it as still high until the
- * VMM drives it (KVM_IRQ_LINE, irqfd resampling) as its device says.
+ * SPI is pending while its line is high, and the line is what its saved
+ * PENDING says (vgic_v5_irs_saved_spi()): KVM takes it as high until the
+ * VMM drives it (KVM_IRQ_LINE, irqfd resampling) as its device says. An
+ * edge raised on it before the restore made it level is taken once.
  */
 static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
 				    bool was)
 {
-	bool pending = word & GICV5_ISTL2E_PENDING;
+	bool pending = word & GICV5_ISTL2E_PENDING, once = false;
 	struct vgic_irq *irq;
 	unsigned long flags;
 
@@ -1481,6 +1555,8 @@ static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
 	if (word & GICV5_ISTL2E_HM) {
 		irq->config = VGIC_CONFIG_LEVEL;
 		irq->line_level |= pending;
+		once = (irq->pending_latch || was) && !irq->line_level;
+		irq->pending_latch = false;
 	} else {
 		irq->config = VGIC_CONFIG_EDGE;
 		irq->pending_latch |= pending || was;
@@ -1491,6 +1567,9 @@ static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
 	else
 		raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
 
+	if (once)
+		vgic_v5_irs_set_pending(kvm, irq->intid, true);
+
 	vgic_put_irq(kvm, irq);
 }
 
@@ -1500,10 +1579,13 @@ static void vgic_v5_irs_replay_lpis(struct kvm *kvm, const __le32 *words,
 {
 	u32 i;
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
 		if (le32_to_cpu(words[i]) & GICV5_ISTL2E_PENDING)
 			vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(first + i),
 						true);
+		if (!(i % IRS_IST_CHUNK))
+			cond_resched();
+	}
 }
 
 /*
@@ -1530,7 +1612,8 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	if (ret)
 		return ret;
 
-	spi = vmemdup_user(u64_to_user_ptr(ist->spi_ist_addr), ist->spi_ist_size);
+	spi = vgic_v5_irs_dup_user(u64_to_user_ptr(ist->spi_ist_addr),
+				   ist->spi_ist_size);
 	if (IS_ERR(spi))
 		return PTR_ERR(spi);
 	ret = vgic_v5_irs_check_words(kvm, spi, nr_spis);
@@ -1564,8 +1647,7 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 			goto out;
 	}
 
-	/* The SPI IST in memory is current, then out of the IRS's view */
-	ret = vgic_v5_irs_save_vm(kvm, true) ?: vgic_v5_irs_restore_begin(kvm);
+	ret = vgic_v5_irs_restore_begin(kvm);
 	if (ret) {
 		if (img.id_bits)
 			vgic_v5_irs_unmap_lpi_ist(kvm);
@@ -1602,8 +1684,9 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	} else if (img.id_bits) {
 		void *p = lpi;
 
-		for (i = 0; i < nr_records; i++, p += (BIT(img.range_bits) + 1) * 4)
-			vgic_v5_irs_replay_lpis(kvm, p + 4,
+		for (i = 0; i < nr_records;
+		     i++, p += vgic_v5_irs_record_size(img.range_bits))
+			vgic_v5_irs_replay_lpis(kvm, p + sizeof(u32),
 						le32_to_cpu(*(__le32 *)p) << img.range_bits,
 						BIT(img.range_bits));
 	}

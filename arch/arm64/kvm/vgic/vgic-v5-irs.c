@@ -1248,7 +1248,8 @@ static bool irs_lpi_backed(struct vgic_v5_ist *ist, u32 id)
  *
  * Return: 0, -EINVAL for an INTID the VM's ISTs do not cover, -ENXIO if
  * the VM has no usable IRS state, -EAGAIN while an IST restore rewrites
- * the ISTs (the caller keeps the state and hands it over afterwards).
+ * the ISTs (an SPI stays latched and the restore hands it over; LPIs are
+ * not injected then, the restore not having published the LPI IST yet).
  */
 int vgic_v5_irs_set_pending(struct kvm *kvm, u32 intid, bool pending)
 {
@@ -1319,7 +1320,7 @@ static void *irs_istes(struct vgic_v5_ist *ist, u32 id, u32 *nr)
 	return l2 ? l2 + (id & mask) * esz : NULL;
 }
 
-/* Whether @first .. @first + @nr - 1 are in the VM's @type IST. */
+/* The VM's @type IST, if it covers @first .. @first + @nr - 1, or NULL. */
 static struct vgic_v5_ist *irs_ist_range(struct kvm *kvm, u8 type, u32 first,
 					 u32 nr)
 {
@@ -1330,34 +1331,20 @@ static struct vgic_v5_ist *irs_ist_range(struct kvm *kvm, u8 type, u32 first,
 		return NULL;
 
 	ist = irs_ist_of(vm, type);
-	if (!ist->table || first > BIT(ist->fmt.id_bits) ||
+	if (!ist->table || first >= BIT(ist->fmt.id_bits) ||
 	    nr > BIT(ist->fmt.id_bits) - first)
 		return NULL;
 
 	return ist;
 }
 
-/**
- * vgic_v5_irs_save_vm() - Have the IRS write the VM's IST state back to
- * memory, and check that the VM is quiescent
- * @kvm:	the VM, with no vCPU running
- * @writeback:	SAVE_VMR.S (write back) as well as Q (quiescence query)
- *
- * Nothing is freed or changed: on failure the VM can run on.
- *
- * Return: 0, -EBUSY if the VM is not quiescent, -ENXIO without usable IRS
- * state, -ETIMEDOUT if the IRS does not complete the command.
- */
-int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
+/* SAVE_VMR: S (write back) if @writeback, and Q; -EBUSY if not quiescent */
+static int irs_save_vm(struct vgic_v5_irs_vm *vm, bool writeback)
 {
-	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
 	u32 status;
 	int ret;
 
-	guard(mutex)(&v5_irs.lock);
-
-	if (!vm || vm->dead)
-		return -ENXIO;
+	lockdep_assert_held(&v5_irs.lock);
 
 	ret = gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_SAVE_VM_STATUSR,
 				       GICV5_IRS_SAVE_VM_STATUSR_IDLE, NULL);
@@ -1375,6 +1362,29 @@ int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
 		return ret;
 
 	return status & GICV5_IRS_SAVE_VM_STATUSR_Q ? 0 : -EBUSY;
+}
+
+/**
+ * vgic_v5_irs_save_vm() - Have the IRS write the VM's IST state back to
+ * memory, and check that the VM is quiescent
+ * @kvm:	the VM, with no vCPU running
+ * @writeback:	SAVE_VMR.S (write back) as well as Q (quiescence query)
+ *
+ * Nothing is freed or changed: on failure the VM can run on.
+ *
+ * Return: 0, -EBUSY if the VM is not quiescent, -ENXIO without usable IRS
+ * state, -ETIMEDOUT if the IRS does not complete the command.
+ */
+int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
+{
+	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+
+	guard(mutex)(&v5_irs.lock);
+
+	if (!vm || vm->dead)
+		return -ENXIO;
+
+	return irs_save_vm(vm, writeback);
 }
 
 /**
@@ -1423,12 +1433,14 @@ int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
  * its ISTEs
  * @kvm:	the VM, never run, its vCPUs locked
  *
- * Makes the VM table entry invalid; VDPEND for the VM waits (-EAGAIN)
- * until vgic_v5_irs_restore_end().
+ * From now on VDPEND for the VM waits (-EAGAIN to its callers) until
+ * vgic_v5_irs_restore_end(). Then the IRS writes what it holds of the
+ * VM's ISTs back to memory (SAVE_VMR), so that no pending state made
+ * before is missed, and makes the VM table entry invalid.
  *
- * Return: 0, -ENXIO without usable IRS state, -EINVAL if the IRS refuses
- * (the VM is unchanged), -ETIMEDOUT if it does not complete the command
- * (the VM is then dead).
+ * Return: 0, -ENXIO without usable IRS state, -EBUSY if the VM is not
+ * quiescent (the VM is unchanged), -EINVAL or -ETIMEDOUT if the IRS does
+ * not carry out a command (the VM is then dead).
  */
 int vgic_v5_irs_restore_begin(struct kvm *kvm)
 {
@@ -1443,10 +1455,12 @@ int vgic_v5_irs_restore_begin(struct kvm *kvm)
 	scoped_guard(raw_spinlock_irqsave, &vm->lock)
 		vm->restoring = true;
 
-	ret = irs_vmap_vm(vm->vm_id, true);
+	ret = irs_save_vm(vm, true);
+	if (!ret)
+		ret = irs_vmap_vm(vm->vm_id, true);
 	if (ret) {
-		/* -EIO: the IRS refused, and the VM table entry is still valid */
-		if (ret != -EIO)
+		/* The IRS is in an unknown state, unless it said "busy" */
+		if (ret != -EBUSY)
 			irs_vm_kill(kvm, vm);
 		scoped_guard(raw_spinlock_irqsave, &vm->lock)
 			vm->restoring = false;
@@ -1465,7 +1479,9 @@ int vgic_v5_irs_restore_begin(struct kvm *kvm)
  *
  * Each ISTE is zeroed, metadata included, then given its word with
  * PENDING and HWU clear: pending state is re-asserted with VDPEND once the
- * VM is valid again. The entries are cleaned for a non-coherent IRS.
+ * VM is valid again. SPI entries stay edge-handled (HM clear): KVM handles
+ * the level of an SPI itself. The entries are cleaned for a non-coherent
+ * IRS.
  *
  * Return: 0, or -ENXIO if the IST does not back the IDs.
  */
@@ -1473,12 +1489,16 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 			    const __le32 *words)
 {
 	struct vgic_v5_ist *ist = irs_ist_range(kvm, type, first, nr);
+	u32 i, n, clear;
 	size_t esz;
-	u32 i, n;
 	void *p;
 
 	if (!ist || !kvm->arch.vgic.gicv5_vm.irs->restoring)
 		return -ENXIO;
+
+	clear = GICV5_ISTL2E_PENDING | GICV5_ISTL2E_HWU;
+	if (type == GICV5_HWIRQ_TYPE_SPI)
+		clear |= GICV5_ISTL2E_HM;
 
 	esz = 4UL << ist->fmt.istsz;
 	for (; nr; first += n, words += n, nr -= n) {
@@ -1489,9 +1509,9 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 
 		memset(p, 0, n * esz);
 		for (i = 0; i < n; i++)
-			*(__le32 *)(p + i * esz) = words[i] &
-				~cpu_to_le32(GICV5_ISTL2E_PENDING | GICV5_ISTL2E_HWU);
+			*(__le32 *)(p + i * esz) = words[i] & ~cpu_to_le32(clear);
 		irs_flush(p, n * esz);
+		cond_resched();
 	}
 
 	return 0;

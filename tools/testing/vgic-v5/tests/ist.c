@@ -139,7 +139,9 @@ static void guest_route(const struct cfg *c, const struct intr *in)
 	u64 type_id = in->intid & (GICV5_HWIRQ_TYPE | GICV5_HWIRQ_ID);
 
 	harness_guest_insn(GM_CDPRI, FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, in->prio) | type_id);
-	harness_guest_insn(GM_CDHM, FIELD_PREP(GICV5_GIC_CDHM_HM_MASK, in->level) | type_id);
+	/* As Linux: an SPI's trigger mode is IRS_SPI_CFGR.TM, an LPI's is edge */
+	if (FIELD_GET(GICV5_HWIRQ_TYPE, in->intid) == GICV5_HWIRQ_TYPE_LPI)
+		harness_guest_insn(GM_CDHM, FIELD_PREP(GICV5_GIC_CDHM_HM_MASK, 0) | type_id);
 	harness_guest_insn(GM_CDAFF, FIELD_PREP(GICV5_GIC_CDAFF_IAFFID_MASK,
 						c->vcpu_ids[in->vcpu]) | type_id);
 	if (in->enabled)
@@ -309,7 +311,11 @@ static int check_config(struct vm *vm, const struct cfg *c)
 		    !!(w & GM_ISTE_ENABLE) != in->enabled ||
 		    GM_FIELD_GET(GM_ISTE_PRIORITY, w) != in->prio ||
 		    GM_FIELD_GET(GM_ISTE_IAFFID, w) != c->vcpu_ids[in->vcpu] ||
-		    !!(w & GM_ISTE_HM) != in->level)
+		    (w & GM_ISTE_HM))
+			bad++;
+		/* An SPI's trigger mode is KVM's: its vIST entry is edge-handled */
+		if (!lpi && (vgic_get_irq(vm->kvm, in->intid)->config == VGIC_CONFIG_LEVEL) !=
+		    in->level)
 			bad++;
 	}
 	return bad;
