@@ -1142,3 +1142,58 @@ __attribute__((constructor)) static void harness_register_hooks(void)
 	vt_before_each = harness_before_each;
 	vt_after_each = harness_after_each;
 }
+
+/* ------------------------------------------------------ MSIs, busy vCPUs */
+
+int harness_msi(struct kvm *kvm, u64 addr, u32 data)
+{
+	struct kvm_kernel_irq_routing_entry e = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = addr, .address_hi = addr >> 32, .data = data },
+	};
+
+	return kvm_set_msi(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+}
+
+struct harness_vcpu_holder {
+	pthread_t thread;
+	struct kvm_vcpu *vcpu;
+	bool held, release;
+};
+
+static void *hold_vcpu_mutex(void *arg)
+{
+	struct harness_vcpu_holder *h = arg;
+
+	mutex_lock(&h->vcpu->mutex);
+	WRITE_ONCE(h->held, true);
+	while (!READ_ONCE(h->release))
+		usleep(100);
+	mutex_unlock(&h->vcpu->mutex);
+	return NULL;
+}
+
+struct harness_vcpu_holder *harness_hold_vcpu(struct kvm_vcpu *vcpu)
+{
+	struct harness_vcpu_holder *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->vcpu = vcpu;
+	if (pthread_create(&h->thread, NULL, hold_vcpu_mutex, h)) {
+		free(h);
+		return NULL;
+	}
+	while (!READ_ONCE(h->held))
+		usleep(100);
+	return h;
+}
+
+void harness_release_vcpu(struct harness_vcpu_holder *h)
+{
+	if (!h)
+		return;
+	WRITE_ONCE(h->release, true);
+	pthread_join(h->thread, NULL);
+	free(h);
+}

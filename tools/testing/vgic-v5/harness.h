@@ -139,6 +139,17 @@ static inline u32 harness_irq_num(u32 type, u32 vcpu_id, u32 num)
 	       (((vcpu_id >> 8) & 0xf) << KVM_ARM_IRQ_VCPU2_SHIFT) | num;
 }
 
+/* KVM_SIGNAL_MSI (kvm_send_userspace_msi() -> kvm_set_msi()): address, data */
+int harness_msi(struct kvm *kvm, u64 addr, u32 data);
+
+/*
+ * Another thread holds @vcpu's mutex, as KVM_RUN does while the vCPU runs,
+ * until harness_release_vcpu(). Returns once it does.
+ */
+struct harness_vcpu_holder;
+struct harness_vcpu_holder *harness_hold_vcpu(struct kvm_vcpu *vcpu);
+void harness_release_vcpu(struct harness_vcpu_holder *h);
+
 /* kvm_set_irq() on the routing table (what irqfd injection does). */
 int harness_set_irq(struct kvm *kvm, u32 gsi, int level);
 

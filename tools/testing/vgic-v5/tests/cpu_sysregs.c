@@ -81,35 +81,16 @@ static struct ppi ppi_state(struct kvm_vcpu *vcpu, int n)
 	return p;
 }
 
-struct vcpu_holder {
-	pthread_t thread;
-	struct kvm_vcpu *vcpu;
-	bool held, release;
-};
-
-static void *hold_vcpu_mutex(void *arg)
-{
-	struct vcpu_holder *t = arg;
-
-	mutex_lock(&t->vcpu->mutex);
-	WRITE_ONCE(t->held, true);
-	while (!READ_ONCE(t->release))
-		usleep(100);
-	mutex_unlock(&t->vcpu->mutex);
-	return NULL;
-}
-
 VT_TEST(cpu_sysregs_has_attr_and_errnos)
 {
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(2, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-	struct vcpu_holder t = {};
+	struct harness_vcpu_holder *t;
 	struct kvm_vcpu *vcpu;
 	u64 val = 0;
 
 	VT_ASSERT(kvm);
 	vcpu = kvm_get_vcpu(kvm, 1);
-	t.vcpu = kvm_get_vcpu(kvm, 0);
 	for (int i = 0; i < ARRAY_SIZE(regs); i++)
 		VT_EXPECT_EQ(harness_has_attr(dev, GRP, attr_of(vcpu, regs[i])), 0);
 	VT_EXPECT_EQ(ARRAY_SIZE(regs), 26);
@@ -133,13 +114,11 @@ VT_TEST(cpu_sysregs_has_attr_and_errnos)
 	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, 1), 0);
 
 	/* A vCPU is running: KVM_RUN holds its mutex, in another thread */
-	VT_ASSERT_EQ(pthread_create(&t.thread, NULL, hold_vcpu_mutex, &t), 0);
-	while (!READ_ONCE(t.held))
-		usleep(100);
+	t = harness_hold_vcpu(kvm_get_vcpu(kvm, 0));
+	VT_ASSERT(t);
 	VT_EXPECT_EQ(get_sr(dev, vcpu, SYS_ICC_APR_EL1, &val), -EBUSY);
 	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, 0), -EBUSY);
-	WRITE_ONCE(t.release, true);
-	pthread_join(t.thread, NULL);
+	harness_release_vcpu(t);
 
 	VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)), 0);
 	VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_APR_EL1), 1);

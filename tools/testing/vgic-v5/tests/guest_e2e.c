@@ -121,12 +121,7 @@ static int spi_line(struct kvm *kvm, u32 spi, bool level)
 
 static int msi(struct kvm *kvm, u32 lpi)
 {
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32, .data = lpi },
-	};
-
-	return kvm_set_msi(&e, kvm, 0, 1, false);
+	return harness_msi(kvm, SETLPIR, lpi);
 }
 
 static struct kvm *e2e_vm(void)

@@ -34,16 +34,6 @@ static bool map_ist(struct kvm_vcpu *vcpu, u32 cfgr)
 	return rd64(vcpu, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID;
 }
 
-static int msi(struct kvm *kvm, u64 addr, u32 data)
-{
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = addr, .address_hi = addr >> 32, .data = data },
-	};
-
-	return kvm_set_msi(&e, kvm, 0, 1, false);
-}
-
 /* The number of VDPENDs since the last clear; @xt gets the last operand */
 static int nr_vdpend(u64 *xt)
 {
@@ -90,7 +80,7 @@ VT_TEST(guest_lpi_linear_ist)
 	vcpu = kvm_get_vcpu(kvm, 1);
 
 	/* No IST yet: every LPI is dropped */
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 12)));
@@ -98,12 +88,12 @@ VT_TEST(guest_lpi_linear_ist)
 	VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_IST_STATUSR), GICV5_IRS_IST_STATUSR_IDLE);
 
 	/* MSIs to the SETLPI frame: data is the LPI ID */
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 1);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 1);
 	EXPECT_LPI_PENDING(0);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 4095), 1);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 4095), 1);
 	EXPECT_LPI_PENDING(4095);
 	/* Beyond the IST: dropped, as the guest's IRS would */
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 4096), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 4096), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 
 	/* A guest write to IRS_SETLPIR, from any vCPU */
@@ -121,7 +111,7 @@ VT_TEST(guest_lpi_linear_ist)
 
 	/* MAP_L2_ISTR does nothing for a linear IST */
 	wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, 5);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 4096), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 4096), 0);
 	harness_vm_destroy(kvm);
 }
 
@@ -144,8 +134,8 @@ VT_TEST(guest_lpi_ist_locked_while_valid)
 	wr32(vcpu, GICV5_IRS_IST_BASER + 4, 0x1);
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
 	/* Still 10 bits of LPIs */
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 1023), 1);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 1024), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 1023), 1);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 1024), 0);
 	harness_vm_destroy(kvm);
 }
 
@@ -162,15 +152,15 @@ VT_TEST(guest_lpi_ist_unmap_and_remap)
 	/* Clearing VALID in the low half */
 	wr32(vcpu, GICV5_IRS_IST_BASER, (u32)GUEST_IST);
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 5), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 	/* Now IST_CFGR can change, and a larger IST be mapped */
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 14)));
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 16383), 1);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 16383), 1);
 	EXPECT_LPI_PENDING(16383);
 	/* And unmapped for good: destroy has nothing left to do */
 	wr64(vcpu, GICV5_IRS_IST_BASER, 0);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 5), 0);
 	harness_vm_destroy(kvm);
 }
 
@@ -205,7 +195,7 @@ VT_TEST(guest_lpi_ist_bad_configuration_dropped)
 	VT_EXPECT(!map_ist(vcpu, CFGR(1, 3, 16)));
 	/* The whole write was dropped: not even the address stuck */
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), 0);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 0);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 0);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 	/* A good one still works afterwards */
 	VT_EXPECT(map_ist(vcpu, CFGR(0, 0, max(min, 4))));
@@ -234,27 +224,27 @@ VT_TEST(guest_lpi_two_level_ist)
 		VT_ASSERT(map_ist(vcpu, CFGR(1, l2sz, id_bits)));
 
 		/* Nothing mapped yet */
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), 0);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 5), 0);
 		/* Any ID in the L2 table's range maps it */
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, span + 17);
 		VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_IST_STATUSR), GICV5_IRS_IST_STATUSR_IDLE);
 		VT_EXPECT_EQ(rd32(vcpu, GICV5_IRS_MAP_L2_ISTR), 0);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, span - 1), 0);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, span), 1);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, span - 1), 0);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, span), 1);
 		EXPECT_LPI_PENDING(span);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, 2 * span - 1), 1);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 2 * span - 1), 1);
 		EXPECT_LPI_PENDING(2 * span - 1);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, 2 * span), 0);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 2 * span), 0);
 		/* Mapping it again changes nothing */
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, span);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, span + 3), 1);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, span + 3), 1);
 		/* The last L2 table */
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, (1U << id_bits) - 1);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, (1U << id_bits) - span), 1);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, (1U << id_bits) - span), 1);
 		/* Out of range IDs map nothing */
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, 1U << id_bits);
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, ~0U);
-		VT_EXPECT_EQ(msi(kvm, SETLPIR, 0), 0);
+		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 0);
 		nr_vdpend(NULL);
 		harness_vm_destroy(kvm);
 	}
@@ -295,13 +285,13 @@ VT_TEST(guest_msi_errors)
 	REQUIRE_HOST_LPIS(kvm);
 	VT_ASSERT(map_ist(kvm_get_vcpu(kvm, 0), CFGR(0, 0, 12)));
 	/* Anything but the SETLPI register */
-	VT_EXPECT_EQ(msi(kvm, 0, 1), -EINVAL);
-	VT_EXPECT_EQ(msi(kvm, IRS_BASE, 1), -EINVAL);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR + 4, 1), -EINVAL);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR | (1ULL << 32), 1), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, 0, 1), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, IRS_BASE, 1), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR + 4, 1), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR | (1ULL << 32), 1), -EINVAL);
 	/* An LPI ID has 24 bits */
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 1U << 24), -EINVAL);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, ~0U), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 1U << 24), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, ~0U), -EINVAL);
 	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
 	/* A device ID means nothing without an ITS, and is not needed */
 	e.msi.address_lo = (u32)SETLPIR;

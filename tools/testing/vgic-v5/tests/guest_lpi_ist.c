@@ -242,12 +242,7 @@ static void guest_route_lpi(u32 lpi, u16 iaffid)
 
 static int msi(struct kvm *kvm, u32 lpi)
 {
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32, .data = lpi },
-	};
-
-	return kvm_set_msi(&e, kvm, 0, 1, false);
+	return harness_msi(kvm, SETLPIR, lpi);
 }
 
 static u32 replay_lpi(unsigned int i)

@@ -46,16 +46,6 @@ static void cpuif_24_bits(void)
 			     FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, ICC_IDR0_EL1_PRI_BITS_5BITS));
 }
 
-static int msi(struct kvm *kvm, u64 addr, u32 data)
-{
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = addr, .address_hi = addr >> 32, .data = data },
-	};
-
-	return kvm_set_msi(&e, kvm, 0, 1, false);
-}
-
 static int nr_vdpend(void)
 {
 	int n = harness_events(HE_SYSREG_WRITE, NULL, GICV5_OP_GIC_VDPEND, NULL);
@@ -104,33 +94,14 @@ VT_TEST(irs_regs_has_attr)
 	harness_vm_destroy(kvm);
 }
 
-struct vcpu_holder {
-	pthread_t thread;
-	struct kvm_vcpu *vcpu;
-	bool held, release;
-};
-
-static void *hold_vcpu_mutex(void *arg)
-{
-	struct vcpu_holder *t = arg;
-
-	mutex_lock(&t->vcpu->mutex);
-	WRITE_ONCE(t->held, true);
-	while (!READ_ONCE(t->release))
-		usleep(100);
-	mutex_unlock(&t->vcpu->mutex);
-	return NULL;
-}
-
 VT_TEST(irs_regs_errnos)
 {
 	struct kvm_device *dev;
 	struct kvm *kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
-	struct vcpu_holder t = {};
+	struct harness_vcpu_holder *t;
 	u64 val = 0;
 
 	VT_ASSERT(kvm);
-	t.vcpu = kvm_get_vcpu(kvm, 0);
 	/* No IRS base */
 	VT_EXPECT_EQ(get_reg(dev, GICV5_IRS_IDR0, &val), -ENXIO);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_CR1, 0), -ENXIO);
@@ -154,13 +125,11 @@ VT_TEST(irs_regs_errnos)
 	VT_EXPECT_EQ(harness_get_attr(dev, GRP, GICV5_IRS_IDR0, HARNESS_BAD_UPTR), -EFAULT);
 	VT_EXPECT_EQ(harness_set_attr(dev, GRP, GICV5_IRS_CR1, HARNESS_BAD_UPTR), -EFAULT);
 	/* A vCPU is running: KVM_RUN holds its mutex, in another thread */
-	VT_ASSERT_EQ(pthread_create(&t.thread, NULL, hold_vcpu_mutex, &t), 0);
-	while (!READ_ONCE(t.held))
-		usleep(100);
+	t = harness_hold_vcpu(kvm_get_vcpu(kvm, 0));
+	VT_ASSERT(t);
 	VT_EXPECT_EQ(get_reg(dev, GICV5_IRS_IDR0, &val), -EBUSY);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_CR1, 0), -EBUSY);
-	WRITE_ONCE(t.release, true);
-	pthread_join(t.thread, NULL);
+	harness_release_vcpu(t);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_CR1, 0), 0);
 	harness_vm_destroy(kvm);
 }
@@ -475,7 +444,7 @@ VT_TEST(irs_regs_upstream_feature_set)
 	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, SETLPIR, 4, &val), 0);
 	VT_EXPECT_EQ(nr_vdpend(), 0);
 	VT_EXPECT_EQ(rd32(vcpu, 0x10000), 0);
-	VT_EXPECT_EQ(msi(kvm, SETLPIR, 5), -EINVAL);
+	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 5), -EINVAL);
 	VT_EXPECT_EQ(harness_set_irq(kvm, 40, 1), -EINVAL);
 	VT_EXPECT_EQ(nr_vdpend(), 0);
 	/* MAP_L2_ISTR is WI */

@@ -150,12 +150,7 @@ static void guest_route(const struct cfg *c, const struct intr *in)
 
 static int msi(struct kvm *kvm, u32 lpi)
 {
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32, .data = lpi },
-	};
-
-	return kvm_set_msi(&e, kvm, 0, 1, false);
+	return harness_msi(kvm, SETLPIR, lpi);
 }
 
 static int spi_line(struct kvm *kvm, u32 spi, bool level)
@@ -443,53 +438,44 @@ static void cfg_basic(struct cfg *c, enum lpi_ist lpis, bool compact)
 			c->intr[c->nr++] = intrs[i];
 }
 
-VT_TEST(ist_migrate_spis_only)
+/* migrate() of cfg_basic()'s VM with an LPI IST of @lpis */
+static int migrate_basic(enum lpi_ist lpis, bool compact, bool ram_after)
 {
 	struct cfg c;
 
-	cfg_basic(&c, NO_LPIS, false);
-	VT_EXPECT_EQ(migrate(&c), 0);
+	cfg_basic(&c, lpis, compact);
+	c.ram_after = ram_after;
+	return migrate(&c);
+}
+
+VT_TEST(ist_migrate_spis_only)
+{
+	VT_EXPECT_EQ(migrate_basic(NO_LPIS, false, false), 0);
 }
 
 VT_TEST(ist_migrate_linear_flat)
 {
-	struct cfg c;
-
-	cfg_basic(&c, LINEAR, false);
-	VT_EXPECT_EQ(migrate(&c), 0);
+	VT_EXPECT_EQ(migrate_basic(LINEAR, false, false), 0);
 }
 
 VT_TEST(ist_migrate_linear_compact)
 {
-	struct cfg c;
-
-	cfg_basic(&c, LINEAR, true);
-	VT_EXPECT_EQ(migrate(&c), 0);
+	VT_EXPECT_EQ(migrate_basic(LINEAR, true, false), 0);
 }
 
 VT_TEST(ist_migrate_two_level_flat)
 {
-	struct cfg c;
-
-	cfg_basic(&c, TWO_LEVEL, false);
-	VT_EXPECT_EQ(migrate(&c), 0);
+	VT_EXPECT_EQ(migrate_basic(TWO_LEVEL, false, false), 0);
 }
 
 VT_TEST(ist_migrate_two_level_compact)
 {
-	struct cfg c;
-
-	cfg_basic(&c, TWO_LEVEL, true);
-	VT_EXPECT_EQ(migrate(&c), 0);
+	VT_EXPECT_EQ(migrate_basic(TWO_LEVEL, true, false), 0);
 }
 
 VT_TEST(ist_migrate_two_level_compact_ram_after)
 {
-	struct cfg c;
-
-	cfg_basic(&c, TWO_LEVEL, true);
-	c.ram_after = true;
-	VT_EXPECT_EQ(migrate(&c), 0);
+	VT_EXPECT_EQ(migrate_basic(TWO_LEVEL, true, true), 0);
 }
 
 /*
@@ -588,24 +574,6 @@ VT_TEST(ist_upstream_feature_set_round_trip)
 
 /* ---------------------------------------------------------------- errnos */
 
-struct vcpu_holder {
-	struct kvm_vcpu *vcpu;
-	pthread_t thread;
-	int state;	/* 1: holding, 2: release (READ_ONCE/WRITE_ONCE) */
-};
-
-static void *hold_vcpu(void *arg)
-{
-	struct vcpu_holder *h = arg;
-
-	mutex_lock(&h->vcpu->mutex);
-	WRITE_ONCE(h->state, 1);
-	while (READ_ONCE(h->state) != 2)
-		usleep(100);
-	mutex_unlock(&h->vcpu->mutex);
-	return NULL;
-}
-
 VT_TEST(ist_has_attr)
 {
 	struct vm vm;
@@ -627,7 +595,7 @@ VT_TEST(ist_errnos)
 		.spi_ist_addr = (u64)(uintptr_t)spi, .spi_ist_size = sizeof(spi),
 	};
 	struct kvm_device *dev;
-	struct vcpu_holder h = {};
+	struct harness_vcpu_holder *h;
 	struct kvm *kvm;
 	struct vm vm;
 	struct cfg c;
@@ -695,14 +663,11 @@ VT_TEST(ist_errnos)
 	cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12);
 	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
 	/* A vCPU running */
-	h.vcpu = vcpu_of(vm.kvm, 0);
-	VT_ASSERT_EQ(pthread_create(&h.thread, NULL, hold_vcpu, &h), 0);
-	while (READ_ONCE(h.state) != 1)
-		usleep(100);
+	h = harness_hold_vcpu(vcpu_of(vm.kvm, 0));
+	VT_ASSERT(h);
 	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EBUSY);
 	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -EBUSY);
-	WRITE_ONCE(h.state, 2);
-	pthread_join(h.thread, NULL);
+	harness_release_vcpu(h);
 	/* Now it works; then the LPI IST exists */
 	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), 0);
 	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EBUSY);

@@ -217,32 +217,36 @@ static __u64 vgic_v5_cpu_reg_attr(__u64 mpidr, __u16 instr)
 	return aff << 32 | instr;
 }
 
-int vgic_v5_cpu_regs_save(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r)
+/* Get or set every register of @r, in order */
+static int vgic_v5_cpu_regs_access(int gic_fd, __u64 mpidr,
+				   struct vgic_v5_cpu_regs *r, bool set)
 {
 	unsigned int i;
+	__u64 attr;
+	int ret;
 
 	for (i = 0; i < VGIC_V5_CPU_REGS_NR; i++) {
 		r->failed_instr = vgic_v5_cpu_regs_instr[i];
-		if (__kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
-					  vgic_v5_cpu_reg_attr(mpidr, r->failed_instr),
-					  &r->val[i]))
+		attr = vgic_v5_cpu_reg_attr(mpidr, r->failed_instr);
+		if (set)
+			ret = __kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+						    attr, &r->val[i]);
+		else
+			ret = __kvm_device_attr_get(gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+						    attr, &r->val[i]);
+		if (ret)
 			return -errno;
 	}
 
 	return 0;
 }
 
+int vgic_v5_cpu_regs_save(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r)
+{
+	return vgic_v5_cpu_regs_access(gic_fd, mpidr, r, false);
+}
+
 int vgic_v5_cpu_regs_restore(int gic_fd, __u64 mpidr, struct vgic_v5_cpu_regs *r)
 {
-	unsigned int i;
-
-	for (i = 0; i < VGIC_V5_CPU_REGS_NR; i++) {
-		r->failed_instr = vgic_v5_cpu_regs_instr[i];
-		if (__kvm_device_attr_set(gic_fd, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
-					  vgic_v5_cpu_reg_attr(mpidr, r->failed_instr),
-					  &r->val[i]))
-			return -errno;
-	}
-
-	return 0;
+	return vgic_v5_cpu_regs_access(gic_fd, mpidr, r, true);
 }
