@@ -125,13 +125,14 @@ check:
 	exit $$rc
 
 # The model's own tests, then the harness (driver code against the model),
-# then the harness's threaded tests again under ThreadSanitizer.
+# then the KVM selftests built on the harness, then the harness's threaded
+# tests again under ThreadSanitizer.
 check-harness: assemble
 	@mkdir -p $(RES)
 	@rc=0; : > $(RES)/harness.res; \
-	for s in model harness tsan; do \
+	for s in model harness selftests tsan; do \
 		d=$(TREE)/tools/testing/vgic-v5; [ $$s = model ] && d=$$d/model; \
-		t=check; [ $$s = tsan ] && t=tsan; \
+		t=check; [ $$s = tsan ] && t=tsan; [ $$s = selftests ] && t=check-selftests; \
 		$(MAKE) -s -C $$d $$t > $(RES)/$$s.log 2>&1 || rc=1; \
 		grep -E '^(not ok|# FAIL)' $(RES)/$$s.log | head -40; \
 		python3 $(P)/tap-results.py $(RES)/$$s.log $$s >> $(RES)/harness.res; \
@@ -165,6 +166,7 @@ check-boot-v5: $(B)/initramfs.cpio.gz
 harness: assemble
 	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5/model check
 	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 check
+	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 check-selftests
 
 bench: assemble
 	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 bench

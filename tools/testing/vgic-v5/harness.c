@@ -98,6 +98,11 @@ void kvm_unregister_device_ops(u32 type)
 }
 
 /* kvm_ioctl_create_device() */
+bool harness_device_type_known(u32 type)
+{
+	return type < ARRAY_SIZE(device_ops) && device_ops[type];
+}
+
 int harness_create_device(struct kvm *kvm, u32 type, struct kvm_device **devp)
 {
 	const struct kvm_device_ops *ops;
@@ -738,12 +743,14 @@ int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const v
 
 /* ------------------------------------------------------------ guest memory */
 
-int harness_memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags)
+static int memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags,
+		       void *hva)
 {
 	struct kvm_memory_slot *ms;
 
 	if (slot < 0 || slot >= HARNESS_NR_MEMSLOTS || !size ||
 	    (gpa | size) & ~PAGE_MASK || gpa + size < gpa ||
+	    (unsigned long)hva & ~PAGE_MASK ||
 	    flags & ~(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
 		return -EINVAL;
 	if (kvm->harness_memslots[slot])
@@ -763,21 +770,36 @@ int harness_memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 f
 	ms->npages = size >> PAGE_SHIFT;
 	ms->flags = flags;
 	ms->id = slot;
-	ms->userspace_addr = (unsigned long)aligned_alloc(PAGE_SIZE, size);
+	ms->harness_user = hva;
+	ms->userspace_addr = hva ? (unsigned long)hva :
+			     (unsigned long)aligned_alloc(PAGE_SIZE, size);
 	if (flags & KVM_MEM_LOG_DIRTY_PAGES)
 		ms->dirty_bitmap = calloc(BITS_TO_LONGS(ms->npages), sizeof(long));
 	if (!ms->userspace_addr ||
 	    (flags & KVM_MEM_LOG_DIRTY_PAGES && !ms->dirty_bitmap)) {
-		free((void *)ms->userspace_addr);
+		if (!hva)
+			free((void *)ms->userspace_addr);
 		free(ms->dirty_bitmap);
 		free(ms);
 		return -ENOMEM;
 	}
-	memset((void *)ms->userspace_addr, 0, size);
+	if (!hva)
+		memset((void *)ms->userspace_addr, 0, size);
 
 	guard(mutex)(&kvm->slots_lock);
 	kvm->harness_memslots[slot] = ms;
 	return 0;
+}
+
+int harness_memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags)
+{
+	return memslot_add(kvm, slot, gpa, size, flags, NULL);
+}
+
+int harness_memslot_add_user(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags,
+			     void *hva)
+{
+	return hva ? memslot_add(kvm, slot, gpa, size, flags, hva) : -EFAULT;
 }
 
 void harness_memslot_remove(struct kvm *kvm, int slot)
@@ -792,7 +814,8 @@ void harness_memslot_remove(struct kvm *kvm, int slot)
 	}
 	if (!ms)
 		return;
-	free((void *)ms->userspace_addr);
+	if (!ms->harness_user)
+		free((void *)ms->userspace_addr);
 	free(ms->dirty_bitmap);
 	free(ms);
 }

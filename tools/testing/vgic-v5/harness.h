@@ -122,6 +122,8 @@ void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcp
 /* -------------------------------------------------------------- devices */
 
 /* KVM_CREATE_DEVICE (kvm_ioctl_create_device()); dev may be NULL. */
+/* Whether KVM_CREATE_DEVICE knows the type (KVM_CREATE_DEVICE_TEST). */
+bool harness_device_type_known(u32 type);
 int harness_create_device(struct kvm *kvm, u32 type, struct kvm_device **devp);
 /* KVM_{SET,GET,HAS}_DEVICE_ATTR: the kvm_device_attr is copied in first. */
 int harness_set_attr(struct kvm_device *dev, u32 group, u64 attr, void *addr);
@@ -167,6 +169,9 @@ int harness_io_bus_regions(struct kvm *kvm);
  * semantics, see shims/custom_kvm.h). Slots go with harness_vm_destroy().
  */
 int harness_memslot_add(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags);
+/* The same, backed by the caller's page-aligned memory at @hva (kept). */
+int harness_memslot_add_user(struct kvm *kvm, int slot, gpa_t gpa, size_t size, u32 flags,
+			     void *hva);
 void harness_memslot_remove(struct kvm *kvm, int slot);
 /*
  * What the guest's CPUs see at @gpa: a pointer to @len bytes of one slot,
@@ -286,6 +291,8 @@ int harness_check_violations(void);
  * harness_guest_trap() instead of the IRS.
  */
 void harness_guest_insn(enum gm_insn op, u64 xt);
+/* Whether the running vCPU's ICH_HFGITR_EL2 traps the instruction. */
+bool harness_insn_trapped(struct kvm_vcpu *vcpu, enum gm_insn op);
 /* Returns whether the instruction was skipped (false: it runs again). */
 bool harness_guest_trap(struct kvm_vcpu *vcpu, enum gm_insn op, u64 xt);
 u64 harness_guest_cdia(void);

@@ -210,7 +210,7 @@ bool harness_model_owns(const void *p, size_t len)
 
 /* A GIC CDEOI the vCPU's ICH_HFGITR_EL2 traps goes to KVM, not the IRS. */
 /* ICH_HFGITR_EL2 has negative polarity: a clear bit traps */
-static bool harness_insn_trapped(struct kvm_vcpu *vcpu, enum gm_insn op)
+bool harness_insn_trapped(struct kvm_vcpu *vcpu, enum gm_insn op)
 {
 	u64 bit;
 

@@ -478,12 +478,44 @@ static void vgic_v5_irs_publish_lpis(struct vgic_v5_irs_frame *frame,
 }
 
 /*
- * The guest's IST_BASER goes from invalid to valid: check IST_CFGR against
- * IDR2 and have the host back the LPIs. A two-level IST is backed one L2
- * table at a time, as the guest maps them with MAP_L2_ISTR; a linear IST
+ * Back the ranges of a two-level guest IST whose L1 entries are already
+ * VALID in guest memory: software that allocates every L2 table before it
+ * makes the IST valid may write them VALID itself and never use
+ * MAP_L2_ISTR, and an IST made valid again over the same L1 table keeps
+ * the ranges the IRS mapped. An L1 entry that is not in guest memory reads
+ * as invalid. The L1 table has at most BIT(16 - 10) entries.
+ */
+static int vgic_v5_irs_map_valid_l2(struct kvm *kvm, gpa_t l1, unsigned int id_bits,
+				    unsigned int l2_bits, unsigned long *l2_map)
+{
+	u32 index, first;
+	__le64 l1e;
+	int ret;
+
+	for (index = 0; index < vgic_v5_irs_nr_l2(id_bits, l2_bits); index++) {
+		if (kvm_read_guest_lock(kvm, l1 + index * sizeof(l1e), &l1e, sizeof(l1e)) ||
+		    !(le64_to_cpu(l1e) & GICV5_ISTL1E_VALID))
+			continue;
+
+		first = index << l2_bits;
+		ret = vgic_v5_irs_map_lpi_range(kvm, first,
+						min(BIT(l2_bits), BIT(id_bits) - first));
+		if (ret)
+			return ret;
+		__set_bit(index, l2_map);
+	}
+
+	return 0;
+}
+
+/*
+ * The guest's IST_BASER goes from invalid to valid (@baser, its new value):
+ * check IST_CFGR against IDR2 and have the host back the LPIs. A two-level
+ * IST is backed one L2 table at a time: those whose L1 entries are VALID
+ * already, then as the guest maps them with MAP_L2_ISTR; a linear IST
  * beyond IRS_GUEST_LINEAR_MAX_ID_BITS is refused.
  */
-static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
+static int vgic_v5_irs_map_guest_ist(struct kvm *kvm, u64 baser)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
 	unsigned int id_bits, l2_bits;
@@ -508,6 +540,16 @@ static int vgic_v5_irs_map_guest_ist(struct kvm *kvm)
 	if (ret) {
 		bitmap_free(l2_map);
 		return ret;
+	}
+
+	if (two_level) {
+		ret = vgic_v5_irs_map_valid_l2(kvm, baser & GICV5_IRS_IST_BASER_ADDR_MASK,
+					       id_bits, l2_bits, l2_map);
+		if (ret) {
+			vgic_v5_irs_unmap_lpi_ist(kvm);
+			bitmap_free(l2_map);
+			return ret;
+		}
 	}
 
 	vgic_v5_irs_publish_lpis(frame, id_bits, l2_bits, l2_map);
@@ -793,7 +835,7 @@ static void vgic_v5_irs_write_ist_baser(struct kvm_vcpu *vcpu, gpa_t addr,
 
 	if (was_valid)
 		vgic_v5_irs_unmap_guest_ist(vcpu->kvm);
-	else if (valid && vgic_v5_irs_map_guest_ist(vcpu->kvm))
+	else if (valid && vgic_v5_irs_map_guest_ist(vcpu->kvm, baser))
 		return;
 
 	WRITE_ONCE(frame->ist_baser, baser);

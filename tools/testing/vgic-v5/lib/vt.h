@@ -42,8 +42,12 @@ extern void (*vt_before_each)(void);
 extern void (*vt_after_each)(void);
 
 /* Bounds of the "vt_tests" section, provided by the linker. */
-extern const struct vt_test __start_vt_tests[], __stop_vt_tests[];
-/* The "vt_bench" section: weak, a binary may have no benchmark. */
+/*
+ * The "vt_tests" and "vt_bench" sections: weak, a binary may have no test
+ * (a KVM selftest built on the harness) or no benchmark.
+ */
+extern const struct vt_test __start_vt_tests[] __attribute__((weak));
+extern const struct vt_test __stop_vt_tests[] __attribute__((weak));
 extern const struct vt_test __start_vt_bench[] __attribute__((weak));
 extern const struct vt_test __stop_vt_bench[] __attribute__((weak));
 

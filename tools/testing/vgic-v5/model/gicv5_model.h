@@ -400,6 +400,13 @@ void gm_vdpend(struct gm *m, uint64_t xt);
 void gm_guest_insn(struct gm *m, int cpu, enum gm_insn op, uint64_t xt);
 /* GICR CDIA: VALID bit 32 | TYPE | ID, or 0. */
 uint64_t gm_guest_cdia(struct gm *m, int cpu);
+/* Whether a vPE is resident on cpu. */
+bool gm_cpu_resident(struct gm *m, int cpu);
+/*
+ * What GICR CDIA would return now, without acknowledging it (no violation
+ * when nothing is resident: 0); *prio (may be NULL) gets its priority.
+ */
+uint64_t gm_guest_hppi(struct gm *m, int cpu, unsigned int *prio);
 /* ICC_ICSR_EL1 as last written by CDRCFG. */
 uint64_t gm_guest_icsr(struct gm *m, int cpu);
 /* ICC_PCR_EL1.PRIORITY: priority p is deliverable iff p <= pcr (default 31). */

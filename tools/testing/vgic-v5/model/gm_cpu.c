@@ -367,6 +367,54 @@ out:
 	return h;
 }
 
+bool gm_cpu_resident(struct gm *m, int cpu)
+{
+	bool r = false;
+
+	gm_lock(m);
+	if (cpu >= 0 && cpu < m->caps.nr_cpus)
+		r = m->cpu[cpu].resident;
+	gm_unlock(m);
+	return r;
+}
+
+uint64_t gm_guest_hppi(struct gm *m, int cpu, unsigned int *prio)
+{
+	struct gm_vm *v = NULL;
+	struct gm_vpe *p;
+	struct gm_cpu *c;
+	unsigned int running, limit, type;
+	uint64_t h = 0;
+	uint32_t id, w;
+	int t;
+
+	gm_lock(m);
+	c = cpu >= 0 && cpu < m->caps.nr_cpus ? &m->cpu[cpu] : NULL;
+	if (!c || !c->resident || c->irichppidis)
+		goto out;
+	v = gm_vm_get(m, c->vm, false);
+	if (!v || !v->valid || !v->vpes || c->vpe >= (1u << v->vpe_bits))
+		goto out;
+	p = &v->vpes[c->vpe];
+	running = p->apr ? (unsigned int)__builtin_ctz(p->apr) : 32;
+	limit = running < p->pcr + 1 ? running : p->pcr + 1;
+	h = gm_hppi(m, c->vm, v, c->vpe, limit);
+	if (!h)
+		goto out;
+	type = GM_FIELD_GET(GM_INTID_TYPE, h);
+	id = GM_FIELD_GET(GM_INTID_ID, h);
+	t = gm_type_idx(type);
+	if (!gm_iste_get(m, c->vm, &v->ist[t], t, id, &w)) {
+		h = 0;
+		goto out;
+	}
+	if (prio)
+		*prio = gm_prio(w);
+out:
+	gm_unlock(m);
+	return h;
+}
+
 uint64_t gm_guest_icsr(struct gm *m, int cpu)
 {
 	uint64_t r = 0;

@@ -817,21 +817,35 @@ void harness_events_clear(void)
 /*
  * Default system register file: what was last written reads back. One
  * copy for all CPUs (threads), under a lock so that concurrent tests do
- * not race on it.
+ * not race on it; but the virtual CPU interface state the hypervisor loads
+ * into a CPU for its resident vCPU (ICH_VMCR_EL2, ICH_PPI_*_EL2) is the
+ * CPU's own.
  */
 #define MAX_SYSREGS 256
-static struct { u32 enc; const char *name; u64 val; } sysregs[MAX_SYSREGS];
+static struct { u32 enc; int cpu; const char *name; u64 val; } sysregs[MAX_SYSREGS];
 static int nsysregs;
 static pthread_mutex_t sysreg_mutex = PTHREAD_MUTEX_INITIALIZER;
 
+static bool sysreg_per_cpu(u32 enc)
+{
+	/* ICH_PPI_*_EL2: Op0 3, Op1 4, CRn 12, CRm 10 and 14/15; ICH_VMCR_EL2 */
+	return enc == SYS_ICH_VMCR_EL2 ||
+	       (sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 4 && sys_reg_CRn(enc) == 12 &&
+		(sys_reg_CRm(enc) == 10 || sys_reg_CRm(enc) >= 14));
+}
+
 static int sysreg_slot(u32 enc, const char *name, bool create)
 {
+	int cpu = enc && sysreg_per_cpu(enc) ? harness_this_cpu() : -1;
+
 	for (int i = 0; i < nsysregs; i++)
-		if (enc ? sysregs[i].enc == enc : !strcmp(sysregs[i].name, name))
+		if (enc ? sysregs[i].enc == enc && sysregs[i].cpu == cpu :
+			  !strcmp(sysregs[i].name, name))
 			return i;
 	if (!create || nsysregs == MAX_SYSREGS)
 		return -1;
 	sysregs[nsysregs].enc = enc;
+	sysregs[nsysregs].cpu = cpu;
 	sysregs[nsysregs].name = name;
 	return nsysregs++;
 }

@@ -149,6 +149,7 @@ struct kvm_memory_slot {
 	u32 flags;
 	short id;
 	u16 as_id;
+	void *harness_user;	/* userspace_addr is the VMM's, not freed here */
 };
 
 #define HARNESS_NR_MEMSLOTS	8
