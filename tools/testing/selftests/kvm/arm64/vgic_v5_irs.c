@@ -72,33 +72,11 @@ enum {
 static u32 guest_nr_spis;
 static u64 guest_ist_gpa;
 
-/* Written by the guest IRQ handler */
-static u32 irq_count;
-static u32 irq_intid;
-
 static u64 max_ipa_size;
 
 /* ------------------------------------------------------------------ */
 /* Guest side                                                          */
 /* ------------------------------------------------------------------ */
-
-static void guest_irq_handler(struct ex_regs *regs)
-{
-	u64 ia = gicr_insn(CDIA);
-	u32 intid;
-
-	if (!GICV5_GICR_CDIA_VALID(ia))
-		return;
-
-	gsb_ack();
-	isb();
-
-	intid = FIELD_GET(GICV5_GICR_CDIA_INTID, ia);
-	guest_irq_complete(intid);
-
-	WRITE_ONCE(irq_intid, intid);
-	WRITE_ONCE(irq_count, READ_ONCE(irq_count) + 1);
-}
 
 /* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
 static void guest_wait_for_irq(u64 intid)
@@ -130,41 +108,6 @@ static void guest_irq_enable(u64 intid)
 	gic_insn(intid, CDEN);
 	gsb_sys();
 	isb();
-}
-
-/* Make a linear LPI IST valid: IST_CFGR first, then IST_BASER.VALID. */
-static void guest_lpi_ist_setup(void)
-{
-	u32 idr2 = irs_read32(GICV5_IRS_IDR2);
-	u32 id_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, idr2);
-	u32 lpi_id_bits = max_t(u32, TEST_LPI_ID_BITS,
-				FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, idr2));
-	u32 istsz = GICV5_IRS_IST_CFGR_ISTSZ_4;
-	u64 baser;
-
-	GUEST_ASSERT(idr2 & GICV5_IRS_IDR2_LPI);
-	GUEST_ASSERT(lpi_id_bits <= id_bits);
-
-	if (idr2 & GICV5_IRS_IDR2_ISTMD) {
-		if (lpi_id_bits < FIELD_GET(GICV5_IRS_IDR2_ISTMD_SZ, idr2))
-			istsz = GICV5_IRS_IST_CFGR_ISTSZ_8;
-		else
-			istsz = GICV5_IRS_IST_CFGR_ISTSZ_16;
-	}
-	GUEST_ASSERT((4UL << istsz) << lpi_id_bits <= IST_REGION_SIZE);
-
-	irs_write32(FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE,
-			       GICV5_IRS_IST_CFGR_STRUCTURE_LINEAR) |
-		    FIELD_PREP(GICV5_IRS_IST_CFGR_ISTSZ, istsz) |
-		    FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, lpi_id_bits),
-		    GICV5_IRS_IST_CFGR);
-
-	baser = guest_ist_gpa | GICV5_IRS_IST_BASER_VALID;
-	irs_write64(baser, GICV5_IRS_IST_BASER);
-	irs_wait_for_idle(GICV5_IRS_IST_STATUSR, GICV5_IRS_STATUSR_IDLE);
-
-	/* An IST_CFGR that KVM does not accept would leave the IST invalid. */
-	GUEST_ASSERT_EQ(irs_read64(GICV5_IRS_IST_BASER), baser);
 }
 
 static void guest_check_id_regs(void)
@@ -374,7 +317,7 @@ static void guest_code_lpi_cdpend(void)
 	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_LPI, TEST_LPI);
 
 	guest_gic_setup();
-	guest_lpi_ist_setup();
+	guest_linear_ist_setup(guest_ist_gpa, TEST_LPI_ID_BITS, IST_REGION_SIZE);
 	guest_irq_enable(intid);
 
 	gic_insn(intid | FIELD_PREP(GICV5_GIC_CDPEND_PENDING_MASK, 1), CDPEND);
@@ -389,7 +332,7 @@ static void guest_code_lpi_msi(void)
 	u64 intid = guest_intid(GICV5_HWIRQ_TYPE_LPI, TEST_LPI);
 
 	guest_gic_setup();
-	guest_lpi_ist_setup();
+	guest_linear_ist_setup(guest_ist_gpa, TEST_LPI_ID_BITS, IST_REGION_SIZE);
 	guest_irq_enable(intid);
 
 	GUEST_SYNC(STAGE_INJECT);
@@ -1452,30 +1395,6 @@ static const struct {
 	{ "ist_round_trip",		test_ist_round_trip },
 	{ "ist_restore_pending",	test_ist_restore_pending },
 };
-
-/*
- * Whether KVM can create a GICv5 device with an IRS: the IRS address
- * attribute exists only where the host IRS can take VMs.
- */
-static bool kvm_supports_vgic_v5_irs(void)
-{
-	struct kvm_vm *vm = vm_create_barebones();
-	bool irs = false;
-	int fd, err;
-
-	fd = __kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V5);
-	err = errno;
-	if (fd >= 0) {
-		irs = !__kvm_has_device_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
-					     KVM_VGIC_V5_ADDR_TYPE_IRS);
-		close(fd);
-	}
-	kvm_vm_free(vm);
-
-	TEST_ASSERT(fd >= 0 || err == ENODEV,
-		    "Creating a GICv5 device: errno %d, want success or ENODEV", err);
-	return irs;
-}
 
 int main(void)
 {

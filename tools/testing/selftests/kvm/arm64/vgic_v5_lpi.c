@@ -85,10 +85,6 @@ static u64 guest_ist_gpa;
 static u64 guest_page_size;
 static u32 guest_linear_id_bits;
 
-/* Written by the guest IRQ handler */
-static u32 irq_count;
-static u32 irq_intid;
-
 /* The guest's LPI IST, as the Linux driver keeps it (gicv5_global_data.ist) */
 static struct {
 	u32 lpi_id_bits;
@@ -123,24 +119,6 @@ static u32 guest_cpuif_id_bits(void)
 	if (FIELD_GET(ICC_IDR0_EL1_ID_BITS, idr0) == ICC_IDR0_EL1_ID_BITS_24BITS)
 		return 24;
 	return 16;
-}
-
-static void guest_irq_handler(struct ex_regs *regs)
-{
-	u64 ia = gicr_insn(CDIA);
-	u32 intid;
-
-	if (!GICV5_GICR_CDIA_VALID(ia))
-		return;
-
-	gsb_ack();
-	isb();
-
-	intid = FIELD_GET(GICV5_GICR_CDIA_INTID, ia);
-	guest_irq_complete(intid);
-
-	WRITE_ONCE(irq_intid, intid);
-	WRITE_ONCE(irq_count, READ_ONCE(irq_count) + 1);
 }
 
 /* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
@@ -852,30 +830,6 @@ static const struct {
 	{ "cross_vcpu_lpi",		test_cross_vcpu_lpi },
 	{ "setlpi_msi",			test_setlpi_msi },
 };
-
-/*
- * Whether KVM can create a GICv5 device with an IRS: the IRS address
- * attribute exists only where the host IRS can take VMs.
- */
-static bool kvm_supports_vgic_v5_irs(void)
-{
-	struct kvm_vm *vm = vm_create_barebones();
-	bool irs = false;
-	int fd, err;
-
-	fd = __kvm_create_device(vm, KVM_DEV_TYPE_ARM_VGIC_V5);
-	err = errno;
-	if (fd >= 0) {
-		irs = !__kvm_has_device_attr(fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
-					     KVM_VGIC_V5_ADDR_TYPE_IRS);
-		close(fd);
-	}
-	kvm_vm_free(vm);
-
-	TEST_ASSERT(fd >= 0 || err == ENODEV,
-		    "Creating a GICv5 device: errno %d, want success or ENODEV", err);
-	return irs;
-}
 
 int main(void)
 {
