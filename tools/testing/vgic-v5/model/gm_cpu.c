@@ -328,40 +328,51 @@ out:
 	gm_unlock(m);
 }
 
+/*
+ * The interrupt GICR CDIA takes on the CPU @c (vPE @p of VM @v resident
+ * there): the highest priority pending one below the running priority and
+ * the priority mask, unless IRICHPPIDIS. Returns HPPIV | INTID or 0, with
+ * its ISTE word in *w and its type index in *t. The model is locked.
+ */
+static uint64_t gm_cdia_candidate(struct gm *m, struct gm_cpu *c, struct gm_vm *v,
+				  struct gm_vpe *p, uint32_t *w, int *t)
+{
+	unsigned int running, limit;
+	uint64_t h;
+
+	if (c->irichppidis)
+		return 0;
+	running = p->apr ? (unsigned int)__builtin_ctz(p->apr) : 32;
+	limit = running < p->pcr + 1 ? running : p->pcr + 1;
+	h = gm_hppi(m, c->vm, v, c->vpe, limit);
+	if (!h)
+		return 0;
+	*t = gm_type_idx(GM_FIELD_GET(GM_INTID_TYPE, h));
+	if (!gm_iste_get(m, c->vm, &v->ist[*t], *t, GM_FIELD_GET(GM_INTID_ID, h), w))
+		return 0;
+	return h;
+}
+
 uint64_t gm_guest_cdia(struct gm *m, int cpu)
 {
 	struct gm_vm *v = NULL;
 	struct gm_vpe *p;
-	struct gm_cpu *c;
 	uint64_t h = 0;
-	unsigned int running, limit, type;
-	uint32_t id, w;
+	uint32_t w;
 	int t;
 
 	gm_lock(m);
 	p = gm_guest_vpe(m, cpu, "CDIA", &v);
 	if (!p)
 		goto out;
-	c = &m->cpu[cpu];
-	if (c->irichppidis)
-		goto out;
-	running = p->apr ? (unsigned int)__builtin_ctz(p->apr) : 32;
-	limit = running < p->pcr + 1 ? running : p->pcr + 1;
-	h = gm_hppi(m, c->vm, v, c->vpe, limit);
+	h = gm_cdia_candidate(m, &m->cpu[cpu], v, p, &w, &t);
 	if (!h)
 		goto out;
-	type = GM_FIELD_GET(GM_INTID_TYPE, h);
-	id = GM_FIELD_GET(GM_INTID_ID, h);
-	t = gm_type_idx(type);
-	if (!gm_iste_get(m, c->vm, &v->ist[t], t, id, &w)) {
-		h = 0;
-		goto out;
-	}
 	p->apr |= 1u << gm_prio(w);
 	w |= GM_ISTE_ACTIVE;
 	if (!(w & GM_ISTE_HM))
 		w &= ~(uint32_t)GM_ISTE_PENDING;
-	gm_iste_put(m, c->vm, v, t, id, w);
+	gm_iste_put(m, m->cpu[cpu].vm, v, t, GM_FIELD_GET(GM_INTID_ID, h), w);
 out:
 	gm_unlock(m);
 	return h;
@@ -380,35 +391,21 @@ bool gm_cpu_resident(struct gm *m, int cpu)
 
 uint64_t gm_guest_hppi(struct gm *m, int cpu, unsigned int *prio)
 {
-	struct gm_vm *v = NULL;
-	struct gm_vpe *p;
+	struct gm_vm *v;
 	struct gm_cpu *c;
-	unsigned int running, limit, type;
 	uint64_t h = 0;
-	uint32_t id, w;
+	uint32_t w;
 	int t;
 
 	gm_lock(m);
 	c = cpu >= 0 && cpu < m->caps.nr_cpus ? &m->cpu[cpu] : NULL;
-	if (!c || !c->resident || c->irichppidis)
+	if (!c || !c->resident)
 		goto out;
 	v = gm_vm_get(m, c->vm, false);
 	if (!v || !v->valid || !v->vpes || c->vpe >= (1u << v->vpe_bits))
 		goto out;
-	p = &v->vpes[c->vpe];
-	running = p->apr ? (unsigned int)__builtin_ctz(p->apr) : 32;
-	limit = running < p->pcr + 1 ? running : p->pcr + 1;
-	h = gm_hppi(m, c->vm, v, c->vpe, limit);
-	if (!h)
-		goto out;
-	type = GM_FIELD_GET(GM_INTID_TYPE, h);
-	id = GM_FIELD_GET(GM_INTID_ID, h);
-	t = gm_type_idx(type);
-	if (!gm_iste_get(m, c->vm, &v->ist[t], t, id, &w)) {
-		h = 0;
-		goto out;
-	}
-	if (prio)
+	h = gm_cdia_candidate(m, c, v, &v->vpes[c->vpe], &w, &t);
+	if (h && prio)
 		*prio = gm_prio(w);
 out:
 	gm_unlock(m);

@@ -1174,7 +1174,8 @@ int __kvm_create_device(struct kvm_vm *vm, u64 type)
 	return err ? : create_dev.fd;
 }
 
-int __kvm_device_attr_get(int dev_fd, u32 group, u64 attr, void *val)
+/* KVM_{GET,SET,HAS}_DEVICE_ATTR on a device fd */
+static int st_device_attr_ioctl(int dev_fd, unsigned long cmd, u32 group, u64 attr, void *val)
 {
 	struct kvm_device_attr kvmattr = {
 		.group = group,
@@ -1183,30 +1184,22 @@ int __kvm_device_attr_get(int dev_fd, u32 group, u64 attr, void *val)
 		.addr = (uintptr_t)val,
 	};
 
-	return __kvm_ioctl(dev_fd, KVM_GET_DEVICE_ATTR, &kvmattr);
+	return ioctl(dev_fd, cmd, &kvmattr);
+}
+
+int __kvm_device_attr_get(int dev_fd, u32 group, u64 attr, void *val)
+{
+	return st_device_attr_ioctl(dev_fd, KVM_GET_DEVICE_ATTR, group, attr, val);
 }
 
 int __kvm_device_attr_set(int dev_fd, u32 group, u64 attr, void *val)
 {
-	struct kvm_device_attr kvmattr = {
-		.group = group,
-		.attr = attr,
-		.flags = 0,
-		.addr = (uintptr_t)val,
-	};
-
-	return __kvm_ioctl(dev_fd, KVM_SET_DEVICE_ATTR, &kvmattr);
+	return st_device_attr_ioctl(dev_fd, KVM_SET_DEVICE_ATTR, group, attr, val);
 }
 
 int __kvm_has_device_attr(int dev_fd, u32 group, u64 attr)
 {
-	struct kvm_device_attr kvmattr = {
-		.group = group,
-		.attr = attr,
-		.flags = 0,
-	};
-
-	return __kvm_ioctl(dev_fd, KVM_HAS_DEVICE_ATTR, &kvmattr);
+	return st_device_attr_ioctl(dev_fd, KVM_HAS_DEVICE_ATTR, group, attr, NULL);
 }
 
 int _kvm_irq_line(struct kvm_vm *vm, u32 irq, int level)

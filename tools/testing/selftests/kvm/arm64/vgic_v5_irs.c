@@ -78,21 +78,6 @@ static u64 max_ipa_size;
 /* Guest side                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
-static void guest_wait_for_irq(u64 intid)
-{
-	u64 deadline = guest_deadline();
-
-	local_irq_enable();
-	while (!READ_ONCE(irq_count) && !guest_deadline_passed(deadline))
-		cpu_relax();
-	local_irq_disable();
-
-	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
-	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), intid);
-	guest_assert_nothing_pending();
-}
-
 /* Prioritise an SPI or LPI, target it at this vCPU and enable it. */
 static void guest_irq_enable(u64 intid)
 {

@@ -122,7 +122,7 @@ static u32 guest_cpuif_id_bits(void)
 }
 
 /* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
-static void guest_wait_for_irq(u64 intid)
+static void guest_wait_for_lpi(u64 intid)
 {
 	u64 deadline = guest_deadline();
 
@@ -193,7 +193,7 @@ static void guest_take_lpi(u32 id)
 {
 	guest_lpi_enable(id, guest_iaffid());
 	guest_lpi_pend(id);
-	guest_wait_for_irq(guest_lpi(id));
+	guest_wait_for_lpi(guest_lpi(id));
 }
 
 /* An LPI with no IST entry: configuring it and CDPEND are dropped. */
@@ -499,9 +499,9 @@ static void guest_code_cross_vcpu(void)
 	if (iaffid == 1) {
 		GUEST_SYNC(STAGE_READY);
 		/* vCPU 0 has set up the IST by now. */
-		guest_wait_for_irq(guest_lpi(READ_ONCE(cross_lpis[0])));
+		guest_wait_for_lpi(guest_lpi(READ_ONCE(cross_lpis[0])));
 		GUEST_SYNC(STAGE_WAITING);
-		guest_wait_for_irq(guest_lpi(READ_ONCE(cross_lpis[1])));
+		guest_wait_for_lpi(guest_lpi(READ_ONCE(cross_lpis[1])));
 		GUEST_DONE();
 	}
 
@@ -554,7 +554,7 @@ static void guest_code_msi(void)
 	guest_lpi_enable(unmapped, guest_iaffid());
 
 	GUEST_SYNC_ARGS(STAGE_MSI, mapped, unmapped, beyond, 0);
-	guest_wait_for_irq(guest_lpi(mapped));
+	guest_wait_for_lpi(guest_lpi(mapped));
 
 	/* The dropped MSI left nothing behind. */
 	guest_ist_map_l2(unmapped);
@@ -562,7 +562,7 @@ static void guest_code_msi(void)
 	guest_assert_no_irq();
 
 	GUEST_SYNC_ARGS(STAGE_MSI_UNMAPPED, unmapped, 0, 0, 0);
-	guest_wait_for_irq(guest_lpi(unmapped));
+	guest_wait_for_lpi(guest_lpi(unmapped));
 
 	GUEST_DONE();
 }

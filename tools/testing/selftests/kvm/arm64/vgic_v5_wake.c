@@ -98,21 +98,6 @@ static u32 guest_check_iaffid(u64 vcpu_id)
 	return iaffid;
 }
 
-/* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
-static void guest_wait_for_irq(u64 intid)
-{
-	u64 deadline = guest_deadline();
-
-	local_irq_enable();
-	while (!READ_ONCE(irq_count) && !guest_deadline_passed(deadline))
-		cpu_relax();
-	local_irq_disable();
-
-	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
-	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), intid);
-	guest_assert_nothing_pending();
-}
-
 /*
  * Tell the host this vCPU is about to wait, then wait in WFI with IRQs
  * masked: a pending interrupt ends WFI all the same. WFI may also end for

@@ -253,6 +253,21 @@ static void guest_irq_handler(struct ex_regs *regs)
 	WRITE_ONCE(irq_count, READ_ONCE(irq_count) + 1);
 }
 
+/* Wait (IRQs unmasked) for exactly one interrupt, then mask IRQs again. */
+static inline void guest_wait_for_irq(u64 intid)
+{
+	u64 deadline = guest_deadline();
+
+	local_irq_enable();
+	while (!READ_ONCE(irq_count) && !guest_deadline_passed(deadline))
+		cpu_relax();
+	local_irq_disable();
+
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), intid);
+	guest_assert_nothing_pending();
+}
+
 /*
  * Make a linear LPI IST of at least @lpi_id_bits at @gpa valid (@size
  * bytes of guest memory): IST_CFGR first, then IST_BASER.VALID.
