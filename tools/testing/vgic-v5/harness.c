@@ -194,6 +194,7 @@ struct kvm *harness_vm_create(void)
 
 	if (!kvm)
 		return NULL;
+	kvm->mm = &harness_mm;
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->irq_lock);
 	mutex_init(&kvm->slots_lock);
@@ -622,7 +623,8 @@ int kvm_set_irq_routing(struct kvm *kvm, const struct kvm_irq_routing_entry *ue,
 	for (unsigned int i = 0; i < nr; i++) {
 		new->e[i].gsi = ue[i].gsi;
 		new->e[i].type = ue[i].type;
-		if (ue[i].flags) {
+		/* Only MSI routes take a flag: KVM_MSI_VALID_DEVID */
+		if (ue[i].flags & ~(ue[i].type == KVM_IRQ_ROUTING_MSI ? KVM_MSI_VALID_DEVID : 0)) {
 			kfree(new);
 			return -EINVAL;
 		}
@@ -658,6 +660,42 @@ int harness_set_irq(struct kvm *kvm, u32 gsi, int level)
 			ret = r < 0 ? r : max(ret, 0) + r;
 		}
 	}
+	return ret;
+}
+
+/*
+ * irqfd_wakeup() in virt/kvm/eventfd.c: with a single route for the GSI,
+ * kvm_arch_set_irq_inatomic() from the eventfd's wake-up, with interrupts
+ * disabled; when that would block, irqfd_inject() runs in a kworker, which
+ * has no mm, and does kvm_set_irq().
+ */
+int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample)
+{
+	struct kvm_irq_routing_table *rt = kvm->irq_routing;
+	struct kvm_kernel_irq_routing_entry e = {};
+	unsigned long flags;
+	int ret, n = 0;
+
+	for (unsigned int i = 0; rt && i < rt->nr; i++) {
+		if (rt->e[i].gsi == gsi) {
+			e = rt->e[i];
+			n++;
+		}
+	}
+	if (n == 1 && !resample) {
+		local_irq_save(flags);
+		ret = kvm_arch_set_irq_inatomic(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID,
+						1, false);
+		local_irq_restore(flags);
+		if (ret != -EWOULDBLOCK)
+			return ret;
+	}
+
+	harness_kworker_enter();
+	ret = harness_set_irq(kvm, gsi, 1);
+	if (!resample)
+		harness_set_irq(kvm, gsi, 0);
+	harness_kworker_exit();
 	return ret;
 }
 
@@ -711,6 +749,20 @@ static struct kvm_io_range *bus_find(struct kvm *kvm, gpa_t addr, int len)
 			return r;
 	}
 	return NULL;
+}
+
+struct kvm_io_device *kvm_io_bus_get_dev(struct kvm *kvm, enum kvm_bus bus_idx,
+					 gpa_t addr)
+{
+	struct kvm_io_range *r;
+
+	WARN_ON(bus_idx != KVM_MMIO_BUS);
+	/* srcu_dereference(kvm->buses[bus_idx], &kvm->srcu) */
+	if (!srcu_read_lock_held(&kvm->srcu))
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "suspicious RCU usage: %s() without kvm->srcu", __func__);
+	r = bus_find(kvm, addr, 1);
+	return r ? r->dev : NULL;
 }
 
 /* kvm_io_bus_read(): what io_mem_abort() does for an in-kernel device */
@@ -875,7 +927,7 @@ struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
 }
 
 /* The hva of @gfn, or 0 (kvm_is_error_hva()): none, or read-only for a write */
-static unsigned long gfn_to_hva(struct kvm_memory_slot *ms, gfn_t gfn, bool write)
+static unsigned long slot_gfn_to_hva(struct kvm_memory_slot *ms, gfn_t gfn, bool write)
 {
 	if (!ms || (write && ms->flags & KVM_MEM_READONLY))
 		return 0;
@@ -888,6 +940,28 @@ static int page_segment(unsigned long len, int offset)
 	return len > PAGE_SIZE - offset ? PAGE_SIZE - offset : len;
 }
 
+/*
+ * gfn_to_hva() -> gfn_to_hva_many() asks for a writable hva: a read-only
+ * slot gives an error hva (KVM_HVA_ERR_RO_BAD). gfn_to_hva_prot() is the
+ * one for reads.
+ */
+unsigned long gfn_to_hva(struct kvm *kvm, gfn_t gfn)
+{
+	unsigned long hva = slot_gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, true);
+
+	return hva ?: KVM_HVA_ERR_BAD;
+}
+
+unsigned long gfn_to_hva_prot(struct kvm *kvm, gfn_t gfn, bool *writable)
+{
+	struct kvm_memory_slot *ms = gfn_to_memslot(kvm, gfn);
+	unsigned long hva = slot_gfn_to_hva(ms, gfn, false);
+
+	if (writable)
+		*writable = hva && !(ms->flags & KVM_MEM_READONLY);
+	return hva ?: KVM_HVA_ERR_BAD;
+}
+
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 {
 	gfn_t gfn = gpa >> PAGE_SHIFT;
@@ -895,8 +969,11 @@ int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 	unsigned long hva;
 
 	might_sleep();	/* __copy_from_user() may fault */
+	/* __copy_from_user() of a kworker, which has no mm, fails */
+	if (current->mm != kvm->mm)
+		return -EFAULT;
 	while ((seg = page_segment(len, offset)) != 0) {
-		hva = gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, false);
+		hva = slot_gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, false);
 		if (!hva)
 			return -EFAULT;
 		memcpy(data, (void *)(hva + offset), seg);
@@ -916,9 +993,11 @@ int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data, unsigned long 
 	unsigned long hva;
 
 	might_sleep();	/* __copy_to_user() may fault */
+	if (current->mm != kvm->mm)
+		return -EFAULT;
 	while ((seg = page_segment(len, offset)) != 0) {
 		ms = gfn_to_memslot(kvm, gfn);
-		hva = gfn_to_hva(ms, gfn, true);
+		hva = slot_gfn_to_hva(ms, gfn, true);
 		if (!hva)
 			return -EFAULT;
 		memcpy((void *)(hva + offset), data, seg);

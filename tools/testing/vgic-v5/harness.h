@@ -154,6 +154,7 @@ void harness_release_vcpu(struct harness_vcpu_holder *h);
 
 /* kvm_set_irq() on the routing table (what irqfd injection does). */
 int harness_set_irq(struct kvm *kvm, u32 gsi, int level);
+int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample);
 
 /* Guest MMIO through the KVM_MMIO_BUS: -EOPNOTSUPP if nothing is mapped. */
 int harness_mmio_guest_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val);

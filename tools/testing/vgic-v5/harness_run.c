@@ -42,21 +42,11 @@
 #define TASK_RUNNING		0x0000
 #define TASK_INTERRUPTIBLE	0x0001
 
-/* A thread, as far as the scheduler and the preempt notifiers go. */
-struct task_struct {
-	unsigned int		__state;
-	bool			sigpending;
-	bool			sleeping;	/* switched out, waiting */
-	int			migrate_to;	/* CPU on the next switch in, or -1 */
-	/* The registered preempt notifier (vcpu_load() .. vcpu_put()) */
-	struct kvm_vcpu		*notifier_vcpu;
-};
+/* A thread is a task: current (shims/custom.h) */
 
 /* Protects every task's state: the runqueues, in short. */
 static pthread_mutex_t sched_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cond = PTHREAD_COND_INITIALIZER;
-static __thread struct task_struct this_task = { .migrate_to = -1 };
-#define current (&this_task)
 
 /* Real seconds a vCPU may sleep before the test fails (a lost wake-up). */
 #define HARNESS_BLOCK_TIMEOUT_S	3

@@ -14,7 +14,9 @@
  *  - ICC_CR0_EL1.EN and ICC_PCR_EL1 are ICH_VMCR_EL2.EN and .VPMR;
  *  - the registers 7.3 traps (ICC_IDR0_EL1, ICC_IAFFIDR_EL1 reads,
  *    ICC_PPI_ENABLERn_EL1 writes) go to renditions of their sys_regs.c
- *    handlers and count as a trap: the guest exits and re-enters.
+ *    handlers and count as a trap: the guest exits and re-enters; a
+ *    write to the read-only ones is KVM's undef_access(), an UNDEF the
+ *    guest takes (STB_UNDEF).
  */
 #include <linux/kvm_host.h>
 
@@ -99,14 +101,35 @@ int stb_device_attr(void *dev, int op, uint32_t group, uint64_t attr, uint64_t a
 	}
 }
 
+/* kvm_vm_ioctl_check_extension() in arm.c */
+int stb_vm_msi_devid(void *kvm)
+{
+	return ((struct kvm *)kvm)->arch.vgic.msis_require_devid;
+}
+
 int stb_irq_line(void *kvm, u32 irq, int level)
 {
 	return harness_irq_line(kvm, irq, level);
 }
 
-int stb_signal_msi(void *kvm, uint64_t addr, uint32_t data)
+/* kvm_send_userspace_msi() */
+int stb_signal_msi(void *kvm, uint64_t addr, uint32_t data, uint32_t flags,
+		   uint32_t devid)
 {
-	return harness_msi(kvm, addr, data);
+	struct kvm_kernel_irq_routing_entry e = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = {
+			.address_lo = addr,
+			.address_hi = addr >> 32,
+			.data = data,
+			.flags = flags,
+			.devid = devid,
+		},
+	};
+
+	if (flags & ~KVM_MSI_VALID_DEVID)
+		return -EINVAL;
+	return kvm_set_msi(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
 }
 
 /* kvm_vm_ioctl(KVM_SET_GSI_ROUTING) */
@@ -117,14 +140,10 @@ int stb_set_gsi_routing(void *kvm, const void *entries, u32 nr, u32 flags)
 	return kvm_set_irq_routing(kvm, entries, nr, 0);
 }
 
-/* irqfd_inject() in virt/kvm/eventfd.c */
+/* irqfd_wakeup() in virt/kvm/eventfd.c */
 int stb_irqfd_inject(void *kvm, u32 gsi, bool resample)
 {
-	int ret = harness_set_irq(kvm, gsi, 1);
-
-	if (!resample)
-		harness_set_irq(kvm, gsi, 0);
-	return ret;
+	return harness_irqfd_wakeup(kvm, gsi, resample);
 }
 
 struct stb_resampler {
@@ -158,6 +177,10 @@ void *stb_resampler_add(void *kvm, u32 gsi, void (*notify)(void *ctx), void *ctx
 	return r;
 }
 
+/*
+ * irqfd_resampler_shutdown() in virt/kvm/eventfd.c, for the last irqfd of
+ * the resampler (the backend has one per irqfd): the line goes low.
+ */
 void stb_resampler_del(void *kvm, void *resampler)
 {
 	struct stb_resampler *r = resampler;
@@ -165,6 +188,7 @@ void stb_resampler_del(void *kvm, void *resampler)
 	if (!r)
 		return;
 	kvm_unregister_irq_ack_notifier(kvm, &r->notifier);
+	harness_set_irq(kvm, r->notifier.gsi, 0);
 	free(r);
 }
 
@@ -258,6 +282,18 @@ static bool irs_resident(void)
 	return gm_cpu_resident(harness_gm(), harness_this_cpu());
 }
 
+/*
+ * The CPU interface masks the IRS's interrupts with the virtual PCR, which
+ * is ICH_VMCR_EL2.VPMR as the hypervisor loaded it (vgic-v5-sr.c) or the
+ * guest wrote it since: the model's vPE takes it from there.
+ */
+static void irs_sync_pcr(void)
+{
+	if (irs_resident())
+		gm_guest_set_pcr(harness_gm(), harness_this_cpu(),
+				 FIELD_GET(FEAT_GCIE_ICH_VMCR_EL2_VPMR, vmcr()));
+}
+
 /* The highest priority pending PPI the CPU interface would signal, or -1 */
 static int ppi_hppi(unsigned int limit, unsigned int *prio)
 {
@@ -291,6 +327,7 @@ bool stb_guest_irq_pending(void *vcpu)
 	limit = prio_limit();
 	if (ppi_hppi(limit, &prio) >= 0)
 		return true;
+	irs_sync_pcr();
 	return gm_guest_hppi(harness_gm(), harness_this_cpu(), NULL);
 }
 
@@ -305,6 +342,7 @@ static u64 guest_cdia(void)
 		return 0;
 	limit = prio_limit();
 	ppi = ppi_hppi(limit, &ppi_prio);
+	irs_sync_pcr();
 	irs = gm_guest_hppi(harness_gm(), harness_this_cpu(), &irs_prio);
 	if (ppi < 0 || (irs && irs_prio < ppi_prio))
 		return irs ? harness_guest_cdia() : 0;
@@ -367,6 +405,23 @@ static void set_clear(u32 ich, const char *name, u64 bits, bool set)
 	harness_sysreg_write(ich, name, set ? v | bits : v & ~bits);
 }
 
+/*
+ * undef_access() in sys_regs.c: kvm_inject_undefined() -> inject_undef64()
+ * (inject_fault.c), an EC_UNKNOWN exception with IL set, the instruction
+ * not skipped. An MSR to these read-only registers is also UNDEFINED in
+ * the CPU before any trap (ICH_HFGWTR_EL2 has no bit for them): the same
+ * exception.
+ */
+#define ST_ESR_ELx_EC_SHIFT	26
+#define ST_ESR_ELx_EC_UNKNOWN	0x00UL
+#define ST_ESR_ELx_IL		BIT(25)
+
+static int undef_access(uint64_t *esr)
+{
+	*esr = (ST_ESR_ELx_EC_UNKNOWN << ST_ESR_ELx_EC_SHIFT) | ST_ESR_ELx_IL;
+	return STB_UNDEF;
+}
+
 int stb_guest_sysreg(void *v, uint32_t enc, uint64_t *val, bool write)
 {
 	struct kvm_vcpu *vcpu = v;
@@ -403,13 +458,13 @@ int stb_guest_sysreg(void *v, uint32_t enc, uint64_t *val, bool write)
 	switch (enc) {
 	case SYS_ICC_IDR0_EL1:		/* access_gicv5_idr0() */
 		if (write)
-			return -1;
+			return undef_access(val);
 		*val = FIELD_PREP(ICC_IDR0_EL1_PRI_BITS, vcpu->arch.vgic_cpu.num_pri_bits - 1) |
 		       FIELD_PREP(ICC_IDR0_EL1_ID_BITS, vcpu->arch.vgic_cpu.num_id_bits);
 		return STB_TRAPPED;
 	case SYS_ICC_IAFFIDR_EL1:	/* access_gicv5_iaffid() */
 		if (write)
-			return -1;
+			return undef_access(val);
 		*val = FIELD_PREP(ICC_IAFFIDR_EL1_IAFFID, vcpu->vcpu_id);
 		return STB_TRAPPED;
 	case SYS_ICC_PPI_ENABLER0_EL1:

@@ -13,6 +13,7 @@
 #include "../../../arch/arm64/kvm/vgic/vgic-kvm-device.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-mmio.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-mmio-v5.c"
+#include "../../../arch/arm64/kvm/vgic/vgic-v5-its.c"
 #include "../../../arch/arm64/kvm/vgic/vgic-irqfd.c"
 #include "../../../arch/arm64/kvm/hyp/vgic-v5-sr.c"
 #include "../../../lib/list_sort.c"

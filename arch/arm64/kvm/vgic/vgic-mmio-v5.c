@@ -366,14 +366,19 @@ void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
 
 /* ----------------------------------------------------------- LPI injection */
 
-/*
- * Make an LPI pending, as a write of @id to IRS_SETLPIR would. An LPI the
- * guest has no IST entry for is dropped, like the IRS drops it.
+/**
+ * vgic_v5_irs_set_lpi_pending() - Make an LPI pending
+ * @kvm: the VM, with an IRS
+ * @id: the LPI ID
+ *
+ * As a write of @id to IRS_SETLPIR, or an ITS translation, does. An LPI the
+ * guest has no IST entry for is dropped, like the IRS drops it. Can be
+ * called from atomic context.
  *
  * Return: 1 if the LPI was made pending, 0 if it was dropped, or a negative
  * error code from the host IRS.
  */
-static int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
+int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
 	int ret;

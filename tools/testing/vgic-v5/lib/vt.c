@@ -21,6 +21,13 @@
 
 #include "vt.h"
 
+#if __has_include("valgrind/callgrind.h")
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(s)	((void)(s))
+#endif
+
 int vt_failures;
 const char *vt_skip_reason;
 void (*vt_before_each)(void);
@@ -110,6 +117,20 @@ void vt_bench_report(const char *what, double value, const char *unit)
 {
 	printf("bench: %s: %.1f %s\n", what, value, unit);
 	fflush(stdout);
+}
+
+void vt_insn_begin(void)
+{
+	CALLGRIND_ZERO_STATS;
+}
+
+/* The dump's trigger carries the figure to bench-insn.sh */
+void vt_insn_end(const char *what, unsigned int n)
+{
+	char label[256];
+
+	snprintf(label, sizeof(label), "vt-insn %u %s", n, what);
+	CALLGRIND_DUMP_STATS_AT(label);
 }
 
 uint64_t vt_now_ns(void)

@@ -75,6 +75,13 @@ extern const struct vt_test __stop_vt_bench[] __attribute__((weak));
 void vt_bench_report(const char *what, double value, const char *unit);
 /* Monotonic time in nanoseconds. */
 uint64_t vt_now_ns(void);
+/*
+ * Instructions, counted by callgrind when "make bench" runs the benchmarks
+ * under it (no-ops otherwise): vt_insn_end() reports the instructions of
+ * all threads since vt_insn_begin(), divided by @n, as "<what>: N insn".
+ */
+void vt_insn_begin(void);
+void vt_insn_end(const char *what, unsigned int n);
 
 #define VT_EXPECT(cond)							\
 	do {								\

@@ -29,7 +29,11 @@
  * (kvm_vcpu_wfi()). An interrupt the CPU interface signals while the
  * guest's PSTATE.I is clear runs the handler installed for
  * VECTOR_IRQ_CURRENT, at the next request or, for a guest that spins
- * without any, through a signal to its thread.
+ * without any, through a signal to its thread. An access KVM answers with
+ * an UNDEF (kvm_inject_undefined()) runs the handler installed for
+ * VECTOR_SYNC_CURRENT and the ESR's EC, with the access's address as the
+ * PC; the guest goes on at the PC the handler leaves (that instruction
+ * again or the next one).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -102,7 +106,7 @@ struct st_vm {
 	struct st_slot slots[8];
 	struct st_map maps[ST_MAX_MAPS];
 	int nmaps;
-	handler_fn irq_handler;
+	void (*ucall)(u64 cmd, int nargs, ...);	/* the guest image's */
 	struct st_irqfd irqfds[ST_MAX_IRQFDS];
 };
 
@@ -137,6 +141,9 @@ struct st_vcpu {
 	bool irq_masked;	/* PSTATE.I */
 	bool in_request;
 	bool irq_signalled;
+	/* the vCPU's EL1 exception state */
+	bool vectors;		/* VBAR_EL1 set: vcpu_init_descriptor_tables() */
+	u64 esr, elr, spsr;
 };
 
 static struct {
@@ -148,6 +155,8 @@ static struct {
 #define st_cur ((struct st_vcpu *)stb_guest_vcpu())
 static LIST_HEAD(st_vms);
 static pthread_mutex_t st_vms_lock = PTHREAD_MUTEX_INITIALIZER;
+/* vCPUs in KVM_RUN, on any thread */
+static int st_vcpus_in_run;
 
 static void st_die(const char *fmt, ...)
 {
@@ -192,7 +201,19 @@ static void st_fds_drop(struct st_vm *svm)
  */
 static void st_exit_check(void)
 {
-	int failures;
+	int failures, running = __atomic_load_n(&st_vcpus_in_run, __ATOMIC_SEQ_CST);
+
+	/*
+	 * A test that exits while other threads run vCPUs, as a failed
+	 * assertion does, cannot have its VMs freed under them: leave them,
+	 * and the checks, to the exit.
+	 */
+	if (running) {
+		fprintf(stderr, "==== harness: %d vCPU(s) in KVM_RUN at exit: VMs kept, unchecked ====\n",
+			running);
+		fflush(NULL);
+		return;
+	}
 
 	for (;;) {
 		struct st_vm *svm = NULL;
@@ -492,6 +513,7 @@ struct kvm_vm *____vm_create(struct vm_shape shape)
 	st_image_load(svm);
 	svm->k = stb_vm_create();
 	TEST_ASSERT(svm->k, "KVM_CREATE_VM failed");
+	svm->ucall = st_to_image(svm, ucall);
 	pthread_mutex_lock(&st_vms_lock);
 	list_add_tail(&svm->node, &st_vms);
 	pthread_mutex_unlock(&st_vms_lock);
@@ -659,26 +681,115 @@ void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int num, ...)
 	va_end(ap);
 }
 
+/*
+ * The exception handlers, as the library's: a table in guest memory
+ * (vm->handlers) per vector and, for the synchronous ones, per EC, which
+ * the guest's route_exception() looks up. Its handlers are the guest
+ * image's functions.
+ */
+struct st_handlers {
+	handler_fn exception_handlers[VECTOR_NUM][ESR_ELx_EC_MAX + 1];
+};
+
 void vm_init_descriptor_tables(struct kvm_vm *vm)
 {
+	vm->handlers = __vm_alloc(vm, sizeof(struct st_handlers), vm->page_size,
+				  MEM_REGION_DATA);
+	memset(addr_gva2hva(vm, vm->handlers), 0, sizeof(struct st_handlers));
 }
 
+/* VBAR_EL1 = the library's vectors: the vCPU takes exceptions */
 void vcpu_init_descriptor_tables(struct kvm_vcpu *vcpu)
 {
+	struct st_vcpu *v = fds[vcpu->fd].obj;
+
+	v->vectors = true;
 }
 
-/*
- * Only the IRQ vector is taken here: a synchronous exception of natively
- * running guest code is a fault of this program.
- */
+static struct st_handlers *st_handlers_of(struct kvm_vm *vm)
+{
+	TEST_ASSERT(vm->handlers, "vm_init_descriptor_tables() was not called");
+	return addr_gva2hva(vm, vm->handlers);
+}
+
 void vm_install_exception_handler(struct kvm_vm *vm, int vector, handler_fn handler)
 {
-	if (vector == VECTOR_IRQ_CURRENT)
-		st_vm_of(vm)->irq_handler = st_to_image(st_vm_of(vm), handler);
+	struct st_handlers *handlers = st_handlers_of(vm);
+
+	TEST_ASSERT(!VECTOR_IS_SYNC(vector) && vector < VECTOR_NUM,
+		    "%s(): vector %d", __func__, vector);
+	handlers->exception_handlers[vector][0] = st_to_image(st_vm_of(vm), handler);
 }
 
 void vm_install_sync_handler(struct kvm_vm *vm, int vector, int ec, handler_fn handler)
 {
+	struct st_handlers *handlers = st_handlers_of(vm);
+
+	TEST_ASSERT(VECTOR_IS_SYNC(vector) && vector < VECTOR_NUM && ec <= ESR_ELx_EC_MAX,
+		    "%s(): vector %d, EC 0x%x", __func__, vector, ec);
+	handlers->exception_handlers[vector][ec] = st_to_image(st_vm_of(vm), handler);
+}
+
+/*
+ * kvm_exit_unexpected_exception() in lib/arm64/processor.c: the ucall the
+ * VMM's vcpu_run() reports. Instance-neutral (a signal handler runs the
+ * VMM instance's code on a guest thread): the guest image's ucall().
+ */
+static void st_unexpected_exception(struct st_vcpu *v, int vector, u64 ec, bool valid_ec)
+{
+	v->svm->ucall(UCALL_UNHANDLED, 3, (u64)vector, ec, (u64)valid_ec);
+	for (;;)
+		pause();
+}
+
+void assert_on_unhandled_exception(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	if (get_ucall(vcpu, &uc) != UCALL_UNHANDLED)
+		return;
+
+	if (uc.args[2]) /* valid_ec */ {
+		TEST_ASSERT(VECTOR_IS_SYNC(uc.args[0]), "UCALL_UNHANDLED: vector %lu",
+			    uc.args[0]);
+		TEST_FAIL("Unexpected exception (vector:0x%lx, ec:0x%lx)",
+			  uc.args[0], uc.args[1]);
+	} else {
+		TEST_ASSERT(!VECTOR_IS_SYNC(uc.args[0]), "UCALL_UNHANDLED: vector %lu",
+			    uc.args[0]);
+		TEST_FAIL("Unexpected exception (vector:0x%lx)", uc.args[0]);
+	}
+}
+
+/*
+ * Taking an exception to EL1 (the vectors' save, route_exception(), the
+ * restore and ERET): SPSR_EL1 is PSTATE (EL1h, the I bit), PSTATE.DAIF
+ * are set, the handler runs with the saved registers, ERET restores
+ * PSTATE.I. The PC the handler leaves is returned.
+ */
+static u64 st_take_exception(struct st_vcpu *v, int vector, u64 esr, u64 pc)
+{
+	struct st_handlers *handlers = (struct st_handlers *)v->svm->vm->handlers;
+	bool masked = READ_ONCE(v->irq_masked);
+	struct ex_regs regs = { .pc = pc };
+	int ec = VECTOR_IS_SYNC(vector) ? ESR_ELx_EC(esr) : 0;
+	handler_fn handler;
+
+	if (!v->vectors)
+		st_die("vCPU %u: an exception (vector %d, ESR 0x%lx) and no vectors: %s",
+		       v->vcpu->id, vector, (unsigned long)esr,
+		       "vcpu_init_descriptor_tables() was not called");
+	regs.pstate = PSR_MODE_EL1h | (masked ? PSR_I_BIT : 0);
+	v->esr = esr;
+	v->elr = pc;
+	v->spsr = regs.pstate;
+	WRITE_ONCE(v->irq_masked, true);
+	handler = handlers ? handlers->exception_handlers[vector][ec] : NULL;
+	if (!handler)
+		st_unexpected_exception(v, vector, ec, VECTOR_IS_SYNC(vector));
+	handler(&regs);
+	WRITE_ONCE(v->irq_masked, !!(regs.pstate & PSR_I_BIT));
+	return regs.pc;
 }
 
 /* ------------------------------------------------- the guest thread side */
@@ -697,16 +808,32 @@ static void st_request(struct st_vcpu *v, enum st_req req)
 		pthread_exit(NULL);
 }
 
-/* The exception: PSTATE.I set on entry, restored by ERET. */
+/*
+ * The IRQ exception, between two instructions: the guest goes on where it
+ * was (a PC of its C code, which a handler cannot change).
+ */
 static void st_take_irq(struct st_vcpu *v)
 {
-	struct ex_regs regs = { 0 };
+	if (st_take_exception(v, VECTOR_IRQ_CURRENT, 0, 0))
+		st_die("vCPU %u: an IRQ handler changed the PC", v->vcpu->id);
+}
 
-	if (!v->svm->irq_handler)
-		st_die("vCPU %u: an IRQ with no handler installed", v->vcpu->id);
-	WRITE_ONCE(v->irq_masked, true);
-	v->svm->irq_handler(&regs);
-	WRITE_ONCE(v->irq_masked, false);
+/*
+ * An UNDEF of the system register access or instruction at @pc (KVM
+ * injected it): the synchronous exception; true when the handler skips
+ * the instruction (ELR_EL1 + 4), false when it returns to it (the access
+ * runs again). A return anywhere else cannot be modelled.
+ */
+static bool st_take_undef(struct st_vcpu *v, u64 esr, u64 pc)
+{
+	u64 ret = st_take_exception(v, VECTOR_SYNC_CURRENT, esr, pc);
+
+	if (ret == pc + 4)
+		return true;
+	if (ret != pc)
+		st_die("vCPU %u: the handler of the UNDEF at 0x%lx returns to 0x%lx: not modelled",
+		       v->vcpu->id, (unsigned long)pc, (unsigned long)ret);
+	return false;
 }
 
 /* After a request: an interrupt signalled with PSTATE.I clear is taken */
@@ -728,34 +855,57 @@ static struct st_vcpu *st_guest(void)
 	return st_cur;
 }
 
+/*
+ * A system register access or system instruction; false if it UNDEFs and
+ * the handler skips it. The PC of an access is its call's return address,
+ * an address of the guest's code.
+ */
+static bool st_sysreg(u32 enc, u64 *val, bool write, u64 pc)
+{
+	struct st_vcpu *v;
+
+	for (;;) {
+		v = st_guest();
+		v->enc = enc;
+		v->val = *val;
+		v->write = write;
+		st_request(v, REQ_SYSREG);
+		if (v->result < 0)
+			st_die("vCPU %u: system register or instruction 0x%x (%s) not modelled",
+			       v->vcpu->id, enc, write ? "write" : "read");
+		if (v->result != STB_UNDEF)
+			break;
+		WRITE_ONCE(v->in_request, false);
+		WRITE_ONCE(v->irq_signalled, false);
+		if (st_take_undef(v, v->val, pc))
+			return false;
+	}
+	*val = v->val;
+	st_after_request(v);
+	return true;
+}
+
 uint64_t st_read_sysreg(uint32_t enc)
 {
-	struct st_vcpu *v = st_guest();
-	u64 val;
+	u64 val = 0;
 
-	v->enc = enc;
-	v->write = false;
-	st_request(v, REQ_SYSREG);
-	if (v->result < 0)
-		st_die("vCPU %u: system register or instruction 0x%x (read) not modelled",
-		       v->vcpu->id, enc);
-	val = v->val;
-	st_after_request(v);
+	/* an UNDEF'd read leaves Xt alone: 0 here */
+	if (!st_sysreg(enc, &val, false, (u64)__builtin_return_address(0)))
+		return 0;
 	return val;
 }
 
 void st_write_sysreg(uint32_t enc, uint64_t val)
 {
-	struct st_vcpu *v = st_guest();
+	st_sysreg(enc, &val, true, (u64)__builtin_return_address(0));
+}
 
-	v->enc = enc;
-	v->val = val;
-	v->write = true;
-	st_request(v, REQ_SYSREG);
-	if (v->result < 0)
-		st_die("vCPU %u: system register or instruction 0x%x (write) not modelled",
-		       v->vcpu->id, enc);
-	st_after_request(v);
+/* A register of the vCPU's that is not an access of KVM's */
+static struct st_vcpu *st_guest_reg(void)
+{
+	if (!st_cur)
+		st_die("guest code called on a thread that is no vCPU's");
+	return st_cur;
 }
 
 /* The generic timer's virtual counter: CLOCK_MONOTONIC at 100 MHz */
@@ -769,6 +919,13 @@ uint64_t st_read_sysreg_named(const char *name)
 		return 1 << 2;
 	if (!strcasecmp(name, "cntfrq_el0"))
 		return ST_CNTFRQ;
+	/* the exception registers: what the last exception taken set */
+	if (!strcasecmp(name, "esr_el1"))
+		return st_guest_reg()->esr;
+	if (!strcasecmp(name, "elr_el1"))
+		return st_guest_reg()->elr;
+	if (!strcasecmp(name, "spsr_el1"))
+		return st_guest_reg()->spsr;
 	if (!strcasecmp(name, "cntvct_el0") || !strcasecmp(name, "cntpct_el0")) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		return (u64)ts.tv_sec * ST_CNTFRQ + ts.tv_nsec / (1000000000ULL / ST_CNTFRQ);
@@ -977,7 +1134,7 @@ static enum stb_exit st_guest_entry(void *k, void *arg)
 		switch (v->req) {
 		case REQ_SYSREG:
 			v->result = stb_guest_sysreg(k, v->enc, &v->val, v->write);
-			if (v->result == STB_TRAPPED) {
+			if (v->result == STB_TRAPPED || v->result == STB_UNDEF) {
 				v->pending_reply = true;
 				return STB_EXIT_IRQ;
 			}
@@ -1010,7 +1167,9 @@ static int st_vcpu_run(struct st_vcpu *v)
 	}
 	if (v->pending_reply && v->req == REQ_MMIO)
 		v->mmio_user = true;
+	__atomic_add_fetch(&st_vcpus_in_run, 1, __ATOMIC_SEQ_CST);
 	ret = stb_run(v->k, st_guest_entry, v);
+	__atomic_sub_fetch(&st_vcpus_in_run, 1, __ATOMIC_SEQ_CST);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	if (!ret && v->pending_reply && v->req == REQ_MMIO) {
 		run->exit_reason = KVM_EXIT_MMIO;
@@ -1024,16 +1183,6 @@ static int st_vcpu_run(struct st_vcpu *v)
 	return ret;
 }
 
-void vcpu_run(struct kvm_vcpu *vcpu)
-{
-	int ret;
-
-	do {
-		ret = __vcpu_run(vcpu);
-	} while (ret == -1 && errno == EINTR);
-	TEST_ASSERT(!ret, KVM_IOCTL_ERROR(KVM_RUN, ret));
-}
-
 int _vcpu_run(struct kvm_vcpu *vcpu)
 {
 	int ret;
@@ -1041,7 +1190,16 @@ int _vcpu_run(struct kvm_vcpu *vcpu)
 	do {
 		ret = __vcpu_run(vcpu);
 	} while (ret == -1 && errno == EINTR);
+	if (!ret)
+		assert_on_unhandled_exception(vcpu);
 	return ret;
+}
+
+void vcpu_run(struct kvm_vcpu *vcpu)
+{
+	int ret = _vcpu_run(vcpu);
+
+	TEST_ASSERT(!ret, KVM_IOCTL_ERROR(KVM_RUN, ret));
 }
 
 void vcpu_run_complete_io(struct kvm_vcpu *vcpu)
@@ -1284,9 +1442,8 @@ static long st_vm_ioctl(struct st_vm *svm, unsigned long req, void *arg)
 	case KVM_SIGNAL_MSI: {
 		struct kvm_msi *m = arg;
 
-		if (m->flags & ~KVM_MSI_VALID_DEVID)
-			return -EINVAL;
-		return stb_signal_msi(svm->k, (u64)m->address_hi << 32 | m->address_lo, m->data);
+		return stb_signal_msi(svm->k, (u64)m->address_hi << 32 | m->address_lo,
+				      m->data, m->flags, m->devid);
 	}
 	case KVM_SET_GSI_ROUTING: {
 		struct kvm_irq_routing *r = arg;
@@ -1296,6 +1453,9 @@ static long st_vm_ioctl(struct st_vm *svm, unsigned long req, void *arg)
 	case KVM_IRQFD:
 		return st_irqfd(svm, arg);
 	case KVM_CHECK_EXTENSION:
+		/* A VM's own answer (kvm_vm_ioctl_check_extension()) */
+		if ((long)arg == KVM_CAP_MSI_DEVID)
+			return stb_vm_msi_devid(svm->k);
 		return kvm_check_cap((long)arg);
 	}
 	st_die("VM ioctl 0x%lx is not modelled", req);

@@ -35,8 +35,11 @@ int stb_create_device(void *kvm, uint32_t type, bool test, void **dev);
 enum { STB_ATTR_HAS, STB_ATTR_GET, STB_ATTR_SET };
 int stb_device_attr(void *dev, int op, uint32_t group, uint64_t attr, uint64_t addr);
 
+/* KVM_CHECK_EXTENSION(KVM_CAP_MSI_DEVID) on the VM */
+int stb_vm_msi_devid(void *kvm);
 int stb_irq_line(void *kvm, uint32_t irq, int level);
-int stb_signal_msi(void *kvm, uint64_t addr, uint32_t data);
+int stb_signal_msi(void *kvm, uint64_t addr, uint32_t data, uint32_t flags,
+		   uint32_t devid);
 /* KVM_SET_GSI_ROUTING, entries as struct kvm_irq_routing_entry */
 int stb_set_gsi_routing(void *kvm, const void *entries, uint32_t nr, uint32_t flags);
 /*
@@ -69,9 +72,13 @@ uint64_t stb_guest_mmio_result(void);
  * The guest's system register access or system instruction (op0 = 1:
  * GIC CD*, GICR CDIA) on the vCPU running here. Returns 0 when done in
  * place, STB_TRAPPED when KVM handled it as a trap (the guest exits and
- * re-enters), -1 for an encoding nothing models (an UNDEF).
+ * re-enters), STB_UNDEF when the guest takes an UNDEF for it (KVM's
+ * kvm_inject_undefined(), or the CPU's own for an access KVM never sees,
+ * whichever 7.3 gives), *val being the ESR_EL1 of the exception, -1 for
+ * an encoding nothing models.
  */
 #define STB_TRAPPED	1
+#define STB_UNDEF	2
 int stb_guest_sysreg(void *vcpu, uint32_t encoding, uint64_t *val, bool write);
 /* An interrupt the CPU interface would signal now (PSTATE.I aside). */
 bool stb_guest_irq_pending(void *vcpu);

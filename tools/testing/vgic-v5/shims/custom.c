@@ -1066,15 +1066,67 @@ static long xa_pos(const struct xarray *xa, unsigned long index, bool *found)
 	return lo;
 }
 
+/* ------------------------------------------------------- tasks and mms */
+
+struct mm_struct harness_mm = { .mm_users = ATOMIC_INIT(1) };
+static __thread struct task_struct harness_task = {
+	.mm = &harness_mm,
+	.migrate_to = -1,
+};
+
+struct task_struct *harness_current(void)
+{
+	return &harness_task;
+}
+
+void harness_kworker_enter(void)
+{
+	harness_task.mm = NULL;
+}
+
+void harness_kworker_exit(void)
+{
+	harness_task.mm = &harness_mm;
+}
+
+bool mmget_not_zero(struct mm_struct *mm)
+{
+	return atomic_inc_not_zero(&mm->mm_users);
+}
+
+void mmput(struct mm_struct *mm)
+{
+	might_sleep();
+	atomic_dec(&mm->mm_users);
+}
+
+/* The VMM's memory is this process's: a copy from @addr, under a reference */
+int access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
+		     int len, unsigned int gup_flags)
+{
+	might_sleep();	/* mmap_read_lock(), get_user_pages_remote() */
+	if (WARN_ON(atomic_read(&mm->mm_users) <= 0) || gup_flags)
+		return 0;
+	memcpy(buf, (void *)addr, len);
+	return len;
+}
+
+/* ------------------------------------------------------------------ xarray */
+
+DEFINE_GUARD(pthread_mutex, pthread_mutex_t *, pthread_mutex_lock(_T), pthread_mutex_unlock(_T))
+#define XA_ARRAY(xa)	guard(pthread_mutex)(&(xa)->harness_mu)
+
 void *xa_load(struct xarray *xa, unsigned long index)
 {
 	bool found;
-	long i = xa_pos(xa, index, &found);
+	long i;
 
+	XA_ARRAY(xa);
+	i = xa_pos(xa, index, &found);
 	return found ? xa->ent[i] : NULL;
 }
 
-void *__xa_erase(struct xarray *xa, unsigned long index)
+static void *xa_array_erase(struct xarray *xa, unsigned long index)
 {
 	bool found;
 	long i = xa_pos(xa, index, &found);
@@ -1089,14 +1141,21 @@ void *__xa_erase(struct xarray *xa, unsigned long index)
 	return old;
 }
 
+void *__xa_erase(struct xarray *xa, unsigned long index)
+{
+	XA_ARRAY(xa);
+	return xa_array_erase(xa, index);
+}
+
 void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 {
 	bool found;
 	long i;
 	void *old;
 
+	XA_ARRAY(xa);
 	if (!entry)
-		return __xa_erase(xa, index);
+		return xa_array_erase(xa, index);
 	i = xa_pos(xa, index, &found);
 	if (found) {
 		old = xa->ent[i];
@@ -1168,6 +1227,7 @@ void *xa_erase(struct xarray *xa, unsigned long index)
 
 void xa_destroy(struct xarray *xa)
 {
+	XA_ARRAY(xa);
 	kfree(xa->idx);
 	kfree(xa->ent);
 	xa->idx = NULL;
@@ -1178,14 +1238,16 @@ void xa_destroy(struct xarray *xa)
 
 bool xa_empty(const struct xarray *xa)
 {
-	return !xa->nr;
+	return !READ_ONCE(xa->nr);
 }
 
 void *xa_find(struct xarray *xa, unsigned long *index, unsigned long max, int filter)
 {
 	bool found;
-	long i = xa_pos(xa, *index, &found);
+	long i;
 
+	XA_ARRAY(xa);
+	i = xa_pos(xa, *index, &found);
 	if (i >= (long)xa->nr || xa->idx[i] > max)
 		return NULL;
 	*index = xa->idx[i];

@@ -391,6 +391,46 @@ struct srcu_struct {
 int srcu_read_lock(struct srcu_struct *ssp);
 void srcu_read_unlock(struct srcu_struct *ssp, int idx);
 bool srcu_read_lock_held(const struct srcu_struct *ssp);
+DEFINE_LOCK_GUARD_1(srcu, struct srcu_struct,
+		    _T->idx = srcu_read_lock(_T->lock),
+		    srcu_read_unlock(_T->lock, _T->idx),
+		    int idx)
+
+/* ------------------------------------------------------- tasks and mms */
+
+/*
+ * The harness is one process: one mm, &harness_mm, that every VM's kvm->mm
+ * is and that every thread uses (current->mm), but for the threads that
+ * play a kworker (harness_kworker_enter()): they have none, as irqfd's
+ * injection work has none, and their guest memory copies fail as
+ * copy_from_user() fails there. mm_users counts the process (1) and the
+ * mmget_not_zero() references; harness_mm_exit() plays the VMM exiting.
+ */
+struct mm_struct {
+	atomic_t mm_users;
+};
+
+struct task_struct {
+	struct mm_struct	*mm;
+	/* harness_run.c's scheduler and preempt notifiers */
+	unsigned int		__state;
+	bool			sigpending;
+	bool			sleeping;	/* switched out, waiting */
+	int			migrate_to;	/* CPU on the next switch in, or -1 */
+	/* The registered preempt notifier (vcpu_load() .. vcpu_put()) */
+	struct kvm_vcpu		*notifier_vcpu;
+};
+
+extern struct mm_struct harness_mm;
+struct task_struct *harness_current(void);
+#define current			harness_current()
+void harness_kworker_enter(void);
+void harness_kworker_exit(void);
+
+bool mmget_not_zero(struct mm_struct *mm);
+void mmput(struct mm_struct *mm);
+int access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
+		     int len, unsigned int gup_flags);
 
 /* ---------------------------------------------------------------- uaccess */
 
@@ -654,6 +694,11 @@ extern struct cpumask harness_cpu_online_mask;
  */
 struct xarray {
 	spinlock_t	xa_lock;	/* taken by xa_lock() and friends */
+	/*
+	 * The array itself, as RCU keeps the kernel's nodes for xa_load() and
+	 * xa_find() without xa_lock: held only inside the functions below.
+	 */
+	pthread_mutex_t	harness_mu;
 	gfp_t		xa_flags;
 	unsigned long	nr, cap;
 	unsigned long	*idx;
@@ -683,6 +728,16 @@ bool xa_empty(const struct xarray *xa);
 void *xa_find(struct xarray *xa, unsigned long *index, unsigned long max, int filter);
 void *xa_find_after(struct xarray *xa, unsigned long *index, unsigned long max, int filter);
 #define XA_PRESENT 0
+
+static inline void *xa_mk_value(unsigned long v)
+{
+	return (void *)((v << 1) | 1);
+}
+
+static inline unsigned long xa_to_value(const void *entry)
+{
+	return (unsigned long)entry >> 1;
+}
 
 static inline int xa_err(void *entry)
 {

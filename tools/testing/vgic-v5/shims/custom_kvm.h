@@ -71,6 +71,21 @@ void kvm_notify_acked_irq(struct kvm *kvm, unsigned int irqchip, unsigned int pi
  * lockdep checks the kernel's srcu_dereference_check()), and may sleep.
  */
 struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn);
+#define KVM_HVA_ERR_BAD		(~0UL - 4095)
+static inline bool kvm_is_error_hva(unsigned long addr)
+{
+	return addr >= KVM_HVA_ERR_BAD;
+}
+
+static inline gfn_t gpa_to_gfn(gpa_t gpa)
+{
+	return (gfn_t)(gpa >> PAGE_SHIFT);
+}
+
+unsigned long gfn_to_hva(struct kvm *kvm, gfn_t gfn);
+unsigned long gfn_to_hva_prot(struct kvm *kvm, gfn_t gfn, bool *writable);
+struct kvm_io_device *kvm_io_bus_get_dev(struct kvm *kvm, enum kvm_bus bus_idx,
+					 gpa_t addr);
 int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len);
 int kvm_write_guest(struct kvm *kvm, gpa_t gpa, const void *data,
 		    unsigned long len);

@@ -269,6 +269,18 @@ static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
 	return old;
 }
 
+static inline bool atomic_inc_not_zero(atomic_t *v)
+{
+	int c = atomic_read(v);
+
+	do {
+		if (!c)
+			return false;
+	} while (!__atomic_compare_exchange_n(&v->counter, &c, c + 1, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	return true;
+}
+
 #define atomic64_read(v)		__atomic_load_n(&(v)->counter, __ATOMIC_RELAXED)
 #define atomic64_set(v, i)		__atomic_store_n(&(v)->counter, (i), __ATOMIC_RELAXED)
 #define atomic64_inc(v)			\

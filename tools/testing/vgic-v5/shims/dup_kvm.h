@@ -39,8 +39,10 @@ enum {
 
 #define KVM_USERSPACE_IRQ_SOURCE_ID 0
 
-#define KVM_MMIO_BUS 0
-#define KVM_NR_BUSES 1
+enum kvm_bus {
+	KVM_MMIO_BUS,
+	KVM_NR_BUSES
+};
 
 /* arch/arm64/include/asm/kvm_arm.h, kvm_mmu.h */
 #define VTCR_EL2_T0SZ		GENMASK(5, 0)
@@ -160,6 +162,7 @@ struct kvm {
 	struct srcu_struct srcu;
 	/* harness: the memslots, by slot number (NULL: none) */
 	struct kvm_memory_slot *harness_memslots[HARNESS_NR_MEMSLOTS];
+	struct mm_struct *mm;	/* the VMM's: &harness_mm */
 	struct xarray vcpu_array;
 	atomic_t online_vcpus;
 	int max_vcpus;

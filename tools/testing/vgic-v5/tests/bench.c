@@ -195,6 +195,209 @@ VT_BENCH(bench_injection)
 	harness_vm_destroy(kvm);
 }
 
+/* ---------------------------------------------------------------- the ITS */
+
+#define ITS_BASE	0x08100000ULL
+#define ITS_DB		(ITS_BASE + SZ_64K)
+#define ITS_TABLES	0x40000000ULL
+
+static void its_wr(struct kvm_vcpu *vcpu, u32 off, int len, u64 val)
+{
+	VT_ASSERT_EQ(harness_mmio_guest_write(vcpu, ITS_BASE + off, len, &val), 0);
+}
+
+/*
+ * An ITS as the Linux guest sets it up, with a linear or a two-level device
+ * table (4 KiB L2 tables) and a linear ITT of @ev_bits EventID bits for
+ * device 5: event 3 -> LPI 100.
+ */
+static void its_bench_setup(struct kvm *kvm, bool two_level, unsigned int ev_bits)
+{
+	const gpa_t l2 = ITS_TABLES + SZ_64K, itt = ITS_TABLES + 2 * SZ_64K;
+	struct kvm_vcpu *v0 = kvm_get_vcpu(kvm, 0);
+	struct kvm_device *dev;
+	u64 addr = ITS_BASE, *dt;
+
+	VT_ASSERT_EQ(harness_memslot_add(kvm, 1, ITS_TABLES, SZ_1M, 0), 0);
+	VT_ASSERT_EQ(harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_V5_ITS, &dev), 0);
+	VT_ASSERT_EQ(harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V5_ADDR_TYPE_ITS, &addr), 0);
+
+	dt = harness_guest_mem(kvm, ITS_TABLES, SZ_64K);
+	if (two_level) {
+		dt[0] = l2 | FIELD_PREP(GICV5_DTL1E_SPAN, 9) | GICV5_DTL1E_VALID;
+		dt = harness_guest_mem(kvm, l2, SZ_4K);
+	}
+	dt[5] = itt | FIELD_PREP(GICV5_DTL2E_EVENT_ID_BITS, ev_bits) | GICV5_DTL2E_VALID;
+	((u64 *)harness_guest_mem(kvm, itt, SZ_4K))[3] =
+		FIELD_PREP(GICV5_ITTL2E_LPI_ID, 100) | GICV5_ITTL2E_VALID;
+
+	its_wr(v0, GICV5_ITS_DT_CFGR, 4,
+	       FIELD_PREP(GICV5_ITS_DT_CFGR_STRUCTURE, two_level) |
+	       FIELD_PREP(GICV5_ITS_DT_CFGR_DEVICEID_BITS, 16));
+	its_wr(v0, GICV5_ITS_DT_BASER, 8, ITS_TABLES);
+	its_wr(v0, GICV5_ITS_CR0, 4, GICV5_ITS_CR0_ITSEN);
+	its_wr(v0, GICV5_ITS_DIDR, 8, 5);
+	its_wr(v0, GICV5_ITS_EIDR, 4, 3);
+}
+
+/*
+ * MSI injection through the ITS, warm (the translation cached: the irqfd
+ * fast path, and KVM_SIGNAL_MSI) and cold (the guest invalidated the event:
+ * a walk of its tables), next to the same MSI written to IRS_SETLPIR, which
+ * needs no translation.
+ */
+VT_BENCH(bench_its_msi)
+{
+	struct kvm_kernel_irq_routing_entry its = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = (u32)ITS_DB, .address_hi = ITS_DB >> 32,
+			 .data = 3, .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
+	};
+	struct kvm_kernel_irq_routing_entry setlpi = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32,
+			 .data = 100 },
+	};
+	const unsigned int n = 20000;
+	unsigned long flags;
+	char what[96];
+	u64 t;
+
+	for (int two_level = 0; two_level < 2; two_level++) {
+		struct kvm *kvm = harness_v5_vm(1, true);
+		struct kvm_vcpu *v0;
+
+		VT_ASSERT(kvm);
+		v0 = kvm_get_vcpu(kvm, 0);
+		wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
+		wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+		its_bench_setup(kvm, two_level, 5);
+
+		if (!two_level) {
+			t = vt_now_ns();
+			for (unsigned int i = 0; i < n; i++)
+				VT_ASSERT_EQ(kvm_set_msi(&setlpi, kvm, 0, 1, false), 1);
+			vt_bench_report("MSI to IRS_SETLPIR (reference: no translation)",
+					per_op_ns(t, n), "ns");
+		}
+
+		VT_ASSERT_EQ(kvm_set_msi(&its, kvm, 0, 1, false), 1);
+		t = vt_now_ns();
+		for (unsigned int i = 0; i < n; i++) {
+			local_irq_save(flags);
+			VT_ASSERT_EQ(kvm_arch_set_irq_inatomic(&its, kvm, 0, 1, false), 1);
+			local_irq_restore(flags);
+		}
+		snprintf(what, sizeof(what), "ITS MSI, %s DT, warm: irqfd fast path",
+			 two_level ? "two-level" : "linear");
+		vt_bench_report(what, per_op_ns(t, n), "ns");
+
+		t = vt_now_ns();
+		for (unsigned int i = 0; i < n; i++)
+			VT_ASSERT_EQ(kvm_set_msi(&its, kvm, 0, 1, false), 1);
+		snprintf(what, sizeof(what), "ITS MSI, %s DT, warm: KVM_SIGNAL_MSI",
+			 two_level ? "two-level" : "linear");
+		vt_bench_report(what, per_op_ns(t, n), "ns");
+
+		t = vt_now_ns();
+		for (unsigned int i = 0; i < n; i++)
+			its_wr(v0, GICV5_ITS_INV_EVENTR, 4, GICV5_ITS_INV_EVENTR_I);
+		snprintf(what, sizeof(what), "ITS, %s DT: guest INV_EVENTR write",
+			 two_level ? "two-level" : "linear");
+		vt_bench_report(what, per_op_ns(t, n), "ns");
+
+		t = vt_now_ns();
+		for (unsigned int i = 0; i < n; i++) {
+			its_wr(v0, GICV5_ITS_INV_EVENTR, 4, GICV5_ITS_INV_EVENTR_I);
+			VT_ASSERT_EQ(kvm_set_msi(&its, kvm, 0, 1, false), 1);
+		}
+		snprintf(what, sizeof(what),
+			 "ITS MSI, %s DT, cold: INV_EVENTR write + KVM_SIGNAL_MSI (walk)",
+			 two_level ? "two-level" : "linear");
+		vt_bench_report(what, per_op_ns(t, n), "ns");
+		harness_vm_destroy(kvm);
+	}
+}
+
+/*
+ * The same, in instructions (make bench runs this under callgrind): per MSI
+ * with the translation cached, and per first MSI of an event (a walk of the
+ * tables, then a cache insertion), next to the MSI to IRS_SETLPIR.
+ */
+VT_BENCH(bench_its_msi_insn)
+{
+	struct kvm_kernel_irq_routing_entry its = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = (u32)ITS_DB, .address_hi = ITS_DB >> 32,
+			 .data = 3, .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
+	};
+	struct kvm_kernel_irq_routing_entry setlpi = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32,
+			 .data = 100 },
+	};
+	const unsigned int n = 512;
+	unsigned long flags;
+	char what[96];
+
+	for (int two_level = 0; two_level < 2; two_level++) {
+		const char *dt = two_level ? "two-level" : "linear";
+		struct kvm *kvm = harness_v5_vm(1, true);
+		struct kvm_vcpu *v0;
+		u64 *itt;
+
+		VT_ASSERT(kvm);
+		v0 = kvm_get_vcpu(kvm, 0);
+		wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
+		wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+		its_bench_setup(kvm, two_level, 10);
+		/* Events 0 to n - 1 of device 5: LPIs 1000 + event */
+		itt = harness_guest_mem(kvm, ITS_TABLES + 2 * SZ_64K, n * 8);
+		for (unsigned int i = 0; i < n; i++)
+			itt[i] = FIELD_PREP(GICV5_ITTL2E_LPI_ID, 1000 + i) | GICV5_ITTL2E_VALID;
+
+		if (!two_level) {
+			VT_ASSERT_EQ(kvm_set_msi(&setlpi, kvm, 0, 1, false), 1);
+			vt_insn_begin();
+			for (unsigned int i = 0; i < n; i++)
+				kvm_set_msi(&setlpi, kvm, 0, 1, false);
+			vt_insn_end("MSI to IRS_SETLPIR (reference: no translation)", n);
+		}
+
+		vt_insn_begin();
+		for (unsigned int i = 0; i < n; i++) {
+			its.msi.data = i;
+			kvm_set_msi(&its, kvm, 0, 1, false);
+		}
+		snprintf(what, sizeof(what),
+			 "ITS MSI, %s DT, cold: first MSI of an event (walk, cache insertion)", dt);
+		vt_insn_end(what, n);
+
+		its.msi.data = 3;
+		vt_insn_begin();
+		for (unsigned int i = 0; i < n; i++) {
+			local_irq_save(flags);
+			kvm_arch_set_irq_inatomic(&its, kvm, 0, 1, false);
+			local_irq_restore(flags);
+		}
+		snprintf(what, sizeof(what), "ITS MSI, %s DT, warm: irqfd fast path", dt);
+		vt_insn_end(what, n);
+
+		vt_insn_begin();
+		for (unsigned int i = 0; i < n; i++)
+			kvm_set_msi(&its, kvm, 0, 1, false);
+		snprintf(what, sizeof(what), "ITS MSI, %s DT, warm: KVM_SIGNAL_MSI", dt);
+		vt_insn_end(what, n);
+
+		/* Every one was delivered */
+		VT_EXPECT_EQ(kvm_set_msi(&its, kvm, 0, 1, false), 1);
+		its.msi.data = n - 1;
+		VT_EXPECT_EQ(kvm_set_msi(&its, kvm, 0, 1, false), 1);
+		harness_vm_destroy(kvm);
+	}
+}
+
 VT_BENCH(bench_level_spi_cdeoi_trap)
 {
 	struct kvm *kvm = harness_v5_vm(1, true);

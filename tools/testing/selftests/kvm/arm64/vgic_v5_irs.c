@@ -831,6 +831,71 @@ static void guest_code_done(void)
 	GUEST_DONE();
 }
 
+/*
+ * A write to the read-only ICC_IDR0_EL1 or ICC_IAFFIDR_EL1 is UNDEFINED:
+ * the CPU takes it as an UNDEF, and KVM's handlers of these registers
+ * (access_gicv5_idr0(), access_gicv5_iaffid()) inject one for a write.
+ * The handler sees EC_UNKNOWN with IL set at the faulting instruction; it
+ * returns to it once (the write UNDEFs again), then skips it.
+ */
+static u32 undef_count;
+static u64 undef_pc[4];
+
+static void guest_undef_handler(struct ex_regs *regs)
+{
+	u64 esr = read_sysreg(esr_el1);
+	u32 n = READ_ONCE(undef_count);
+
+	__GUEST_ASSERT(ESR_ELx_EC(esr) == ESR_ELx_EC_UNKNOWN && (esr & ESR_ELx_IL),
+		       "UNDEF with ESR 0x%lx", (unsigned long)esr);
+	GUEST_ASSERT_EQ(regs->pc, read_sysreg(elr_el1));
+	GUEST_ASSERT(n < ARRAY_SIZE(undef_pc));
+
+	if (n < ARRAY_SIZE(undef_pc))
+		undef_pc[n] = regs->pc;
+	WRITE_ONCE(undef_count, n + 1);
+	/* The first UNDEF returns to the instruction, the others skip it. */
+	if (n)
+		regs->pc += 4;
+}
+
+static void guest_code_undef(void)
+{
+	u64 idr0 = read_sysreg_s(SYS_ICC_IDR0_EL1);
+	u64 iaffid = read_sysreg_s(SYS_ICC_IAFFIDR_EL1);
+
+	GUEST_ASSERT_EQ(READ_ONCE(undef_count), 0);
+
+	write_sysreg_s(~idr0, SYS_ICC_IDR0_EL1);
+	isb();
+	GUEST_ASSERT_EQ(READ_ONCE(undef_count), 2);
+	GUEST_ASSERT_EQ(undef_pc[0], undef_pc[1]);
+	GUEST_ASSERT_EQ(read_sysreg_s(SYS_ICC_IDR0_EL1), idr0);
+
+	write_sysreg_s(iaffid + 1, SYS_ICC_IAFFIDR_EL1);
+	isb();
+	GUEST_ASSERT_EQ(READ_ONCE(undef_count), 3);
+	GUEST_ASSERT(undef_pc[2] != undef_pc[0]);
+	GUEST_ASSERT_EQ(read_sysreg_s(SYS_ICC_IAFFIDR_EL1), iaffid);
+
+	GUEST_DONE();
+}
+
+/*
+ * What KVM must UNDEF for a GICv5 guest reaches the guest's synchronous
+ * exception handler as an UNDEF of the access, and the guest goes on.
+ */
+static void test_guest_undef(void)
+{
+	struct irs_vm v;
+
+	irs_vm_create(&v, guest_code_undef);
+	vm_install_sync_handler(v.vm, VECTOR_SYNC_CURRENT, ESR_ELx_EC_UNKNOWN,
+				guest_undef_handler);
+	irs_vm_run(&v, NULL);
+	irs_vm_destroy(&v);
+}
+
 #define IRS_IDR0_SETLPI			BIT(9)
 #define IRS_IDR2_IST_LEVELS		BIT(10)
 #define IRS_IDR2_IST_L2SZ		GENMASK(13, 11)
@@ -1374,6 +1439,7 @@ static const struct {
 	{ "guest_spi_resamplefd",	test_guest_spi_resamplefd },
 	{ "guest_lpi_cdpend",		test_guest_lpi_cdpend },
 	{ "guest_lpi_signal_msi",	test_guest_lpi_signal_msi },
+	{ "guest_undef",		test_guest_undef },
 	{ "irs_regs_save_restore",	test_irs_regs_save_restore },
 	{ "cpu_sysregs_save_restore",	test_cpu_sysregs_save_restore },
 	{ "ist_errnos",			test_ist_errnos },

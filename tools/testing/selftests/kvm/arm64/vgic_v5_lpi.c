@@ -66,9 +66,6 @@
 
 #define NR_VCPUS_MAX			2
 
-/* How long a dropped interrupt is given to show up anyway */
-#define GUEST_QUIET_MS			50
-
 enum {
 	STAGE_SKIP_NO_TWO_LEVEL = 1,
 	STAGE_SKIP_NO_SETLPI,
@@ -136,21 +133,6 @@ static void guest_wait_for_lpi(u64 intid)
 	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), intid);
 	guest_assert_nothing_pending();
 	WRITE_ONCE(irq_count, 0);
-}
-
-/* IRQs unmasked for a while: no interrupt may come. */
-static void guest_assert_no_irq(void)
-{
-	u64 deadline = guest_deadline_ms(GUEST_QUIET_MS);
-
-	local_irq_enable();
-	while (!READ_ONCE(irq_count) && !guest_deadline_passed(deadline))
-		cpu_relax();
-	local_irq_disable();
-
-	__GUEST_ASSERT(!READ_ONCE(irq_count), "Unexpected interrupt 0x%x",
-		       READ_ONCE(irq_intid));
-	guest_assert_nothing_pending();
 }
 
 /* The CPU interface on, IRQs masked. */

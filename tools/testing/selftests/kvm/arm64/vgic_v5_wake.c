@@ -8,8 +8,10 @@
  * main thread injects an interrupt (KVM_IRQ_LINE, irqfd, KVM_SIGNAL_MSI)
  * once the vCPU is asleep, or lets another vCPU make it pending (GIC
  * CDPEND). The vCPU must wake up and acknowledge it. The other cases take
- * an SPI on a vCPU of a VM with sparse vCPU IDs, and check that
- * ICC_PCR_EL1 keeps an SPI of lower priority from being acknowledged.
+ * an SPI on a vCPU of a VM with sparse vCPU IDs, check that
+ * ICC_PCR_EL1 keeps an SPI of lower priority from being acknowledged,
+ * that SPIs and LPIs pending together are taken in priority order, and
+ * that ICC_PCR_EL1 masks the lower priorities of them but not the higher.
  * Every case uses a VM of its own.
  *
  * The test is skipped when KVM cannot create a GICv5 device with an IRS.
@@ -336,6 +338,186 @@ static void guest_code_pcr_mask(void)
 	guest_set_pcr(MASKED_IRQ_PRI);
 	GUEST_ASSERT_EQ(guest_poll_ack(), intid);
 	guest_irq_complete(intid);
+	guest_assert_nothing_pending();
+
+	GUEST_DONE();
+}
+
+/*
+ * Interrupts of different priorities, SPIs and LPIs mixed, the priority
+ * order neither that of their INTIDs nor that in which they are raised:
+ * the k-th priority level of the implemented ones is k * step. With fewer
+ * than PRIO_LEVELS levels implemented, the interrupts of the levels that
+ * do not exist are left out.
+ */
+#define PRIO_LEVELS			6
+
+static const struct prio_irq {
+	u32 type;
+	u32 id;
+	u32 level;
+} prio_irqs[] = {
+	{ GICV5_HWIRQ_TYPE_SPI, TEST_SPI,	3 },
+	{ GICV5_HWIRQ_TYPE_LPI, TEST_LPI,	0 },
+	{ GICV5_HWIRQ_TYPE_SPI, TEST_SPI + 1,	5 },
+	{ GICV5_HWIRQ_TYPE_LPI, TEST_LPI + 1,	2 },
+	{ GICV5_HWIRQ_TYPE_SPI, TEST_SPI + 2,	1 },
+	{ GICV5_HWIRQ_TYPE_LPI, TEST_LPI + 2,	4 },
+};
+
+/* Written by guest_prio_irq_handler(): the INTIDs taken, in order */
+static u64 prio_seen[ARRAY_SIZE(prio_irqs) + 1];
+static u32 prio_nr_seen;
+
+static void guest_prio_irq_handler(struct ex_regs *regs)
+{
+	u64 ia = gicr_insn(CDIA);
+	u32 n = READ_ONCE(prio_nr_seen);
+	u64 intid;
+
+	if (!GICV5_GICR_CDIA_VALID(ia))
+		return;
+
+	gsb_ack();
+	isb();
+
+	intid = FIELD_GET(GICV5_GICR_CDIA_INTID, ia);
+	guest_irq_complete(intid);
+
+	GUEST_ASSERT(n < ARRAY_SIZE(prio_seen));
+	if (n < ARRAY_SIZE(prio_seen))
+		prio_seen[n] = intid;
+	WRITE_ONCE(prio_nr_seen, n + 1);
+}
+
+static u64 prio_intid(const struct prio_irq *irq)
+{
+	return guest_intid(irq->type, irq->id);
+}
+
+/* The priority levels the IRS and the CPU interface implement, at most PRIO_LEVELS */
+static u32 guest_prio_levels(void)
+{
+	return min_t(u32, 32 / guest_priority_step(), PRIO_LEVELS);
+}
+
+/*
+ * Configure the interrupts of the levels that exist and ICC_PCR_EL1 to
+ * the priority of level @pcr_level, let the host raise them all (an exit:
+ * the PCR goes through the hypervisor's ICH_VMCR_EL2 save and restore),
+ * and wait until they are all pending, IRQs masked.
+ */
+static void guest_prio_raise(u32 pcr_level)
+{
+	u32 step = guest_priority_step();
+	u32 levels = guest_prio_levels();
+	u32 i;
+
+	guest_gic_setup();
+	guest_linear_ist_setup(guest_ist_gpa, TEST_LPI_ID_BITS, IST_REGION_SIZE);
+	for (i = 0; i < ARRAY_SIZE(prio_irqs); i++) {
+		const struct prio_irq *irq = &prio_irqs[i];
+
+		if (irq->level >= levels)
+			continue;
+		if (irq->type == GICV5_HWIRQ_TYPE_SPI)
+			guest_spi_configure(irq->id, GICV5_IRS_SPI_CFGR_TM_EDGE);
+		guest_irq_enable(prio_intid(irq), irq->level * step, guest_check_iaffid(0));
+	}
+	guest_set_pcr(pcr_level * step);
+
+	GUEST_SYNC(STAGE_INJECT);
+
+	for (i = 0; i < ARRAY_SIZE(prio_irqs); i++)
+		if (prio_irqs[i].level < levels)
+			guest_wait_pending(prio_intid(&prio_irqs[i]));
+}
+
+/* IRQs unmasked until @nr interrupts have been taken in all, and a while longer */
+static void guest_prio_take(u32 nr)
+{
+	u64 deadline = guest_deadline();
+
+	local_irq_enable();
+	while (READ_ONCE(prio_nr_seen) < nr && !guest_deadline_passed(deadline))
+		cpu_relax();
+	deadline = guest_deadline_ms(GUEST_MASKED_CHECK_MS);
+	while (!guest_deadline_passed(deadline))
+		cpu_relax();
+	local_irq_disable();
+
+	GUEST_ASSERT_EQ(READ_ONCE(prio_nr_seen), nr);
+}
+
+/*
+ * The interrupts taken from the @first-th on are those of levels @from to
+ * @to, highest priority (level 0) first.
+ */
+static u32 guest_prio_check(u32 first, u32 from, u32 to)
+{
+	u32 level, i, n = first;
+
+	for (level = from; level <= to; level++) {
+		for (i = 0; i < ARRAY_SIZE(prio_irqs); i++) {
+			if (prio_irqs[i].level != level)
+				continue;
+			__GUEST_ASSERT(prio_seen[n] == prio_intid(&prio_irqs[i]),
+				       "interrupt %u taken: 0x%lx, want 0x%lx (level %u)", n,
+				       (unsigned long)prio_seen[n],
+				       (unsigned long)prio_intid(&prio_irqs[i]), level);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * All pending when the guest unmasks IRQs: they are acknowledged in
+ * priority order, highest (lowest value) first.
+ */
+static void guest_code_priority_order(void)
+{
+	u32 levels = guest_prio_levels();
+
+	guest_prio_raise(levels - 1);
+
+	guest_prio_take(levels);
+	guest_prio_check(0, 0, levels - 1);
+	guest_assert_nothing_pending();
+
+	GUEST_DONE();
+}
+
+/*
+ * ICC_PCR_EL1 at the priority of the middle level: the interrupts of that
+ * level and above are taken, in priority order; those below stay pending
+ * until the PCR lets them through.
+ */
+static void guest_code_pcr_partial_mask(void)
+{
+	u32 step = guest_priority_step();
+	u32 levels = guest_prio_levels();
+	u32 mid = (levels - 1) / 2;
+	u32 n, i;
+	u64 icsr;
+
+	guest_prio_raise(mid);
+	guest_prio_take(mid + 1);
+	n = guest_prio_check(0, 0, mid);
+
+	for (i = 0; i < ARRAY_SIZE(prio_irqs); i++) {
+		if (prio_irqs[i].level <= mid || prio_irqs[i].level >= levels)
+			continue;
+		icsr = guest_irq_state(prio_intid(&prio_irqs[i]));
+		__GUEST_ASSERT((icsr & ICC_ICSR_EL1_Pending) && !(icsr & ICC_ICSR_EL1_Active),
+			       "masked interrupt 0x%lx: ICSR 0x%lx",
+			       (unsigned long)prio_intid(&prio_irqs[i]), (unsigned long)icsr);
+	}
+	guest_assert_nothing_pending();
+
+	guest_set_pcr((levels - 1) * step);
+	guest_prio_take(levels);
+	guest_prio_check(n, mid + 1, levels - 1);
 	guest_assert_nothing_pending();
 
 	GUEST_DONE();
@@ -673,6 +855,55 @@ static void test_pcr_mask(void)
 	wake_vm_destroy(&v);
 }
 
+/* Raise every interrupt of prio_irqs[]: SPIs with KVM_IRQ_LINE, LPIs with MSIs */
+static void prio_raise_all(struct wake_vm *v)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(prio_irqs); i++) {
+		const struct prio_irq *irq = &prio_irqs[i];
+
+		if (irq->type == GICV5_HWIRQ_TYPE_SPI) {
+			kvm_irq_line(v->vm, spi_irq_line(irq->id), 1);
+			kvm_irq_line(v->vm, spi_irq_line(irq->id), 0);
+			continue;
+		}
+		ret = signal_msi(v->vm, IRS_BASE_GPA + IRS_SETLPI_FRAME, irq->id);
+		TEST_ASSERT(ret >= 0, "MSI for LPI %u: ret %d errno %d", irq->id, ret, errno);
+	}
+}
+
+static void prio_run(void *guest_code)
+{
+	struct wake_vcpu *w;
+	struct wake_vm v;
+
+	w = wake_vm_create(&v, guest_code);
+	wake_vm_add_ist_memory(&v);
+	vm_install_exception_handler(v.vm, VECTOR_IRQ_CURRENT, guest_prio_irq_handler);
+	vcpu_start(w);
+
+	vcpu_wait_sync(w, STAGE_INJECT, "GUEST_SYNC before the interrupts");
+	prio_raise_all(&v);
+	vcpu_resume(w);
+
+	vcpu_join(w);
+	wake_vm_destroy(&v);
+}
+
+/* SPIs and LPIs pending together are taken in priority order. */
+static void test_priority_order(void)
+{
+	prio_run(guest_code_priority_order);
+}
+
+/* ICC_PCR_EL1 masks the lower priorities and not the higher ones. */
+static void test_pcr_partial_mask(void)
+{
+	prio_run(guest_code_pcr_partial_mask);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -684,6 +915,8 @@ static const struct {
 	{ "wfi_lpi_cdpend_other_vcpu",	test_wfi_lpi_cdpend_other_vcpu },
 	{ "sparse_vcpu_ids",		test_sparse_vcpu_ids },
 	{ "pcr_mask",			test_pcr_mask },
+	{ "priority_order",		test_priority_order },
+	{ "pcr_partial_mask",		test_pcr_partial_mask },
 };
 
 int main(void)

@@ -105,6 +105,9 @@
 /* How long the guest waits for the IRS or for an interrupt */
 #define GUEST_TIMEOUT_S			2
 
+/* How long a dropped interrupt is given to show up anyway */
+#define GUEST_QUIET_MS			50
+
 /* ------------------------------------------------------------------ */
 /* Guest side                                                          */
 /* ------------------------------------------------------------------ */
@@ -235,7 +238,7 @@ static inline void guest_spi_configure(u32 spi, u32 tm)
 static u32 irq_count;
 static u32 irq_intid;
 
-static void guest_irq_handler(struct ex_regs *regs)
+static inline void guest_irq_handler(struct ex_regs *regs)
 {
 	u64 ia = gicr_insn(CDIA);
 	u32 intid;
@@ -265,6 +268,21 @@ static inline void guest_wait_for_irq(u64 intid)
 
 	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
 	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), intid);
+	guest_assert_nothing_pending();
+}
+
+/* IRQs unmasked for a while: no interrupt may come. */
+static inline void guest_assert_no_irq(void)
+{
+	u64 deadline = guest_deadline_ms(GUEST_QUIET_MS);
+
+	local_irq_enable();
+	while (!READ_ONCE(irq_count) && !guest_deadline_passed(deadline))
+		cpu_relax();
+	local_irq_disable();
+
+	__GUEST_ASSERT(!READ_ONCE(irq_count), "Unexpected interrupt 0x%x",
+		       READ_ONCE(irq_intid));
 	guest_assert_nothing_pending();
 }
 
