@@ -209,7 +209,7 @@ static void st_exit_check(void)
 	 * and the checks, to the exit.
 	 */
 	if (running) {
-		fprintf(stderr, "==== harness: %d vCPU(s) in KVM_RUN at exit: VMs kept, unchecked ====\n",
+		fprintf(stderr, "harness: %d vCPU(s) in KVM_RUN at exit: VMs kept, unchecked\n",
 			running);
 		fflush(NULL);
 		return;

@@ -22,6 +22,7 @@
  * skipped when the IRS the VM presents lacks what it needs.
  */
 #include <endian.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +79,9 @@
 /* LPI ID bits of a linear IST (Linux's LPI_ID_BITS_LINEAR) */
 #define LINEAR_LPI_ID_BITS		12
 
+/* ICC_ICSR_EL1's pending bit, as GIC CDRCFG reports it */
+#define ICSR_PENDING			BIT(2)
+
 /* Highest priority: always above the ICC_PCR_EL1 mask of the guest. */
 #define TEST_IRQ_PRI			0
 
@@ -116,6 +120,8 @@ enum guest_op {
 	OP_TRANSLATER,		/* its, data */
 	OP_WAIT_LPI,		/* lpi */
 	OP_NO_IRQ,
+	OP_WFI_LPI,		/* lpi: GUEST_SYNC(1), then WFI, IRQs unmasked */
+	OP_WAIT_PENDING,	/* lpi: until CDRCFG reports it pending */
 };
 
 struct guest_cmd {
@@ -723,6 +729,57 @@ static void guest_its_translater(u32 its, u32 data)
 	GUEST_ASSERT_EQ(readl(translater), 0);
 }
 
+/* Wait (IRQs masked) until GIC CDRCFG reports @intid pending. */
+static void guest_wait_pending(u64 intid)
+{
+	u64 deadline = guest_deadline();
+	u64 icsr;
+
+	do {
+		gic_insn(intid, CDRCFG);
+		isb();
+		icsr = read_sysreg_s(SYS_ICC_ICSR_EL1);
+		__GUEST_ASSERT(!(icsr & ICC_ICSR_EL1_F), "CDRCFG 0x%lx failed: ICSR 0x%lx",
+			       (unsigned long)intid, (unsigned long)icsr);
+		if (icsr & ICSR_PENDING)
+			return;
+	} while (!guest_deadline_passed(deadline));
+
+	GUEST_FAIL("LPI 0x%lx never pending: ICSR 0x%lx",
+		   (unsigned long)intid, (unsigned long)icsr);
+}
+
+/*
+ * Tell the host (GUEST_SYNC stage 1) that this vCPU is about to wait, then
+ * wait in WFI with IRQs unmasked until the handler has taken an interrupt
+ * (WFI may end for no reason): it must be @lpi, alone. Returns how many
+ * times WFI ended.
+ */
+static u64 guest_wfi_lpi(u32 lpi)
+{
+	u64 deadline;
+	u64 wakeups = 0;
+
+	GUEST_SYNC_ARGS(1, 0, 0, 0, 0);
+
+	deadline = guest_deadline();
+	local_irq_enable();
+	while (!READ_ONCE(irq_count)) {
+		wfi();
+		wakeups++;
+		__GUEST_ASSERT(!guest_deadline_passed(deadline),
+			       "%lu wake-ups from WFI, no interrupt taken",
+			       (unsigned long)wakeups);
+	}
+	local_irq_disable();
+
+	GUEST_ASSERT_EQ(READ_ONCE(irq_count), 1);
+	GUEST_ASSERT_EQ(READ_ONCE(irq_intid), guest_lpi(lpi));
+	guest_assert_nothing_pending();
+	WRITE_ONCE(irq_count, 0);
+	return wakeups;
+}
+
 static u64 guest_run_cmd(struct guest_cmd *c)
 {
 	u64 *a = c->arg;
@@ -778,6 +835,11 @@ static u64 guest_run_cmd(struct guest_cmd *c)
 	case OP_NO_IRQ:
 		guest_assert_no_irq();
 		break;
+	case OP_WFI_LPI:
+		return guest_wfi_lpi(a[0]);
+	case OP_WAIT_PENDING:
+		guest_wait_pending(guest_lpi(a[0]));
+		break;
 	default:
 		GUEST_FAIL("Unknown command %lu", (unsigned long)c->op);
 	}
@@ -801,6 +863,59 @@ static void guest_code(void)
 	for (;;) {
 		GUEST_SYNC_ARGS(0, result, 0, 0, 0);
 		result = guest_run_cmd(&guest_cmds[id]);
+	}
+}
+
+/*
+ * The guest of a VM restored by CPR: the state of its CPU interface is the
+ * restored one, so it only unmasks IRQs and counts what it takes, per vCPU
+ * and LPI (cpr_irq_handler()), for a quiet period, then masks them and
+ * reports (GUEST_SYNC stage 2), again and again.
+ */
+#define CPR_LPI_BASE			1200
+#define CPR_NR_LPIS			8
+
+static u32 cpr_taken[NR_VCPUS][CPR_NR_LPIS];
+static u32 cpr_unexpected[NR_VCPUS];
+static u32 cpr_unexpected_intid[NR_VCPUS];
+
+static void cpr_irq_handler(struct ex_regs *regs)
+{
+	u32 id = FIELD_GET(ICC_IAFFIDR_EL1_IAFFID, read_sysreg_s(SYS_ICC_IAFFIDR_EL1));
+	u64 ia = gicr_insn(CDIA);
+	u32 intid, lpi;
+
+	if (!GICV5_GICR_CDIA_VALID(ia))
+		return;
+
+	gsb_ack();
+	isb();
+
+	intid = FIELD_GET(GICV5_GICR_CDIA_INTID, ia);
+	guest_irq_complete(intid);
+
+	lpi = FIELD_GET(GICV5_HWIRQ_ID, intid);
+	if (id < NR_VCPUS && intid == guest_lpi(lpi) && lpi >= CPR_LPI_BASE &&
+	    lpi < CPR_LPI_BASE + CPR_NR_LPIS) {
+		WRITE_ONCE(cpr_taken[id][lpi - CPR_LPI_BASE],
+			   READ_ONCE(cpr_taken[id][lpi - CPR_LPI_BASE]) + 1);
+	} else if (id < NR_VCPUS) {
+		WRITE_ONCE(cpr_unexpected_intid[id], intid);
+		WRITE_ONCE(cpr_unexpected[id], READ_ONCE(cpr_unexpected[id]) + 1);
+	}
+}
+
+static void guest_cpr_resume(void)
+{
+	u64 deadline;
+
+	for (;;) {
+		deadline = guest_deadline_ms(GUEST_QUIET_MS);
+		local_irq_enable();
+		while (!guest_deadline_passed(deadline))
+			cpu_relax();
+		local_irq_disable();
+		GUEST_SYNC_ARGS(2, 0, 0, 0, 0);
 	}
 }
 
@@ -832,7 +947,8 @@ static int its_create(struct kvm_vm *vm, u64 base)
  * address and CTRL_INIT, then the vCPUs, then CTRL_INIT of the VGIC. The
  * frames and the table memory are identity-mapped. The vCPUs have not run.
  */
-static void its_vm_create(struct its_vm *v, unsigned int nr_vcpus, unsigned int nr_its)
+static void __its_vm_create(struct its_vm *v, unsigned int nr_vcpus, unsigned int nr_its,
+			    void *entry)
 {
 	unsigned int i;
 
@@ -850,7 +966,7 @@ static void its_vm_create(struct its_vm *v, unsigned int nr_vcpus, unsigned int 
 		v->its_fd[i] = its_create(v->vm, ITS_GPA(i));
 
 	for (i = 0; i < nr_vcpus; i++)
-		v->vcpus[i] = vm_vcpu_add(v->vm, i, guest_code);
+		v->vcpus[i] = vm_vcpu_add(v->vm, i, entry);
 	vm_init_descriptor_tables(v->vm);
 	for (i = 0; i < nr_vcpus; i++)
 		vcpu_init_descriptor_tables(v->vcpus[i]);
@@ -871,6 +987,11 @@ static void its_vm_create(struct its_vm *v, unsigned int nr_vcpus, unsigned int 
 	guest_page_size = v->vm->page_size;
 	sync_global_to_guest(v->vm, guest_its_base);
 	sync_global_to_guest(v->vm, guest_page_size);
+}
+
+static void its_vm_create(struct its_vm *v, unsigned int nr_vcpus, unsigned int nr_its)
+{
+	__its_vm_create(v, nr_vcpus, nr_its, guest_code);
 }
 
 static void its_vm_destroy(struct its_vm *v)
@@ -2006,6 +2127,332 @@ static void test_save_restore(void)
 	its_vm_destroy(&b);
 }
 
+/*
+ * The events of the CPR case: DeviceID, EventID, LPI, vCPU, and when the
+ * device raises the MSI (through its irqfd): while the irqfd is attached
+ * to the old VM, while it is detached, or once it is attached to the new
+ * VM. Each has an eventfd and a GSI of its own.
+ */
+enum cpr_stage { CPR_ATTACHED, CPR_DETACHED, CPR_RESTORED };
+
+static const struct {
+	u32 devid, event, lpi, cpu;
+	enum cpr_stage stage;
+} cpr_events[] = {
+	{ 0x10,  0,   CPR_LPI_BASE + 0, 0, CPR_ATTACHED },
+	{ 0x10,  5,   CPR_LPI_BASE + 1, 1, CPR_ATTACHED },
+	{ 0x21,  3,   CPR_LPI_BASE + 2, 0, CPR_DETACHED },
+	{ 0x21,  7,   CPR_LPI_BASE + 3, 1, CPR_DETACHED },
+	{ 0x402, 100, CPR_LPI_BASE + 4, 1, CPR_DETACHED },
+	{ 0x402, 0,   CPR_LPI_BASE + 5, 0, CPR_RESTORED },
+	{ 0x10,  9,   CPR_LPI_BASE + 6, 1, CPR_RESTORED },
+};
+
+#define CPR_GSI_BASE			10
+#define CPR_MAX_ROUNDS			100
+
+/* An MSI route to ITS 0 with a DeviceID for every CPR event */
+static void cpr_routing_write(struct kvm_vm *vm)
+{
+	struct kvm_irq_routing *routing = kvm_gsi_routing_create();
+	struct kvm_irq_routing_entry *e;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++) {
+		e = &routing->entries[routing->nr++];
+		e->gsi = CPR_GSI_BASE + i;
+		e->type = KVM_IRQ_ROUTING_MSI;
+		e->flags = KVM_MSI_VALID_DEVID;
+		e->u.msi.address_lo = (u32)ITS_TRANSLATER_GPA(0);
+		e->u.msi.address_hi = ITS_TRANSLATER_GPA(0) >> 32;
+		e->u.msi.data = cpr_events[i].event;
+		e->u.msi.devid = cpr_events[i].devid;
+	}
+	kvm_gsi_routing_write(vm, routing);
+}
+
+static void cpr_signal(const int *fds, enum cpr_stage stage)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++)
+		if (cpr_events[i].stage == stage)
+			irqfd_signal(fds[i]);
+}
+
+/* The LPIs the restored guest took so far, all vCPUs; fails on others. */
+static u32 cpr_taken_total(struct its_vm *v)
+{
+	u32 (*taken)[CPR_NR_LPIS] = addr_gva2hva(v->vm, (gva_t)cpr_taken);
+	u32 *unexpected = addr_gva2hva(v->vm, (gva_t)cpr_unexpected);
+	u32 *intid = addr_gva2hva(v->vm, (gva_t)cpr_unexpected_intid);
+	unsigned int i, j;
+	u32 total = 0;
+
+	for (i = 0; i < v->nr_vcpus; i++) {
+		TEST_ASSERT(!READ_ONCE(unexpected[i]),
+			    "vCPU %u took %u unexpected interrupts (last INTID 0x%x)", i,
+			    READ_ONCE(unexpected[i]), READ_ONCE(intid[i]));
+		for (j = 0; j < CPR_NR_LPIS; j++)
+			total += READ_ONCE(taken[i][j]);
+	}
+	return total;
+}
+
+static void cpr_taken_dump(struct its_vm *v)
+{
+	u32 (*taken)[CPR_NR_LPIS] = addr_gva2hva(v->vm, (gva_t)cpr_taken);
+	unsigned int i, j;
+
+	for (i = 0; i < v->nr_vcpus; i++)
+		for (j = 0; j < CPR_NR_LPIS; j++)
+			if (taken[i][j])
+				pr_info("vCPU %u took LPI %u %u times\n", i, CPR_LPI_BASE + j,
+					taken[i][j]);
+}
+
+/*
+ * Run every vCPU of the restored guest for quiet periods until it has
+ * taken @want LPIs in all, then once more (nothing else may come).
+ */
+static void cpr_collect(struct its_vm *v, u32 want)
+{
+	unsigned int round, i;
+	u32 total = 0;
+
+	for (round = 0; round < CPR_MAX_ROUNDS; round++) {
+		for (i = 0; i < v->nr_vcpus; i++)
+			TEST_ASSERT_EQ(vcpu_run_to_sync(v->vcpus[i]), 0);
+		total = cpr_taken_total(v);
+		if (total >= want)
+			break;
+	}
+	for (i = 0; i < v->nr_vcpus; i++)
+		vcpu_run_to_sync(v->vcpus[i]);
+	total = cpr_taken_total(v);
+	if (total != want)
+		cpr_taken_dump(v);
+	TEST_ASSERT(total == want, "The restored guest took %u LPIs, want %u", total, want);
+}
+
+/*
+ * CPR of a VM whose ITS gets its MSIs from irqfds (MSI routes with a
+ * DeviceID), in the order arm-vgic-v5.rst documents. The guest of the old
+ * VM sets up its IST and ITS as Linux does and maps events to LPIs of
+ * both vCPUs, with IRQs masked: what the devices raise stays pending.
+ * Some eventfds are signalled while the irqfds are attached (the guest
+ * waits until CDRCFG reports their LPIs pending in the old VM, so they
+ * are in the saved ISTs), some while they are
+ * detached (the eventfds only count), some once they are attached to the
+ * new VM. The new VM gets the IRS, IST, ICC and ITS state, the memory of
+ * the tables, the routing and the same eventfds; its guest only unmasks
+ * IRQs: every LPI is taken once, on its vCPU, and nothing else. The MSIs
+ * counted while detached are injected when the irqfds are attached again,
+ * through the restored tables with no cached translation.
+ */
+static void test_cpr_irqfd(void)
+{
+	static struct vgic_v5_state irs;
+	static struct vgic_v5_cpu_regs cpu[NR_VCPUS];
+	static struct its_regs regs;
+	int fds[ARRAY_SIZE(cpr_events)];
+	u32 (*taken)[CPR_NR_LPIS];
+	struct its_vm a, b;
+	unsigned int i, j;
+	void *mem;
+	int ret;
+
+	mem = malloc(TABLES_SIZE);
+	TEST_ASSERT(mem, "no memory for the guest's tables");
+
+	its_vm_create(&a, 2, 1);
+	its_guest_setup(&a, false);
+	its_device_add(&a, 0, 0x10, 16);
+	its_device_add(&a, 0, 0x21, 8);
+	its_device_add(&a, 0, 0x402, 128);
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++)
+		its_map(&a, 0, cpr_events[i].devid, cpr_events[i].event, cpr_events[i].lpi,
+			cpr_events[i].cpu);
+
+	cpr_routing_write(a.vm);
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++) {
+		fds[i] = kvm_new_eventfd();
+		kvm_assign_irqfd(a.vm, CPR_GSI_BASE + i, fds[i]);
+	}
+	cpr_signal(fds, CPR_ATTACHED);
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++)
+		if (cpr_events[i].stage == CPR_ATTACHED)
+			guest_do(&a, 0, OP_WAIT_PENDING, cpr_events[i].lpi);
+
+	/* The vCPUs are stopped (in GUEST_SYNC); detach, then more MSIs */
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++)
+		kvm_deassign_irqfd(a.vm, CPR_GSI_BASE + i, fds[i]);
+	cpr_signal(fds, CPR_DETACHED);
+
+	ret = vgic_v5_state_save(a.gic_fd, &irs, false);
+	TEST_ASSERT(!ret, "IRS save: %d at offset 0x%x", ret, irs.regs.failed_offset);
+	for (i = 0; i < a.nr_vcpus; i++) {
+		ret = vgic_v5_cpu_regs_save(a.gic_fd, i, &cpu[i]);
+		TEST_ASSERT(!ret, "vCPU %u ICC save: %d (0x%x)", i, ret, cpu[i].failed_instr);
+	}
+	its_regs_save(a.its_fd[0], &regs);
+	memcpy(mem, addr_gpa2hva(a.vm, TABLES_GPA), TABLES_SIZE);
+	its_vm_destroy(&a);
+
+	/* The same configuration; the guest resumes with the restored state */
+	__its_vm_create(&b, 2, 1, guest_cpr_resume);
+	vm_install_exception_handler(b.vm, VECTOR_IRQ_CURRENT, cpr_irq_handler);
+	memcpy(addr_gpa2hva(b.vm, TABLES_GPA), mem, TABLES_SIZE);
+	free(mem);
+	ret = vgic_v5_state_restore(b.gic_fd, &irs);
+	TEST_ASSERT(!ret, "IRS restore: %d (register 0x%x)", ret, irs.regs.failed_offset);
+	vgic_v5_ist_free(&irs.ist);
+	for (i = 0; i < b.nr_vcpus; i++) {
+		ret = vgic_v5_cpu_regs_restore(b.gic_fd, i, &cpu[i]);
+		TEST_ASSERT(!ret, "vCPU %u ICC restore: %d (0x%x)", i, ret, cpu[i].failed_instr);
+	}
+	its_regs_restore(b.its_fd[0], &regs);
+
+	cpr_routing_write(b.vm);
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++)
+		kvm_assign_irqfd(b.vm, CPR_GSI_BASE + i, fds[i]);
+
+	cpr_collect(&b, 5);
+	cpr_signal(fds, CPR_RESTORED);
+	cpr_collect(&b, ARRAY_SIZE(cpr_events));
+
+	taken = addr_gva2hva(b.vm, (gva_t)cpr_taken);
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++)
+		for (j = 0; j < b.nr_vcpus; j++)
+			TEST_ASSERT(taken[j][cpr_events[i].lpi - CPR_LPI_BASE] ==
+				    (j == cpr_events[i].cpu),
+				    "LPI %u (DeviceID 0x%x EventID %u, stage %u): vCPU %u took it %u times, want %u",
+				    cpr_events[i].lpi, cpr_events[i].devid, cpr_events[i].event,
+				    cpr_events[i].stage, j,
+				    taken[j][cpr_events[i].lpi - CPR_LPI_BASE],
+				    j == cpr_events[i].cpu);
+
+	for (i = 0; i < ARRAY_SIZE(cpr_events); i++) {
+		kvm_deassign_irqfd(b.vm, CPR_GSI_BASE + i, fds[i]);
+		close(fds[i]);
+	}
+	its_vm_destroy(&b);
+}
+
+#define WFI_BLOCK_US			100000
+
+struct wfi_run {
+	struct kvm_vcpu *vcpu;
+	u64 wakeups;
+};
+
+static void *wfi_vcpu_thread(void *arg)
+{
+	struct wfi_run *r = arg;
+
+	r->wakeups = vcpu_run_to_sync(r->vcpu);
+	return NULL;
+}
+
+/*
+ * vCPU @cpu waits in WFI with IRQs unmasked (OP_WFI_LPI); once it has had
+ * the time to block there, @inject raises the MSI of @devid/@event, and the
+ * vCPU must wake up and take @lpi, the other vCPU nothing.
+ */
+static void wfi_wakeup(struct its_vm *v, unsigned int cpu, u32 lpi,
+		       void (*inject)(struct its_vm *v, void *arg), void *arg)
+{
+	struct guest_cmd *c = addr_gva2hva(v->vm, (gva_t)&guest_cmds[cpu]);
+	struct wfi_run r = { .vcpu = v->vcpus[cpu] };
+	struct ucall uc;
+	pthread_t thread;
+	unsigned int i;
+	int ret;
+
+	*c = (struct guest_cmd) { .op = OP_WFI_LPI, .arg = { lpi } };
+	vcpu_run(r.vcpu);
+	TEST_ASSERT(get_ucall(r.vcpu, &uc) == UCALL_SYNC && uc.args[1] == 1,
+		    "vCPU %u: no GUEST_SYNC before WFI (ucall %lu)", cpu, uc.cmd);
+
+	ret = pthread_create(&thread, NULL, wfi_vcpu_thread, &r);
+	TEST_ASSERT(!ret, "pthread_create() failed: %d", ret);
+	usleep(WFI_BLOCK_US);
+	inject(v, arg);
+	pthread_join(thread, NULL);
+	TEST_ASSERT(r.wakeups >= 1, "vCPU %u: %lu wake-ups", cpu, (unsigned long)r.wakeups);
+
+	for (i = 0; i < v->nr_vcpus; i++)
+		if (i != cpu)
+			guest_do(v, i, OP_NO_IRQ);
+}
+
+static void wfi_inject_signal_msi(struct its_vm *v, void *arg)
+{
+	u32 *ev = arg;
+	int ret = its_msi(v, 0, ev[0], ev[1]);
+
+	TEST_ASSERT(ret == 1, "MSI DeviceID 0x%x EventID %u: ret %d errno %d, want 1",
+		    ev[0], ev[1], ret, ret < 0 ? errno : 0);
+}
+
+static void wfi_inject_irqfd(struct its_vm *v, void *arg)
+{
+	irqfd_signal(*(int *)arg);
+}
+
+/*
+ * A vCPU waiting in WFI with IRQs unmasked is woken up by an MSI through
+ * the ITS, from KVM_SIGNAL_MSI and from an irqfd with an MSI route, and
+ * takes the LPI of the event; then the other vCPU, by an irqfd.
+ */
+static void test_wfi_wakeup(void)
+{
+	struct kvm_irq_routing *routing;
+	struct kvm_irq_routing_entry *e;
+	u32 ev[2] = { 0x30, 4 };
+	struct its_vm v;
+	int fd;
+
+	its_vm_create(&v, 2, 1);
+	its_guest_setup(&v, false);
+	its_device_add(&v, 0, 0x30, 8);
+	its_device_add(&v, 0, 0x31, 8);
+	its_map(&v, 0, 0x30, 4, 1300, 1);
+	its_map(&v, 0, 0x31, 6, 1301, 1);
+	its_map(&v, 0, 0x31, 2, 1302, 0);
+
+	wfi_wakeup(&v, 1, 1300, wfi_inject_signal_msi, ev);
+
+	routing = kvm_gsi_routing_create();
+	e = &routing->entries[routing->nr++];
+	e->gsi = IRQFD_GSI;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->flags = KVM_MSI_VALID_DEVID;
+	e->u.msi.address_lo = (u32)ITS_TRANSLATER_GPA(0);
+	e->u.msi.address_hi = ITS_TRANSLATER_GPA(0) >> 32;
+	e->u.msi.data = 6;
+	e->u.msi.devid = 0x31;
+	e = &routing->entries[routing->nr++];
+	e->gsi = IRQFD_GSI + 1;
+	e->type = KVM_IRQ_ROUTING_MSI;
+	e->flags = KVM_MSI_VALID_DEVID;
+	e->u.msi.address_lo = (u32)ITS_TRANSLATER_GPA(0);
+	e->u.msi.address_hi = ITS_TRANSLATER_GPA(0) >> 32;
+	e->u.msi.data = 2;
+	e->u.msi.devid = 0x31;
+	kvm_gsi_routing_write(v.vm, routing);
+
+	fd = kvm_new_eventfd();
+	kvm_assign_irqfd(v.vm, IRQFD_GSI, fd);
+	wfi_wakeup(&v, 1, 1301, wfi_inject_irqfd, &fd);
+	kvm_deassign_irqfd(v.vm, IRQFD_GSI, fd);
+	kvm_assign_irqfd(v.vm, IRQFD_GSI + 1, fd);
+	wfi_wakeup(&v, 0, 1302, wfi_inject_irqfd, &fd);
+	kvm_deassign_irqfd(v.vm, IRQFD_GSI + 1, fd);
+	close(fd);
+	its_vm_destroy(&v);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -2026,6 +2473,8 @@ static const struct {
 	{ "bad_msi",			test_bad_msi },
 	{ "bad_tables",			test_bad_tables },
 	{ "save_restore",		test_save_restore },
+	{ "cpr_irqfd",			test_cpr_irqfd },
+	{ "wfi_wakeup",			test_wfi_wakeup },
 };
 
 /* Whether KVM can create a GICv5 ITS in a GICv5 VM with an IRS */
