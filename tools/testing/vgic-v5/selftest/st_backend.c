@@ -656,6 +656,9 @@ struct kvm_vcpu *vm_arch_vcpu_add(struct kvm_vm *vm, u32 vcpu_id)
 	vcpu->fd = st_fd_new(ST_VCPU, v, svm);
 	v->vcpu = vcpu;
 	v->svm = svm;
+	/* Until its guest code starts, the guest thread is in the backend */
+	v->in_request = true;
+	v->irq_masked = true;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
 	list_add_tail(&vcpu->list, &vm->vcpus);
@@ -794,6 +797,20 @@ static u64 st_take_exception(struct st_vcpu *v, int vector, u64 esr, u64 pc)
 
 /* ------------------------------------------------- the guest thread side */
 
+/*
+ * The guest thread of a stopped vCPU goes. Its exit unwinds the stack,
+ * which takes the dynamic loader's lock: no IRQ signal may come in then.
+ */
+static void st_guest_exit(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, ST_IRQ_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_exit(NULL);
+}
+
 /* A request to the vCPU thread; returns when it is answered. */
 static void st_request(struct st_vcpu *v, enum st_req req)
 {
@@ -805,7 +822,7 @@ static void st_request(struct st_vcpu *v, enum st_req req)
 		pthread_cond_wait(&v->cond, &v->lock);
 	pthread_mutex_unlock(&v->lock);
 	if (v->dead)
-		pthread_exit(NULL);
+		st_guest_exit();
 }
 
 /*
@@ -1025,8 +1042,13 @@ static void st_irq_signal_handler(int sig)
 
 	if (!v)
 		return;
-	if (v->dead)
-		pthread_exit(NULL);
+	/*
+	 * Stopped: leave from guest code only. In a request, the thread may
+	 * be in pthread_cond_wait(), whose unwinding would take v->lock
+	 * again, held or not: the request leaves once it is answered.
+	 */
+	if (READ_ONCE(v->dead) && !READ_ONCE(v->in_request))
+		st_guest_exit();
 	if (READ_ONCE(v->in_request) || READ_ONCE(v->irq_masked)) {
 		errno = saved;
 		return;
@@ -1051,6 +1073,7 @@ static void *st_guest_thread(void *arg)
 		return NULL;
 	/* PSTATE.I is set at reset, as on the vCPU's first entry */
 	WRITE_ONCE(v->irq_masked, true);
+	WRITE_ONCE(v->in_request, false);
 	entry(v->args[0], v->args[1], v->args[2], v->args[3],
 	      v->args[4], v->args[5], v->args[6], v->args[7]);
 	st_die("vCPU %u: guest_code returned", v->vcpu->id);
