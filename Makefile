@@ -29,7 +29,7 @@ TIMED      := $(P)/timed.sh
 
 .PHONY: all deps base assemble export kernel selftests series tools \
 	check check-static check-harness check-boot-v3 check-boot-v5 \
-	harness bench fresh-check clean distclean
+	harness bench soak fresh-check clean distclean
 
 all: kernel selftests tools
 
@@ -170,6 +170,10 @@ harness: assemble
 
 bench: assemble
 	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 bench
+
+# The harness's soak test for SOAK_SECONDS (default 120) under ThreadSanitizer.
+soak: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 soak $(if $(SOAK_SECONDS),SOAK_SECONDS=$(SOAK_SECONDS))
 
 # The README's two commands on a fresh Debian 12 system: a minimal bookworm
 # root made with debootstrap under build/fresh-root, a clean clone of this

@@ -10,6 +10,7 @@
  * duplicated here.
  */
 #include <linux/kvm_host.h>
+#include <linux/irqchip/arm-gic-v3.h>
 
 #include "harness.h"
 #include "vt.h"
@@ -67,6 +68,12 @@ int harness_host_init(const struct harness_host *host)
 	harness_set_cpu_cap(ARM64_HAS_GICV5_LEGACY, host->gcie_legacy);
 	harness_set_cpu_cap(ARM64_HAS_NESTED_VIRT, host->nested_virt);
 	harness_set_cpu_cap(ARM64_HAS_PMUV3, host->pmuv3);
+
+	/* The GICv3 CPU interface, of a GICv3 host or a GICv5 one's legacy */
+	harness_alt_kvm_patch_ich_vtr_el2 = host->ich_vtr;
+	if (host->type == GIC_V3 && !host->ich_vtr)
+		harness_alt_kvm_patch_ich_vtr_el2 = HARNESS_V3_ICH_VTR;
+	harness_icc_sre_rao = host->type == GIC_V3;
 
 	harness_model_host_init(host, &info);
 	vgic_set_kvm_info(&info);
@@ -182,8 +189,15 @@ struct kvm_io_range {
 	struct kvm_io_device *dev;
 };
 
+/*
+ * Readers find the bus with srcu_dereference(); a change makes a new copy
+ * and publishes it (rcu_assign_pointer()), as kvm_io_bus_register_dev()
+ * does. The kernel frees the old copy after synchronize_srcu(); SRCU here
+ * has no grace periods, so old copies are kept until the VM goes.
+ */
 struct kvm_io_bus {
 	int dev_count;
+	struct kvm_io_bus *old;
 	struct kvm_io_range range[16];
 };
 
@@ -322,8 +336,12 @@ void harness_vm_destroy(struct kvm *kvm)
 	unsigned long i;
 
 	free_irq_routing(kvm);
-	kfree(kvm->buses[KVM_MMIO_BUS]);
-	kvm->buses[KVM_MMIO_BUS] = NULL;
+	while (kvm->buses[KVM_MMIO_BUS]) {
+		struct kvm_io_bus *old = kvm->buses[KVM_MMIO_BUS]->old;
+
+		kfree(kvm->buses[KVM_MMIO_BUS]);
+		kvm->buses[KVM_MMIO_BUS] = old;
+	}
 
 	/* kvm_destroy_devices() */
 	list_for_each_entry_safe(dev, tmp, &kvm->devices, vm_node) {
@@ -578,6 +596,160 @@ struct kvm *harness_v5_vm(int nr_vcpus, bool run)
 	return harness_v5_vm_dev(nr_vcpus, 0, run, NULL);
 }
 
+/* ------------------------------------------------- the GICv3 reference */
+
+/* KVM_SET_DEVICE_ATTR(GRP_ADDR, @type) = @addr */
+static int set_addr(struct kvm_device *dev, u64 type, u64 addr)
+{
+	return harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_ADDR, type, &addr);
+}
+
+/*
+ * As a VMM does it (QEMU's order): the GIC device and its frames, the ITS
+ * and its frame, CTRL_INIT of the GIC then of the ITS.
+ */
+struct kvm *harness_v3_vm_dev(int nr_vcpus, bool its, bool run, struct kvm_device **devp)
+{
+	struct kvm_device *dev, *its_dev = NULL;
+	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V3, &dev);
+
+	if (!kvm)
+		return NULL;
+	if (set_addr(dev, KVM_VGIC_V3_ADDR_TYPE_DIST, HARNESS_V3_DIST_BASE) ||
+	    set_addr(dev, KVM_VGIC_V3_ADDR_TYPE_REDIST, HARNESS_V3_REDIST_BASE) ||
+	    (its && (harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_ITS, &its_dev) ||
+		     set_addr(its_dev, KVM_VGIC_ITS_ADDR_TYPE, HARNESS_V3_ITS_BASE))) ||
+	    harness_vgic_init(dev) || (its_dev && harness_vgic_init(its_dev)) ||
+	    (run && harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)))) {
+		vt_fail(__FILE__, __LINE__, "v3 VM setup, CTRL_INIT or first run failed");
+		harness_vm_destroy(kvm);
+		return NULL;
+	}
+	if (devp)
+		*devp = dev;
+	return kvm;
+}
+
+/* A guest access by vCPU 0 that must not abort */
+static u64 v3_rd(struct kvm *kvm, gpa_t addr)
+{
+	u64 val = 0;
+
+	if (harness_mmio_guest_read(kvm_get_vcpu(kvm, 0), addr, 8, &val))
+		vt_fail(__FILE__, __LINE__, "v3 read 0x%llx aborted", addr);
+	return val;
+}
+
+static void v3_wr(struct kvm *kvm, gpa_t addr, int len, u64 val)
+{
+	if (harness_mmio_guest_write(kvm_get_vcpu(kvm, 0), addr, len, &val))
+		vt_fail(__FILE__, __LINE__, "v3 write 0x%llx aborted", addr);
+}
+
+/* Where harness_v3_its_guest_init() puts the guest's tables in its slot */
+#define V3_PROP			0x00000		/* LPI configuration, 64 KiB */
+#define V3_PEND(i)		(0x10000 + (i) * SZ_64K)	/* 8 KiB each */
+#define V3_DT			0x90000		/* device table, 64 KiB */
+#define V3_CT			0xa0000		/* collection table, 64 KiB */
+#define V3_CMDQ			0xb0000		/* command queue, 64 KiB */
+#define V3_ITT(devid)		(0xc0000 + ((devid) & 31) * SZ_8K)
+#define V3_LPI_ID_BITS		16
+
+static gpa_t v3_tables;
+
+void harness_v3_its_guest_init(struct kvm *kvm, int slot, gpa_t tables)
+{
+	u8 *prop;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	if (harness_memslot_add(kvm, slot, tables, HARNESS_V3_TABLES_SIZE, 0) ||
+	    atomic_read(&kvm->online_vcpus) > 8) {
+		vt_fail(__FILE__, __LINE__, "v3 LPI tables at 0x%llx", tables);
+		return;
+	}
+	v3_tables = tables;
+	prop = harness_guest_mem(kvm, tables + V3_PROP, SZ_64K);
+	memset(prop, 0xa0 | LPI_PROP_GROUP1 | LPI_PROP_ENABLED, SZ_64K);
+
+	/* The distributor: affinity routing, group 1 enabled */
+	v3_wr(kvm, HARNESS_V3_DIST_BASE + GICD_CTLR, 4, GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_SS_G1);
+
+	/* The redistributors: one LPI configuration table, a pending table each */
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		gpa_t rd = HARNESS_V3_REDIST_BASE + i * 2 * SZ_64K;
+
+		v3_wr(kvm, rd + GICR_PROPBASER, 8, (tables + V3_PROP) | (V3_LPI_ID_BITS - 1));
+		v3_wr(kvm, rd + GICR_PENDBASER, 8, tables + V3_PEND(i));
+		v3_wr(kvm, rd + GICR_CTLR, 4, GICR_CTLR_ENABLE_LPIS);
+	}
+
+	/* The ITS: flat device and collection tables of 64 KiB, the queue */
+	v3_wr(kvm, HARNESS_V3_ITS_BASE + GITS_BASER, 8,
+	      (tables + V3_DT) | GITS_BASER_PAGE_SIZE_64K | GITS_BASER_VALID);
+	v3_wr(kvm, HARNESS_V3_ITS_BASE + GITS_BASER + 8, 8,
+	      (tables + V3_CT) | GITS_BASER_PAGE_SIZE_64K | GITS_BASER_VALID);
+	v3_wr(kvm, HARNESS_V3_ITS_BASE + GITS_CBASER, 8,
+	      (tables + V3_CMDQ) | (SZ_64K / SZ_4K - 1) | GITS_CBASER_VALID);
+	v3_wr(kvm, HARNESS_V3_ITS_BASE + GITS_CWRITER, 8, 0);
+	v3_wr(kvm, HARNESS_V3_ITS_BASE + GITS_CTLR, 4, GITS_CTLR_ENABLE);
+
+	/* MAPC: collection i targets vCPU i (GITS_TYPER.PTA is 0) */
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		u64 mapc[4] = {
+			GITS_CMD_MAPC, 0, BIT_ULL(63) | (u64)vcpu->vcpu_id << 16 | i, 0,
+		};
+
+		harness_v3_its_cmd(kvm, mapc);
+	}
+}
+
+void harness_v3_its_cmd(struct kvm *kvm, const u64 cmd[4])
+{
+	u64 cwriter = v3_rd(kvm, HARNESS_V3_ITS_BASE + GITS_CWRITER);
+	u64 *slot = harness_guest_mem(kvm, v3_tables + V3_CMDQ + cwriter, 32);
+
+	if (!slot) {
+		vt_fail(__FILE__, __LINE__, "no ITS command queue");
+		return;
+	}
+	memcpy(slot, cmd, 32);
+	/* KVM runs the commands as the write comes: they are done on return */
+	v3_wr(kvm, HARNESS_V3_ITS_BASE + GITS_CWRITER, 8, (cwriter + 32) % SZ_64K);
+	if (v3_rd(kvm, HARNESS_V3_ITS_BASE + GITS_CREADR) != (cwriter + 32) % SZ_64K)
+		vt_fail(__FILE__, __LINE__, "ITS command 0x%llx not consumed", cmd[0] & 0xff);
+}
+
+void harness_v3_its_mapd(struct kvm *kvm, u32 devid, unsigned int eventid_bits)
+{
+	u64 mapd[4] = {
+		GITS_CMD_MAPD | (u64)devid << 32, eventid_bits - 1,
+		BIT_ULL(63) | (v3_tables + V3_ITT(devid)), 0,
+	};
+
+	harness_v3_its_cmd(kvm, mapd);
+}
+
+void harness_v3_its_mapti(struct kvm *kvm, u32 devid, u32 eventid, u32 lpi, u16 icid)
+{
+	u64 mapti[4] = {
+		GITS_CMD_MAPTI | (u64)devid << 32, eventid | (u64)lpi << 32, icid, 0,
+	};
+
+	harness_v3_its_cmd(kvm, mapti);
+}
+
+int harness_msi_devid(struct kvm *kvm, u64 addr, u32 data, u32 devid)
+{
+	struct kvm_kernel_irq_routing_entry e = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = addr, .address_hi = addr >> 32, .data = data,
+			 .flags = KVM_MSI_VALID_DEVID, .devid = devid },
+	};
+
+	return kvm_set_msi(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+}
+
 u64 harness_irs_read(struct kvm_vcpu *vcpu, u32 off, int len)
 {
 	u64 val = ~0ULL;
@@ -701,46 +873,74 @@ int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample)
 
 /* ------------------------------------------------------------ KVM MMIO bus */
 
+/* A copy of @bus to change and publish, or NULL */
+static struct kvm_io_bus *bus_copy(struct kvm_io_bus *bus)
+{
+	struct kvm_io_bus *new = kmalloc_obj(*new, GFP_KERNEL_ACCOUNT);
+
+	if (new) {
+		*new = *bus;
+		new->old = bus;
+	}
+	return new;
+}
+
 int kvm_io_bus_register_dev(struct kvm *kvm, int bus_idx, gpa_t addr,
 			    int len, struct kvm_io_device *dev)
 {
-	struct kvm_io_bus *bus = kvm->buses[bus_idx];
+	struct kvm_io_bus *bus = kvm->buses[bus_idx], *new;
 
 	lockdep_assert_held(&kvm->slots_lock);
 	if (!bus)
 		return -ENOMEM;
 	if (bus->dev_count == ARRAY_SIZE(bus->range))
 		return -ENOSPC;
-	bus->range[bus->dev_count++] = (struct kvm_io_range) { addr, len, dev };
+	new = bus_copy(bus);
+	if (!new)
+		return -ENOMEM;
+	new->range[new->dev_count++] = (struct kvm_io_range) { addr, len, dev };
+	/* rcu_assign_pointer(): the copy is complete before it is seen */
+	smp_store_release(&kvm->buses[bus_idx], new);
 	return 0;
 }
 
 int kvm_io_bus_unregister_dev(struct kvm *kvm, int bus_idx, struct kvm_io_device *dev)
 {
-	struct kvm_io_bus *bus = kvm->buses[bus_idx];
+	struct kvm_io_bus *bus = kvm->buses[bus_idx], *new;
 
 	lockdep_assert_held(&kvm->slots_lock);
 	if (!bus)
 		return 0;
 	for (int i = 0; i < bus->dev_count; i++) {
-		if (bus->range[i].dev == dev) {
-			memmove(&bus->range[i], &bus->range[i + 1],
-				(bus->dev_count - i - 1) * sizeof(bus->range[0]));
-			bus->dev_count--;
-			return 0;
-		}
+		if (bus->range[i].dev != dev)
+			continue;
+		/* The kernel drops the whole bus if this allocation fails */
+		new = bus_copy(bus);
+		if (!new)
+			return -ENOMEM;
+		memmove(&new->range[i], &new->range[i + 1],
+			(new->dev_count - i - 1) * sizeof(new->range[0]));
+		new->dev_count--;
+		/* rcu_assign_pointer(), as above */
+		smp_store_release(&kvm->buses[bus_idx], new);
+		return 0;
 	}
 	return 0;
 }
 
 int harness_io_bus_regions(struct kvm *kvm)
 {
-	return kvm->buses[KVM_MMIO_BUS] ? kvm->buses[KVM_MMIO_BUS]->dev_count : 0;
+	/* Pairs with the publication of kvm_io_bus_register_dev() */
+	struct kvm_io_bus *bus = smp_load_acquire(&kvm->buses[KVM_MMIO_BUS]);
+
+	return bus ? bus->dev_count : 0;
 }
 
+/* With kvm->srcu held: srcu_dereference(kvm->buses[KVM_MMIO_BUS]) */
 static struct kvm_io_range *bus_find(struct kvm *kvm, gpa_t addr, int len)
 {
-	struct kvm_io_bus *bus = kvm->buses[KVM_MMIO_BUS];
+	/* Pairs with the publication of kvm_io_bus_register_dev() */
+	struct kvm_io_bus *bus = smp_load_acquire(&kvm->buses[KVM_MMIO_BUS]);
 
 	for (int i = 0; bus && i < bus->dev_count; i++) {
 		struct kvm_io_range *r = &bus->range[i];
@@ -769,26 +969,20 @@ struct kvm_io_device *kvm_io_bus_get_dev(struct kvm *kvm, enum kvm_bus bus_idx,
 /* The vCPU runs under kvm->srcu (kvm_vcpu_srcu_read_lock() in KVM_RUN). */
 int harness_mmio_guest_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val)
 {
+	int idx = srcu_read_lock(&vcpu->kvm->srcu);
 	struct kvm_io_range *r = bus_find(vcpu->kvm, addr, len);
-	int idx, ret;
+	int ret = r ? kvm_iodevice_read(vcpu, r->dev, addr, len, val) : -EOPNOTSUPP;
 
-	if (!r)
-		return -EOPNOTSUPP;
-	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	ret = kvm_iodevice_read(vcpu, r->dev, addr, len, val);
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 	return ret;
 }
 
 int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const void *val)
 {
+	int idx = srcu_read_lock(&vcpu->kvm->srcu);
 	struct kvm_io_range *r = bus_find(vcpu->kvm, addr, len);
-	int idx, ret;
+	int ret = r ? kvm_iodevice_write(vcpu, r->dev, addr, len, val) : -EOPNOTSUPP;
 
-	if (!r)
-		return -EOPNOTSUPP;
-	idx = srcu_read_lock(&vcpu->kvm->srcu);
-	ret = kvm_iodevice_write(vcpu, r->dev, addr, len, val);
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 	return ret;
 }
@@ -924,6 +1118,12 @@ struct kvm_memory_slot *gfn_to_memslot(struct kvm *kvm, gfn_t gfn)
 {
 	memslots_check(kvm, __func__);
 	return memslot_of(kvm, gfn);
+}
+
+/* kvm_is_visible_gfn(): the harness has no internal or invalid slots */
+bool kvm_is_visible_gfn(struct kvm *kvm, gfn_t gfn)
+{
+	return gfn_to_memslot(kvm, gfn);
 }
 
 /* The hva of @gfn, or 0 (kvm_is_error_hva()): none, or read-only for a write */

@@ -21,7 +21,16 @@ struct harness_host {
 	bool pmuv3;			/* ARM64_HAS_PMUV3 */
 	const struct gm_caps *irs;	/* host IRS model caps, NULL: gm_caps_default() */
 	bool no_irs;			/* the irqchip hands KVM no IRS (irs_base NULL) */
+	/*
+	 * ICH_VTR_EL2 of the GICv3 CPU interface (vgic_ich_vtr()); for a
+	 * GIC_V3 host, 0 is HARNESS_V3_ICH_VTR. A GIC_V3 host has no GICv2
+	 * compatibility: its ICC_SRE_EL1.SRE is RAO/WI.
+	 */
+	u64 ich_vtr;
 };
+
+/* 4 LRs, 5 priority and preemption bits, 16-bit IDs, A3V, TDS */
+#define HARNESS_V3_ICH_VTR	0x90280003ULL
 
 /*
  * Re-run host init with a different host; returns kvm_vgic_hyp_init()'s
@@ -209,6 +218,36 @@ struct kvm *harness_v5_vm_dev(int nr_vcpus, u32 nr_spis, bool run,
 int harness_v5_set_irs(struct kvm_device *dev);
 
 /*
+ * The stock GICv3 (the reference the bench measures the v5 paths against):
+ * a v3 VM with vCPUs 0..nr_vcpus-1, its distributor at HARNESS_V3_DIST_BASE,
+ * its redistributors from HARNESS_V3_REDIST_BASE (one legacy region, 128 KiB
+ * a vCPU), with @its an ITS (KVM_DEV_TYPE_ARM_VGIC_ITS) at
+ * HARNESS_V3_ITS_BASE, after CTRL_INIT and, if @run, the first run of vCPU
+ * 0. The host must have a GICv3 CPU interface (GIC_V3, or GIC_V5 with
+ * gcie_legacy). Fails the test (returns NULL) on any error.
+ */
+#define HARNESS_V3_DIST_BASE	0x08000000ULL
+#define HARNESS_V3_ITS_BASE	0x08080000ULL
+#define HARNESS_V3_REDIST_BASE	0x080a0000ULL
+struct kvm *harness_v3_vm_dev(int nr_vcpus, bool its, bool run, struct kvm_device **devp);
+/*
+ * What the guest's GICv3 driver and ITS driver do before a device can send
+ * MSIs (at most 8 vCPUs): with its tables in a memslot of 1 MiB at @tables,
+ * GICD_CTLR (affinity routing, group 1 enabled), GICR_PROPBASER (16 ID
+ * bits, every LPI enabled at priority 0xa0),
+ * GICR_PENDBASER and GICR_CTLR.EnableLPIs of each vCPU, GITS_BASER0/1,
+ * GITS_CBASER, GITS_CTLR.Enabled, and a MAPC of collection i to vCPU i.
+ */
+#define HARNESS_V3_TABLES_SIZE	SZ_1M
+void harness_v3_its_guest_init(struct kvm *kvm, int slot, gpa_t tables);
+/* ITS commands through the guest's command queue (GITS_CWRITER) */
+void harness_v3_its_cmd(struct kvm *kvm, const u64 cmd[4]);
+void harness_v3_its_mapd(struct kvm *kvm, u32 devid, unsigned int eventid_bits);
+void harness_v3_its_mapti(struct kvm *kvm, u32 devid, u32 eventid, u32 lpi, u16 icid);
+/* KVM_SIGNAL_MSI with KVM_MSI_VALID_DEVID */
+int harness_msi_devid(struct kvm *kvm, u64 addr, u32 data, u32 devid);
+
+/*
  * Guest accesses of @len bytes to the IRS frames at HARNESS_V5_IRS_BASE +
  * @off. An access the MMIO bus refuses, or a read that writes beyond @len
  * bytes, fails the test.
@@ -254,6 +293,21 @@ void harness_log(enum harness_event_type type, const char *name, u64 a, u64 b);
 int harness_events(enum harness_event_type type, const char *name, u64 a,
 		   const struct harness_event **last);
 void harness_events_clear(void);
+/*
+ * The GIC VDPENDs the kernel issued (HE_SYSREG_WRITE of GICV5_OP_GIC_VDPEND)
+ * since the last harness_events_clear(), which this does: their number;
+ * *xt (may be NULL) gets the last one's operand.
+ */
+int harness_vdpends(u64 *xt);
+/* Exactly one GIC VDPEND since then, for @intid, pending or not (vt.h) */
+#define HARNESS_EXPECT_ONE_VDPEND(intid, pending)			\
+	do {								\
+		u64 __xt = 0;						\
+		VT_EXPECT_EQ(harness_vdpends(&__xt), 1);		\
+		VT_EXPECT_EQ(__xt & GENMASK_ULL(31, 0), (intid));	\
+		VT_EXPECT_EQ(__xt >> 63, (pending));			\
+	} while (0)
+#define HARNESS_EXPECT_NO_VDPEND()	VT_EXPECT_EQ(harness_vdpends(NULL), 0)
 
 int harness_vcpu_kicks(struct kvm_vcpu *vcpu);
 bool harness_vcpu_request_pending(struct kvm_vcpu *vcpu, unsigned int req);

@@ -44,7 +44,10 @@
 
 /* A thread is a task: current (shims/custom.h) */
 
-/* Protects every task's state: the runqueues, in short. */
+/*
+ * Protects every task's state: the runqueues, in short. A task reads its
+ * own state without it (kvm_sched_out()), so it is written with WRITE_ONCE().
+ */
 static pthread_mutex_t sched_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sched_cond = PTHREAD_COND_INITIALIZER;
 
@@ -54,7 +57,7 @@ static pthread_cond_t sched_cond = PTHREAD_COND_INITIALIZER;
 static void set_current_state(unsigned int state)
 {
 	pthread_mutex_lock(&sched_mutex);
-	current->__state = state;
+	WRITE_ONCE(current->__state, state);
 	pthread_mutex_unlock(&sched_mutex);
 }
 
@@ -66,7 +69,7 @@ static bool try_to_wake_up(struct task_struct *p)
 	harness_check_wake_up("waking a task");
 	pthread_mutex_lock(&sched_mutex);
 	woken = p->__state != TASK_RUNNING;
-	p->__state = TASK_RUNNING;
+	WRITE_ONCE(p->__state, TASK_RUNNING);
 	pthread_cond_broadcast(&sched_cond);
 	pthread_mutex_unlock(&sched_mutex);
 	return woken;
@@ -183,7 +186,7 @@ bool harness_signal_vcpu(struct kvm_vcpu *vcpu)
 	t = vcpu->wait.task;
 	if (t) {
 		t->sigpending = true;
-		t->__state = TASK_RUNNING;
+		WRITE_ONCE(t->__state, TASK_RUNNING);
 		pthread_cond_broadcast(&sched_cond);
 	}
 	pthread_mutex_unlock(&sched_mutex);
@@ -209,7 +212,7 @@ static void kvm_sched_out(struct kvm_vcpu *vcpu)
 {
 	WRITE_ONCE(vcpu->scheduled_out, true);
 
-	if (current->__state == TASK_RUNNING && vcpu->wants_to_run) {
+	if (READ_ONCE(current->__state) == TASK_RUNNING && vcpu->wants_to_run) {
 		WRITE_ONCE(vcpu->preempted, true);
 		WRITE_ONCE(vcpu->ready, true);
 	}
@@ -337,7 +340,7 @@ static bool kvm_vcpu_block(struct kvm_vcpu *vcpu)
 	preempt_disable();
 	pthread_mutex_lock(&sched_mutex);
 	vcpu->wait.task = NULL;			/* finish_rcuwait() */
-	current->__state = TASK_RUNNING;
+	WRITE_ONCE(current->__state, TASK_RUNNING);
 	pthread_mutex_unlock(&sched_mutex);
 	/* kvm_arch_vcpu_unblocking() is empty on arm64 */
 	preempt_enable();

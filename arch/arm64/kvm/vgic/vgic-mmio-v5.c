@@ -1912,22 +1912,32 @@ unsigned int vgic_v5_init_irs_iodev(struct vgic_io_device *dev)
 	return KVM_VGIC_V5_IRS_SIZE;
 }
 
-/*
- * The CONFIG_FRAME register at @offset for userspace: 64-bit registers at
- * their 8-byte-aligned offset, 32-bit ones 4-byte aligned. The SETLPI frame
- * has no userspace registers.
+/**
+ * vgic_v5_find_uaccess_region() - A GICv5 frame's register, for userspace
+ * @regions:	the frame's register table
+ * @nr_regions:	its number of entries
+ * @frame_size:	bytes of the frame userspace reaches: further offsets have
+ *		no register
+ * @offset:	offset of the register in the frame
+ * @len:	the access size: 8 for a 64-bit register, 4 otherwise
+ *
+ * Userspace accesses 64-bit registers whole, at their 8-byte-aligned
+ * offset, and 32-bit ones 4-byte aligned.
+ *
+ * Return: the register's region, ERR_PTR(-ENXIO) if there is none,
+ * ERR_PTR(-EINVAL) for a misaligned offset or one into a 64-bit register.
  */
-static const struct vgic_register_region *
-vgic_v5_irs_uaccess_region(u32 offset, unsigned int *len)
+const struct vgic_register_region *
+vgic_v5_find_uaccess_region(const struct vgic_register_region *regions,
+			    int nr_regions, u32 frame_size, u32 offset,
+			    unsigned int *len)
 {
 	const struct vgic_register_region *region;
 
-	if (offset >= IRS_SETLPI_FRAME)
+	if (offset >= frame_size)
 		return ERR_PTR(-ENXIO);
 
-	region = vgic_find_mmio_region(vgic_v5_irs_registers,
-				       ARRAY_SIZE(vgic_v5_irs_registers),
-				       offset);
+	region = vgic_find_mmio_region(regions, nr_regions, offset);
 	if (!region)
 		return ERR_PTR(-ENXIO);
 
@@ -1942,6 +1952,15 @@ vgic_v5_irs_uaccess_region(u32 offset, unsigned int *len)
 	}
 
 	return region;
+}
+
+/* The SETLPI frame has no userspace registers */
+static const struct vgic_register_region *
+vgic_v5_irs_uaccess_region(u32 offset, unsigned int *len)
+{
+	return vgic_v5_find_uaccess_region(vgic_v5_irs_registers,
+					   ARRAY_SIZE(vgic_v5_irs_registers),
+					   IRS_SETLPI_FRAME, offset, len);
 }
 
 /**

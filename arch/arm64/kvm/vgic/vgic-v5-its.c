@@ -583,31 +583,13 @@ static const struct vgic_register_region vgic_v5_its_registers[] = {
 
 /* -------------------------------------------------- userspace registers */
 
+/* The translate frame has no userspace registers */
 static const struct vgic_register_region *
 vgic_v5_its_uaccess_region(u32 offset, unsigned int *len)
 {
-	const struct vgic_register_region *region;
-
-	if (offset >= ITS_TRANSLATE_FRAME)
-		return ERR_PTR(-ENXIO);
-
-	region = vgic_find_mmio_region(vgic_v5_its_registers,
-				       ARRAY_SIZE(vgic_v5_its_registers),
-				       offset);
-	if (!region)
-		return ERR_PTR(-ENXIO);
-
-	if (region->access_flags & VGIC_ACCESS_64bit) {
-		if (offset != region->reg_offset)
-			return ERR_PTR(-EINVAL);
-		*len = 8;
-	} else {
-		if (!IS_ALIGNED(offset, 4))
-			return ERR_PTR(-EINVAL);
-		*len = 4;
-	}
-
-	return region;
+	return vgic_v5_find_uaccess_region(vgic_v5_its_registers,
+					   ARRAY_SIZE(vgic_v5_its_registers),
+					   ITS_TRANSLATE_FRAME, offset, len);
 }
 
 static int vgic_v5_its_check_idr1(u32 val)

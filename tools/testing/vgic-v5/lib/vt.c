@@ -7,7 +7,8 @@
  *   -v        let the tests' diagnostics through on success too
  *   PATTERN   run only the tests whose name contains one of the patterns
  *
- * Each test runs in a forked child with a 60 s alarm. The child reports its
+ * Each test runs in a forked child with a 60 s alarm (VT_TIMEOUT=<seconds>
+ * in the environment changes it, for long runs). The child reports its
  * verdict through its exit status: 0 pass, 1 fail, 77 skip; a signal or any
  * other status is a failure (AddressSanitizer and UBSan are built to abort,
  * so a sanitizer report is a failure too).
@@ -26,6 +27,7 @@
 #else
 #define CALLGRIND_ZERO_STATS
 #define CALLGRIND_DUMP_STATS_AT(s)	((void)(s))
+#define CALLGRIND_TOGGLE_COLLECT
 #endif
 
 int vt_failures;
@@ -88,7 +90,9 @@ static int run_one(const struct vt_test *t)
 		return 1;
 	}
 	if (!pid) {
-		alarm(60);
+		const char *timeout = getenv("VT_TIMEOUT");
+
+		alarm(timeout && *timeout ? strtoul(timeout, NULL, 0) : 60);
 		if (vt_before_each)
 			vt_before_each();
 		t->fn();
@@ -127,10 +131,20 @@ void vt_insn_begin(void)
 /* The dump's trigger carries the figure to bench-insn.sh */
 void vt_insn_end(const char *what, unsigned int n)
 {
-	char label[256];
+	char label[512];
 
 	snprintf(label, sizeof(label), "vt-insn %u %s", n, what);
 	CALLGRIND_DUMP_STATS_AT(label);
+}
+
+void vt_insn_pause(void)
+{
+	CALLGRIND_TOGGLE_COLLECT;
+}
+
+void vt_insn_resume(void)
+{
+	CALLGRIND_TOGGLE_COLLECT;
 }
 
 uint64_t vt_now_ns(void)

@@ -82,6 +82,13 @@ uint64_t vt_now_ns(void);
  */
 void vt_insn_begin(void);
 void vt_insn_end(const char *what, unsigned int n);
+/*
+ * Between vt_insn_pause() and vt_insn_resume(), this thread's instructions
+ * are not counted: the set-up each operation needs and that is not part of
+ * it (e.g. the guest taking the interrupt the operation made pending).
+ */
+void vt_insn_pause(void);
+void vt_insn_resume(void);
 
 #define VT_EXPECT(cond)							\
 	do {								\

@@ -5,6 +5,7 @@
  * uaccess, the register/MMIO/cache hooks and the xarray.
  */
 #include <linux/kvm_host.h>
+#include <linux/irqchip/arm-gic-v3.h>
 
 #include "harness.h"
 #include "vt.h"
@@ -814,12 +815,24 @@ void harness_events_clear(void)
 	pthread_mutex_unlock(&event_mutex);
 }
 
+int harness_vdpends(u64 *xt)
+{
+	const struct harness_event *e;
+	int n = harness_events(HE_SYSREG_WRITE, NULL, GICV5_OP_GIC_VDPEND, &e);
+
+	if (n && xt)
+		*xt = e->b;
+	harness_events_clear();
+	return n;
+}
+
 /*
  * Default system register file: what was last written reads back. One
  * copy for all CPUs (threads), under a lock so that concurrent tests do
  * not race on it; but the virtual CPU interface state the hypervisor loads
- * into a CPU for its resident vCPU (ICH_VMCR_EL2, ICH_PPI_*_EL2) is the
- * CPU's own.
+ * into a CPU for its resident vCPU (ICH_VMCR_EL2, ICH_PPI_*_EL2, and
+ * GICv3's ICH_AP0R<n>_EL2, ICH_AP1R<n>_EL2 and ICH_LR<n>_EL2) is the CPU's
+ * own.
  */
 #define MAX_SYSREGS 256
 static struct { u32 enc; int cpu; const char *name; u64 val; } sysregs[MAX_SYSREGS];
@@ -828,10 +841,20 @@ static pthread_mutex_t sysreg_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 static bool sysreg_per_cpu(u32 enc)
 {
-	/* ICH_PPI_*_EL2: Op0 3, Op1 4, CRn 12, CRm 10 and 14/15; ICH_VMCR_EL2 */
-	return enc == SYS_ICH_VMCR_EL2 ||
-	       (sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 4 && sys_reg_CRn(enc) == 12 &&
-		(sys_reg_CRm(enc) == 10 || sys_reg_CRm(enc) >= 14));
+	/*
+	 * ICH_PPI_*_EL2: Op0 3, Op1 4, CRn 12, CRm 10 and 14/15; ICH_VMCR_EL2;
+	 * GICv3's APRs: CRm 8 and 9, Op2 0 to 3; its LRs: CRm 12 and 13.
+	 */
+	if (sys_reg_Op0(enc) != 3 || sys_reg_Op1(enc) != 4 || sys_reg_CRn(enc) != 12)
+		return false;
+	switch (sys_reg_CRm(enc)) {
+	case 8 ... 9:
+		return sys_reg_Op2(enc) < 4;
+	case 10:
+	case 12 ... 15:
+		return true;
+	}
+	return enc == SYS_ICH_VMCR_EL2;
 }
 
 static int sysreg_slot(u32 enc, const char *name, bool create)
@@ -850,6 +873,8 @@ static int sysreg_slot(u32 enc, const char *name, bool create)
 	return nsysregs++;
 }
 
+bool harness_icc_sre_rao;
+
 u64 harness_sysreg_read(u32 enc, const char *name)
 {
 	u64 val = 0;
@@ -862,6 +887,8 @@ u64 harness_sysreg_read(u32 enc, const char *name)
 	if (i >= 0)
 		val = sysregs[i].val;
 	pthread_mutex_unlock(&sysreg_mutex);
+	if (enc == SYS_ICC_SRE_EL1 && harness_icc_sre_rao)
+		val |= ICC_SRE_EL1_SRE;
 	return val;
 }
 
@@ -1123,7 +1150,13 @@ void *xa_load(struct xarray *xa, unsigned long index)
 
 	XA_ARRAY(xa);
 	i = xa_pos(xa, index, &found);
-	return found ? xa->ent[i] : NULL;
+	return found && xa->ent[i] != XA_ZERO_ENTRY ? xa->ent[i] : NULL;
+}
+
+/* A reserved entry is no entry to whoever reads, erases or replaces it */
+static void *xa_entry(void *entry)
+{
+	return entry == XA_ZERO_ENTRY ? NULL : entry;
 }
 
 static void *xa_array_erase(struct xarray *xa, unsigned long index)
@@ -1138,7 +1171,7 @@ static void *xa_array_erase(struct xarray *xa, unsigned long index)
 	memmove(&xa->idx[i], &xa->idx[i + 1], (xa->nr - i - 1) * sizeof(xa->idx[0]));
 	memmove(&xa->ent[i], &xa->ent[i + 1], (xa->nr - i - 1) * sizeof(xa->ent[0]));
 	xa->nr--;
-	return old;
+	return xa_entry(old);
 }
 
 void *__xa_erase(struct xarray *xa, unsigned long index)
@@ -1160,7 +1193,7 @@ void *__xa_store(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 	if (found) {
 		old = xa->ent[i];
 		xa->ent[i] = entry;
-		return old;
+		return xa_entry(old);
 	}
 	if (xa->nr == xa->cap) {
 		unsigned long cap = xa->cap ? xa->cap * 2 : 8;
@@ -1214,6 +1247,37 @@ int xa_insert(struct xarray *xa, unsigned long index, void *entry, gfp_t gfp)
 	return xa_err(old);
 }
 
+/* The slot is allocated now, so that a later store cannot fail */
+int xa_reserve(struct xarray *xa, unsigned long index, gfp_t gfp)
+{
+	unsigned long flags;
+	void *old = NULL;
+
+	if (gfpflags_allow_blocking(gfp))
+		might_sleep();
+	xa_lock_irqsave(xa, flags);
+	if (!xa_load(xa, index))
+		old = __xa_store(xa, index, XA_ZERO_ENTRY, gfp & ~__GFP_DIRECT_RECLAIM);
+	xa_unlock_irqrestore(xa, flags);
+	return xa_err(old);
+}
+
+/* Drops a reservation that was not used (not an entry stored since) */
+void xa_release(struct xarray *xa, unsigned long index)
+{
+	unsigned long flags;
+	bool found;
+	long i;
+
+	xa_lock_irqsave(xa, flags);
+	scoped_guard(pthread_mutex, &xa->harness_mu) {
+		i = xa_pos(xa, index, &found);
+		if (found && xa->ent[i] == XA_ZERO_ENTRY)
+			xa_array_erase(xa, index);
+	}
+	xa_unlock_irqrestore(xa, flags);
+}
+
 void *xa_erase(struct xarray *xa, unsigned long index)
 {
 	unsigned long flags;
@@ -1248,6 +1312,8 @@ void *xa_find(struct xarray *xa, unsigned long *index, unsigned long max, int fi
 
 	XA_ARRAY(xa);
 	i = xa_pos(xa, *index, &found);
+	while (i < (long)xa->nr && xa->ent[i] == XA_ZERO_ENTRY)
+		i++;
 	if (i >= (long)xa->nr || xa->idx[i] > max)
 		return NULL;
 	*index = xa->idx[i];

@@ -242,6 +242,9 @@ DEFINE_LOCK_GUARD_1(spinlock_irqsave, spinlock_t,
 		    unsigned long flags)
 DEFINE_LOCK_GUARD_0(rcu, rcu_read_lock(), rcu_read_unlock())
 DEFINE_LOCK_GUARD_0(preempt, preempt_disable(), preempt_enable())
+/* asm/daifflags.h: masking every exception, which here is IRQs */
+#define local_daif_save()	({ unsigned long __f; local_irq_save(__f); __f; })
+#define local_daif_restore(f)	local_irq_restore(f)
 DEFINE_LOCK_GUARD_0(irqsave, local_irq_save(_T->flags), local_irq_restore(_T->flags),
 		    unsigned long flags)
 
@@ -610,6 +613,11 @@ void harness_cache_op(const char *op, unsigned long start, unsigned long end);
 /* asm/arch_gicv3.h: the CPU interface registers the GICv3 headers touch */
 #define gic_read_sre()		read_sysreg_s(SYS_ICC_SRE_EL1)
 #define gic_write_sre(v)	write_sysreg_s((v), SYS_ICC_SRE_EL1)
+#define gic_write_dir(v)	write_sysreg_s((v), SYS_ICC_DIR_EL1)
+/* A GICv3 CPU interface without GICv2 compatibility: ICC_SRE_EL1.SRE is RAO/WI */
+extern bool harness_icc_sre_rao;
+#define read_gicreg(r)		read_sysreg_s(SYS_ ## r)
+#define write_gicreg(v, r)	write_sysreg_s((v), SYS_ ## r)
 
 /*
  * The host IRS model (model_glue.c) behind the hooks above: each returns
@@ -728,6 +736,15 @@ bool xa_empty(const struct xarray *xa);
 void *xa_find(struct xarray *xa, unsigned long *index, unsigned long max, int filter);
 void *xa_find_after(struct xarray *xa, unsigned long *index, unsigned long max, int filter);
 #define XA_PRESENT 0
+/*
+ * A reserved index (xa_reserve()) holds XA_ZERO_ENTRY: it reads as NULL
+ * (xa_load(), xa_for_each(), erase and store return NULL for it) and a
+ * store there allocates nothing, so it cannot fail.
+ */
+#define XA_ZERO_ENTRY		((void *)1030UL)
+int xa_reserve(struct xarray *xa, unsigned long index, gfp_t gfp);
+#define xa_reserve_irq(xa, index, gfp)	xa_reserve(xa, index, gfp)
+void xa_release(struct xarray *xa, unsigned long index);
 
 static inline void *xa_mk_value(unsigned long v)
 {

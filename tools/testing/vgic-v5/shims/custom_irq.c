@@ -1065,6 +1065,7 @@ int irq_get_irqchip_state(unsigned int irq, enum irqchip_irq_state which, bool *
 
 /* ------------------------------------------------- taking an interrupt */
 
+/* take_nr is read without the mutex (harness_irq_take_pending()): atomics */
 static unsigned int take_queue[256];
 static int take_nr;
 static pthread_mutex_t take_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -1079,11 +1080,13 @@ static void queue_take(unsigned int irq)
 			return;
 		}
 	}
-	if (take_nr < (int)ARRAY_SIZE(take_queue))
-		take_queue[take_nr++] = irq;
-	else
+	if (take_nr < (int)ARRAY_SIZE(take_queue)) {
+		take_queue[take_nr] = irq;
+		__atomic_store_n(&take_nr, take_nr + 1, __ATOMIC_SEQ_CST);
+	} else {
 		harness_violation("more than %zu interrupts waiting to be taken",
 				  ARRAY_SIZE(take_queue));
+	}
 	pthread_mutex_unlock(&take_mutex);
 }
 
@@ -1094,7 +1097,8 @@ static int dequeue_take(void)
 	pthread_mutex_lock(&take_mutex);
 	if (take_nr) {
 		irq = take_queue[0];
-		memmove(take_queue, take_queue + 1, --take_nr * sizeof(take_queue[0]));
+		memmove(take_queue, take_queue + 1, (take_nr - 1) * sizeof(take_queue[0]));
+		__atomic_store_n(&take_nr, take_nr - 1, __ATOMIC_SEQ_CST);
 	}
 	pthread_mutex_unlock(&take_mutex);
 	return irq;

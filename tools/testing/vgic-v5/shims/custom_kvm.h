@@ -23,6 +23,15 @@ bool kvm_vcpu_wake_up(struct kvm_vcpu *vcpu);
 bool kvm_make_all_cpus_request(struct kvm *kvm, unsigned int req);
 void kvm_vm_dead(struct kvm *kvm);
 #define kvm_vm_bugged(kvm) kvm_vm_dead(kvm)
+/* include/linux/kvm_host.h: a KVM bug fails the test (WARN) and kills the VM */
+#define KVM_BUG_ON(cond, kvm)					\
+({								\
+	bool __ret = !!(cond);					\
+								\
+	if (WARN_ON_ONCE(__ret))				\
+		kvm_vm_bugged(kvm);				\
+	unlikely(__ret);					\
+})
 
 int kvm_trylock_all_vcpus(struct kvm *kvm);
 int kvm_lock_all_vcpus(struct kvm *kvm);
@@ -82,6 +91,8 @@ static inline gfn_t gpa_to_gfn(gpa_t gpa)
 	return (gfn_t)(gpa >> PAGE_SHIFT);
 }
 
+/* Whether a memslot (a visible one: all are) holds @gfn */
+bool kvm_is_visible_gfn(struct kvm *kvm, gfn_t gfn);
 unsigned long gfn_to_hva(struct kvm *kvm, gfn_t gfn);
 unsigned long gfn_to_hva_prot(struct kvm *kvm, gfn_t gfn, bool *writable);
 struct kvm_io_device *kvm_io_bus_get_dev(struct kvm *kvm, enum kvm_bus bus_idx,
@@ -120,6 +131,9 @@ static inline int kvm_write_guest_lock(struct kvm *kvm, gpa_t gpa,
 extern bool harness_has_vhe, harness_protected_kvm;
 #define has_vhe()			harness_has_vhe
 #define is_protected_kvm_enabled()	harness_protected_kvm
+/* arch/arm64/include/asm/kvm_host.h: kvm-arm.mode, from the same flag */
+enum kvm_mode { KVM_MODE_DEFAULT, KVM_MODE_PROTECTED, KVM_MODE_NV, KVM_MODE_NONE };
+#define kvm_get_mode()	(harness_protected_kvm ? KVM_MODE_PROTECTED : KVM_MODE_DEFAULT)
 #define system_supports_pmuv3()		harness_cpus_have_cap(ARM64_HAS_PMUV3)
 #define kvm_supports_32bit_el0()	false
 

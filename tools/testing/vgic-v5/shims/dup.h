@@ -25,6 +25,7 @@
 #define PAGE_SIZE		(_AC(1, UL) << PAGE_SHIFT)
 #define PAGE_MASK		(~(PAGE_SIZE - 1))
 #define PAGE_ALIGN(addr)	ALIGN(addr, PAGE_SIZE)
+#define PAGE_ALIGNED(addr)	IS_ALIGNED((unsigned long)(addr), PAGE_SIZE)
 #define get_order(n)		\
 	((n) <= PAGE_SIZE ? 0 : (int)(64 - __builtin_clzl(((n) - 1) >> PAGE_SHIFT)))
 #define USEC_PER_MSEC		1000L
@@ -269,6 +270,26 @@ static inline int atomic_cmpxchg(atomic_t *v, int old, int new)
 	return old;
 }
 
+/* Decrements unless that makes it negative; returns the new value either way */
+static inline int atomic_dec_if_positive(atomic_t *v)
+{
+	int c = atomic_read(v);
+
+	do {
+		if (c <= 0)
+			return c - 1;
+	} while (!__atomic_compare_exchange_n(&v->counter, &c, c - 1, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	return c - 1;
+}
+
+static inline int atomic_cmpxchg_acquire(atomic_t *v, int old, int new)
+{
+	__atomic_compare_exchange_n(&v->counter, &old, new, false, __ATOMIC_ACQUIRE,
+				    __ATOMIC_ACQUIRE);
+	return old;
+}
+
 static inline bool atomic_inc_not_zero(atomic_t *v)
 {
 	int c = atomic_read(v);
@@ -293,6 +314,7 @@ static inline bool atomic_inc_not_zero(atomic_t *v)
 	__atomic_compare_exchange_n(__p, &__o, (n), false, __ATOMIC_SEQ_CST,	\
 				    __ATOMIC_SEQ_CST);			\
 	__o; })
+#define cmpxchg64(p, o, n)	cmpxchg(p, o, n)
 #define xchg(p, n) __atomic_exchange_n((p), (n), __ATOMIC_SEQ_CST)
 #define try_cmpxchg(p, po, n) \
 	__atomic_compare_exchange_n((p), (po), (n), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
@@ -352,5 +374,18 @@ struct static_key_false { struct static_key key; };
 #define kvzalloc_obj(V, ...)	__alloc_objs(kvzalloc, default_gfp(__VA_ARGS__), typeof(V), 1)
 static inline bool gfpflags_allow_blocking(const gfp_t gfp_flags)
 { return !!(gfp_flags & __GFP_DIRECT_RECLAIM); }
+
+/* include/linux/string_choices.h */
+static inline const char *str_enabled_disabled(bool v)
+{
+	return v ? "enabled" : "disabled";
+}
+
+/*
+ * include/linux/rculist.h: RCU-protected list walks are plain walks here
+ * (no grace periods; the optional lockdep condition is dropped).
+ */
+#define list_for_each_entry_rcu(pos, head, member, cond...) \
+	list_for_each_entry(pos, head, member)
 
 #endif

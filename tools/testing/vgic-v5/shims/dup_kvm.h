@@ -28,6 +28,7 @@
 #define KVM_REQ_IRQ_PENDING	KVM_ARCH_REQ(1)
 #define KVM_REQ_VCPU_RESET	KVM_ARCH_REQ(2)
 #define KVM_REQ_RELOAD_GICv4	KVM_ARCH_REQ(4)
+#define KVM_REQ_VGIC_PROCESS_UPDATE	KVM_ARCH_REQ(11)
 
 /* include/linux/kvm_host.h: vcpu->mode */
 enum {
@@ -45,6 +46,11 @@ enum kvm_bus {
 };
 
 /* arch/arm64/include/asm/kvm_arm.h, kvm_mmu.h */
+#define HCR_AMO			HCR_EL2_AMO
+#define HCR_IMO			HCR_EL2_IMO
+#define HCR_FMO			HCR_EL2_FMO
+/* VHE: the kernel's and the hypervisor's addresses are the same */
+#define kern_hyp_va(v)		(v)
 #define VTCR_EL2_T0SZ		GENMASK(5, 0)
 #define VTCR_EL2_IPA(vtcr)	(64 - FIELD_GET(VTCR_EL2_T0SZ, (vtcr)))
 #define kvm_phys_shift(mmu)	VTCR_EL2_IPA((mmu)->vtcr)
@@ -89,7 +95,11 @@ struct kvm_arch {
  * vcpu_load() (kvm_vcpu_load_fgt()) sets every bit of it (nothing trapped
  * for a GICv5 guest).
  */
-enum vcpu_sysreg { ICH_HFGITR_EL2, NR_HARNESS_FGT };
+enum vcpu_sysreg {
+	ICH_HFGITR_EL2, NR_HARNESS_FGT,
+	/* Named by hyp/vgic-v3-sr.c for a nested guest, which never runs here */
+	ICH_HCR_EL2 = NR_HARNESS_FGT, HFGRTR_EL2, HFGWTR_EL2,
+};
 
 struct kvm_vcpu_arch {
 	/* Configuration flags, set once and for all before the vcpu can run */
@@ -372,6 +382,9 @@ void __vgic_v3_deactivate_traps(struct vgic_v3_cpu_if *cpu_if);
 void __vgic_v3_save_aprs(struct vgic_v3_cpu_if *cpu_if);
 void __vgic_v3_restore_vmcr_aprs(struct vgic_v3_cpu_if *cpu_if);
 void __vgic_v3_init_lrs(void);
+int __vgic_v3_perform_cpuif_access(struct kvm_vcpu *vcpu);
+/* arch/arm64/include/asm/kvm_asm.h */
+bool __vgic_v3_get_gic_config(void);
 void __vgic_v5_save_apr(struct vgic_v5_cpu_if *cpu_if);
 void __vgic_v5_restore_vmcr_apr(struct vgic_v5_cpu_if *cpu_if);
 u64 __vgic_v5_make_resident(u64 contextr);

@@ -20,6 +20,7 @@ int harness_printk(const char *fmt, ...) __printf(1, 2);
 #define KERN_INFO ""
 #define KERN_WARNING ""
 #define KERN_DEBUG ""
+#define FW_BUG "[Firmware Bug]: "
 
 /* Tracepoints: trace_<event>() does nothing. */
 #define TP_PROTO(args...)	args
@@ -72,5 +73,14 @@ int request_percpu_irq(unsigned int irq, irq_handler_t handler, const char *devn
 #define ALTERNATIVE_CB(oldinstr, cap, cb)	"movq harness_alt_" #cb "(%%rip), %0\n"
 extern u64 harness_alt_kvm_patch_ich_vtr_el2;
 extern u64 harness_alt_kvm_compute_ich_hcr_trap_bits;
+
+/*
+ * Kernel command line parameters (early_param()) are never parsed here:
+ * the handlers are compiled, not registered; a flag keeps its default.
+ */
+#define early_param(str, fn)						\
+	static const struct { const char *name; int (*setup)(char *); }	\
+	__harness_param_##fn __maybe_unused = { str, fn }
+int kstrtobool(const char *s, bool *res);
 
 #endif

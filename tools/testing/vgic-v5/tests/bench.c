@@ -12,6 +12,36 @@
 #include "harness.h"
 #include "vt.h"
 #include "gicv5_model.h"
+#include <linux/irqchip/arm-gic-v3.h>
+
+/*
+ * The figures in instructions (the *_insn benchmarks, which make bench runs
+ * under callgrind) are named for bench-insn.sh's table: "<operation> (v5)"
+ * is a figure of the GICv5 vgic, "<what> (reference for: <operation>)" is
+ * what that operation is measured against, most often the stock GICv3
+ * vgic doing the same job ("v3: ..."), the reference of one or more
+ * operations (separated by " | "); "<operation> (v5, reference for: ...)"
+ * is both.
+ */
+#define V5(op)			op " (v5)"
+#define REF(what, ops)		what " (reference for: " ops ")"
+/* A v5 figure that is also the reference of other v5 operations */
+#define V5_REF(op, ops)		op " (v5, reference for: " ops ")"
+
+/* The operations that have a reference, named once */
+#define MSI_SETLPI		"MSI to IRS_SETLPIR"
+#define ITS_COLD_LIN		"ITS MSI, linear DT, cold: first of an event"
+#define ITS_COLD_2L		"ITS MSI, two-level DT, cold: first of an event"
+#define ITS_IRQFD		"ITS MSI, linear DT, warm: irqfd atomic" \
+				" | ITS MSI, two-level DT, warm: irqfd atomic"
+#define ITS_SIGNAL		"ITS MSI, linear DT, warm: KVM_SIGNAL_MSI" \
+				" | ITS MSI, two-level DT, warm: KVM_SIGNAL_MSI"
+#define SPI_IRQ_LINE		"KVM_IRQ_LINE: edge SPI raised"
+#define SPI_IRQFD		"irqfd atomic: edge SPI raised"
+#define SPI_EDGE_RUN		"edge SPI: KVM_IRQ_LINE + run taking it"
+#define SPI_LEVEL_RUN		"level SPI held high: run taking it (CDEOI trap)"
+#define VM_LIFE			"VM, 4 vCPUs: create, CTRL_INIT, run, destroy"
+#define VCPU_LOAD_PUT		"vCPU load + put"
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 #define SETLPIR		(IRS_BASE + 0x10000)
@@ -362,7 +392,7 @@ VT_BENCH(bench_its_msi_insn)
 			vt_insn_begin();
 			for (unsigned int i = 0; i < n; i++)
 				kvm_set_msi(&setlpi, kvm, 0, 1, false);
-			vt_insn_end("MSI to IRS_SETLPIR (reference: no translation)", n);
+			vt_insn_end(V5(MSI_SETLPI), n);
 		}
 
 		vt_insn_begin();
@@ -370,8 +400,7 @@ VT_BENCH(bench_its_msi_insn)
 			its.msi.data = i;
 			kvm_set_msi(&its, kvm, 0, 1, false);
 		}
-		snprintf(what, sizeof(what),
-			 "ITS MSI, %s DT, cold: first MSI of an event (walk, cache insertion)", dt);
+		snprintf(what, sizeof(what), V5("ITS MSI, %s DT, cold: first of an event"), dt);
 		vt_insn_end(what, n);
 
 		its.msi.data = 3;
@@ -381,13 +410,13 @@ VT_BENCH(bench_its_msi_insn)
 			kvm_arch_set_irq_inatomic(&its, kvm, 0, 1, false);
 			local_irq_restore(flags);
 		}
-		snprintf(what, sizeof(what), "ITS MSI, %s DT, warm: irqfd fast path", dt);
+		snprintf(what, sizeof(what), V5("ITS MSI, %s DT, warm: irqfd atomic"), dt);
 		vt_insn_end(what, n);
 
 		vt_insn_begin();
 		for (unsigned int i = 0; i < n; i++)
 			kvm_set_msi(&its, kvm, 0, 1, false);
-		snprintf(what, sizeof(what), "ITS MSI, %s DT, warm: KVM_SIGNAL_MSI", dt);
+		snprintf(what, sizeof(what), V5("ITS MSI, %s DT, warm: KVM_SIGNAL_MSI"), dt);
 		vt_insn_end(what, n);
 
 		/* Every one was delivered */
@@ -441,5 +470,465 @@ VT_BENCH(bench_level_spi_cdeoi_trap)
 	harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4), 0);
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	harness_vcpu_put(v0);
+	harness_vm_destroy(kvm);
+}
+
+/* ------------------------------------------------ next to the stock GICv3 */
+
+/*
+ * The v5 figures below in instructions, each next to its reference: the
+ * same job done by the stock GICv3 vgic (vgic-v3.c, vgic-mmio-v3.c,
+ * vgic-its.c, hyp/vgic-v3-sr.c) for a v3 VM on a GICv3 host, through the
+ * same MMIO framework, injection entry points and run loop. An injection
+ * is measured into an idle vCPU: what the operation made pending is taken
+ * by the guest between two operations, uncounted (vt_insn_pause()), as on
+ * v3 an interrupt already queued costs little more than a lookup.
+ */
+
+#define V3_DIST		HARNESS_V3_DIST_BASE
+#define V3_RD		HARNESS_V3_REDIST_BASE
+#define V3_ITS_DB	(HARNESS_V3_ITS_BASE + GITS_TRANSLATER)
+#define V3_TABLES	0x40000000ULL
+#define V3_SPI_EDGE	35		/* pin 3, as the v5 SPI 3 */
+#define V3_SPI_LEVEL	36		/* pin 4, as the v5 SPI 4 */
+
+static const struct harness_host v3_host = { .type = GIC_V3 };
+
+/* A guest access through the MMIO bus, nothing around it (both VMs) */
+static void mmio_rd(struct kvm_vcpu *vcpu, gpa_t addr, int len)
+{
+	u64 val;
+
+	harness_mmio_guest_read(vcpu, addr, len, &val);
+}
+
+static void mmio_wr(struct kvm_vcpu *vcpu, gpa_t addr, int len, u64 val)
+{
+	harness_mmio_guest_write(vcpu, addr, len, &val);
+}
+
+/* MMIO reads and writes of @n accesses each: the IRS frame, then GICv3's */
+#define MMIO_N	2000
+
+VT_BENCH(bench_mmio_insn)
+{
+	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm_vcpu *v0;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
+	wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, IRS_BASE + GICV5_IRS_IDR0, 4);
+	vt_insn_end(V5("IRS_IDR0 read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, IRS_BASE + GICV5_IRS_SPI_STATUSR, 4);
+	vt_insn_end(V5("IRS_SPI_STATUSR read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, IRS_BASE + GICV5_IRS_PE_STATUSR, 4);
+	vt_insn_end(V5("IRS_PE_STATUSR read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, IRS_BASE + GICV5_IRS_IST_STATUSR, 4);
+	vt_insn_end(V5("IRS_IST_STATUSR read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_wr(v0, IRS_BASE + GICV5_IRS_SPI_SELR, 4, i & 7);
+	vt_insn_end(V5("IRS_SPI_SELR write"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_wr(v0, IRS_BASE + GICV5_IRS_SPI_CFGR, 4,
+			FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, i & 1));
+	vt_insn_end(V5("IRS_SPI_CFGR write"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, IRS_BASE + GICV5_IRS_IST_BASER, 8);
+	vt_insn_end(V5("IRS_IST_BASER 64-bit read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, IRS_BASE + GICV5_IRS_IST_BASER + 4, 4);
+	vt_insn_end(V5("IRS_IST_BASER upper 32-bit read"), MMIO_N);
+	harness_vm_destroy(kvm);
+}
+
+VT_BENCH(bench_v3ref_mmio_insn)
+{
+	struct kvm_vcpu *v0;
+	struct kvm *kvm;
+
+	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
+	kvm = harness_v3_vm_dev(1, true, true, NULL);
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	harness_v3_its_guest_init(kvm, 1, V3_TABLES);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, V3_DIST + GICD_TYPER, 4);
+	vt_insn_end(REF("v3: GICD_TYPER read", "IRS_IDR0 read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, V3_DIST + GICD_CTLR, 4);
+	vt_insn_end(REF("v3: GICD_CTLR read (RWP)", "IRS_SPI_STATUSR read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, V3_RD + GICR_CTLR, 4);
+	vt_insn_end(REF("v3: GICR_CTLR read (RWP)",
+			"IRS_PE_STATUSR read | IRS_IST_STATUSR read"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_wr(v0, V3_DIST + GICD_ICFGR + 8, 4, (i & 1) << 7);
+	vt_insn_end(REF("v3: GICD_ICFGR write",
+			"IRS_SPI_SELR write | IRS_SPI_CFGR write"), MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, V3_RD + GICR_PROPBASER, 8);
+	vt_insn_end(REF("v3: GICR_PROPBASER 64-bit read", "IRS_IST_BASER 64-bit read"),
+		    MMIO_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < MMIO_N; i++)
+		mmio_rd(v0, V3_RD + GICR_PROPBASER + 4, 4);
+	vt_insn_end(REF("v3: GICR_PROPBASER upper 32-bit read",
+			"IRS_IST_BASER upper 32-bit read"), MMIO_N);
+	harness_vm_destroy(kvm);
+}
+
+/* SPI injection into an idle vCPU, and SPIs taken by a guest run */
+#define INJECT_N	500
+
+/*
+ * A v5 VM whose guest enabled its IRS and configured SPI 3 (edge) and
+ * SPI 4 (level) for itself, vCPU 0 loaded; GSI 3 is routed to SPI 3.
+ */
+static struct kvm *v5_spi_vm(struct kvm_kernel_irq_routing_entry *e)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, 3 },
+	};
+	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm_vcpu *v0;
+
+	if (!kvm)
+		return NULL;
+	v0 = kvm_get_vcpu(kvm, 0);
+	harness_vcpu_load(v0);
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
+	harness_vcpu_put(v0);
+	harness_vcpu_load(v0);
+	for (u32 spi = 3; spi <= 4; spi++) {
+		u64 type_id = SPI(spi) & TYPE_ID;
+
+		wr32(v0, GICV5_IRS_SPI_SELR, spi);
+		wr32(v0, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, spi == 4));
+		harness_guest_insn(GM_CDPRI,
+				   FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, 4) | type_id);
+		harness_guest_insn(GM_CDAFF, type_id);
+		harness_guest_insn(GM_CDEN, type_id);
+	}
+	/* kvm_set_irq_routing() fills the rest of the entry */
+	e->gsi = ue.gsi;
+	e->type = ue.type;
+	if (kvm_set_routing_entry(kvm, e, &ue)) {
+		harness_vcpu_put(v0);
+		harness_vm_destroy(kvm);
+		return NULL;
+	}
+	return kvm;
+}
+
+VT_BENCH(bench_injection_insn)
+{
+	struct kvm_kernel_irq_routing_entry e = {};
+	const u32 spi3 = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 3);
+	const u32 spi4 = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4);
+	struct kvm *kvm = v5_spi_vm(&e);
+	unsigned long flags;
+	struct kvm_vcpu *v0;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++) {
+		harness_irq_line(kvm, spi3, 1);
+		vt_insn_pause();
+		harness_irq_line(kvm, spi3, 0);
+		VT_ASSERT_EQ(harness_run_take(v0, NULL), SPI(3));
+		vt_insn_resume();
+	}
+	vt_insn_end(V5(SPI_IRQ_LINE), INJECT_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++) {
+		local_irq_save(flags);
+		kvm_arch_set_irq_inatomic(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+		local_irq_restore(flags);
+		vt_insn_pause();
+		harness_irq_line(kvm, spi3, 0);
+		VT_ASSERT_EQ(harness_run_take(v0, NULL), SPI(3));
+		vt_insn_resume();
+	}
+	vt_insn_end(V5(SPI_IRQFD), INJECT_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++) {
+		harness_irq_line(kvm, spi3, 1);
+		harness_run_take(v0, NULL);
+		vt_insn_pause();
+		harness_irq_line(kvm, spi3, 0);
+		vt_insn_resume();
+	}
+	vt_insn_end(V5_REF(SPI_EDGE_RUN, SPI_LEVEL_RUN), INJECT_N);
+
+	harness_irq_line(kvm, spi4, 1);
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++)
+		harness_run_take(v0, NULL);
+	vt_insn_end(V5(SPI_LEVEL_RUN), INJECT_N);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(4));
+	harness_irq_line(kvm, spi4, 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
+	harness_vcpu_put(v0);
+	harness_vm_destroy(kvm);
+}
+
+/* The guest took and EOIed every interrupt in the 4 LRs: all are invalid */
+static void v3_guest_takes_lrs(struct kvm_vcpu *vcpu)
+{
+	static const u32 lrs[] = {
+		SYS_ICH_LR0_EL2, SYS_ICH_LR1_EL2, SYS_ICH_LR2_EL2, SYS_ICH_LR3_EL2,
+	};
+
+	for (int i = 0; i < vcpu->arch.vgic_cpu.vgic_v3.used_lrs; i++)
+		harness_sysreg_write(lrs[i], "SYS_ICH_LRn_EL2",
+				     harness_sysreg_read(lrs[i], "SYS_ICH_LRn_EL2") &
+				     ~ICH_LR_STATE);
+}
+
+/* One guest run of the loaded vCPU taking what is in its LRs */
+static void v3_run_take(struct kvm_vcpu *vcpu)
+{
+	harness_vcpu_enter_exit(vcpu, v3_guest_takes_lrs);
+}
+
+VT_BENCH(bench_v3ref_injection_insn)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, 3 },
+	};
+	const u32 edge = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, V3_SPI_EDGE);
+	const u32 level = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, V3_SPI_LEVEL);
+	struct kvm_kernel_irq_routing_entry e = {};
+	struct vgic_irq *irq;
+	unsigned long flags;
+	struct kvm_vcpu *v0;
+	struct kvm *kvm;
+
+	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
+	kvm = harness_v3_vm_dev(1, false, true, NULL);
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	/* The guest: distributor on, SPI 35 edge and 36 level, both enabled */
+	mmio_wr(v0, V3_DIST + GICD_CTLR, 4, GICD_CTLR_ARE_NS | GICD_CTLR_ENABLE_SS_G1);
+	mmio_wr(v0, V3_DIST + GICD_ICFGR + 8, 4, BIT(V3_SPI_EDGE % 16 * 2 + 1));
+	mmio_wr(v0, V3_DIST + GICD_ISENABLER + 4, 4,
+		BIT(V3_SPI_EDGE % 32) | BIT(V3_SPI_LEVEL % 32));
+	e.gsi = ue.gsi;
+	e.type = ue.type;
+	VT_ASSERT_EQ(kvm_set_routing_entry(kvm, &e, &ue), 0);
+	irq = vgic_get_irq(kvm, V3_SPI_EDGE);
+	harness_vcpu_load(v0);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++) {
+		harness_irq_line(kvm, edge, 1);
+		vt_insn_pause();
+		VT_ASSERT(irq_is_pending(irq) && irq->vcpu == v0);
+		harness_irq_line(kvm, edge, 0);
+		v3_run_take(v0);
+		VT_ASSERT(!irq_is_pending(irq) && !irq->vcpu);
+		vt_insn_resume();
+	}
+	vt_insn_end(REF("v3: KVM_IRQ_LINE: edge SPI raised", SPI_IRQ_LINE), INJECT_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++) {
+		local_irq_save(flags);
+		kvm_arch_set_irq_inatomic(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+		local_irq_restore(flags);
+		vt_insn_pause();
+		VT_ASSERT(irq_is_pending(irq) && irq->vcpu == v0);
+		v3_run_take(v0);
+		vt_insn_resume();
+	}
+	vt_insn_end(REF("v3: irqfd atomic: edge SPI raised", SPI_IRQFD), INJECT_N);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++) {
+		harness_irq_line(kvm, edge, 1);
+		v3_run_take(v0);
+		vt_insn_pause();
+		VT_ASSERT(!irq_is_pending(irq) && !irq->vcpu);
+		harness_irq_line(kvm, edge, 0);
+		vt_insn_resume();
+	}
+	vt_insn_end(REF("v3: edge SPI: KVM_IRQ_LINE + run taking it", SPI_EDGE_RUN),
+		    INJECT_N);
+	vgic_put_irq(kvm, irq);
+
+	/* Held high: pending again after each run (software resampling) */
+	irq = vgic_get_irq(kvm, V3_SPI_LEVEL);
+	harness_irq_line(kvm, level, 1);
+	vt_insn_begin();
+	for (unsigned int i = 0; i < INJECT_N; i++)
+		v3_run_take(v0);
+	vt_insn_end(REF("v3: level SPI held high: run taking it", SPI_LEVEL_RUN), INJECT_N);
+	VT_EXPECT(irq_is_pending(irq) && irq->vcpu == v0);
+	harness_irq_line(kvm, level, 0);
+	v3_run_take(v0);
+	VT_EXPECT(!irq_is_pending(irq) && !irq->vcpu);
+	vgic_put_irq(kvm, irq);
+	harness_vcpu_put(v0);
+	harness_vm_destroy(kvm);
+}
+
+/*
+ * MSIs through the GICv3 ITS: device 5, events 0 to n - 1 mapped to LPIs
+ * 8192 + event on collection 0 (vCPU 0) by the guest's MAPD and MAPTI
+ * commands. Cold: the first MSI of each event (the ITS's lists walked, the
+ * translation cached); warm: an MSI of event 3, cached, into an idle vCPU.
+ */
+VT_BENCH(bench_v3ref_its_msi_insn)
+{
+	struct kvm_kernel_irq_routing_entry its = {
+		.type = KVM_IRQ_ROUTING_MSI,
+		.msi = { .address_lo = (u32)V3_ITS_DB, .address_hi = V3_ITS_DB >> 32,
+			 .data = 3, .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
+	};
+	const unsigned int n = 512;
+	struct vgic_irq *irq;
+	unsigned long flags;
+	struct kvm_vcpu *v0;
+	struct kvm *kvm;
+
+	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
+	kvm = harness_v3_vm_dev(1, true, true, NULL);
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	harness_v3_its_guest_init(kvm, 1, V3_TABLES);
+	harness_v3_its_mapd(kvm, 5, 10);
+	for (unsigned int i = 0; i < n; i++)
+		harness_v3_its_mapti(kvm, 5, i, 8192 + i, 0);
+	harness_vcpu_load(v0);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		its.msi.data = i;
+		kvm_set_msi(&its, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+	}
+	vt_insn_end(REF("v3: ITS MSI, cold: first of an event", ITS_COLD_LIN " | " ITS_COLD_2L),
+		    n);
+	/* Every one was delivered: the guest takes them, 4 a run (the LRs) */
+	for (unsigned int i = 0; i < n / 4; i++)
+		v3_run_take(v0);
+	VT_EXPECT(list_empty(&v0->arch.vgic_cpu.ap_list_head));
+
+	its.msi.data = 3;
+	irq = vgic_get_irq(kvm, 8192 + 3);
+	vt_insn_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		local_irq_save(flags);
+		kvm_arch_set_irq_inatomic(&its, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+		local_irq_restore(flags);
+		vt_insn_pause();
+		VT_ASSERT(irq_is_pending(irq) && irq->vcpu == v0);
+		v3_run_take(v0);
+		vt_insn_resume();
+	}
+	vt_insn_end(REF("v3: ITS MSI, warm: irqfd atomic", ITS_IRQFD), n);
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < n; i++) {
+		kvm_set_msi(&its, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
+		vt_insn_pause();
+		VT_ASSERT(irq_is_pending(irq) && irq->vcpu == v0);
+		v3_run_take(v0);
+		vt_insn_resume();
+	}
+	vt_insn_end(REF("v3: ITS MSI, warm: KVM_SIGNAL_MSI", ITS_SIGNAL " | " MSI_SETLPI), n);
+	vgic_put_irq(kvm, irq);
+	harness_vcpu_put(v0);
+	harness_vm_destroy(kvm);
+}
+
+/* The VM life cycle, and the vCPU's residency switch (load/put) */
+#define VM_N		20
+#define LOAD_PUT_N	1000
+
+VT_BENCH(bench_vm_insn)
+{
+	struct kvm_vcpu *v0;
+	struct kvm *kvm;
+
+	vt_insn_begin();
+	for (unsigned int i = 0; i < VM_N; i++) {
+		kvm = harness_v5_vm(4, true);
+		VT_ASSERT(kvm);
+		harness_vm_destroy(kvm);
+	}
+	vt_insn_end(V5(VM_LIFE), VM_N);
+
+	kvm = harness_v5_vm(1, true);
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	vt_insn_begin();
+	for (unsigned int i = 0; i < LOAD_PUT_N; i++) {
+		harness_vcpu_load(v0);
+		harness_vcpu_put(v0);
+	}
+	vt_insn_end(V5(VCPU_LOAD_PUT), LOAD_PUT_N);
+	harness_vm_destroy(kvm);
+}
+
+VT_BENCH(bench_v3ref_vm_insn)
+{
+	struct kvm_vcpu *v0;
+	struct kvm *kvm;
+
+	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
+	vt_insn_begin();
+	for (unsigned int i = 0; i < VM_N; i++) {
+		kvm = harness_v3_vm_dev(4, false, true, NULL);
+		VT_ASSERT(kvm);
+		harness_vm_destroy(kvm);
+	}
+	vt_insn_end(REF("v3: VM, 4 vCPUs: create, CTRL_INIT, run, destroy", VM_LIFE), VM_N);
+
+	kvm = harness_v3_vm_dev(1, false, true, NULL);
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	vt_insn_begin();
+	for (unsigned int i = 0; i < LOAD_PUT_N; i++) {
+		harness_vcpu_load(v0);
+		harness_vcpu_put(v0);
+	}
+	vt_insn_end(REF("v3: vCPU load + put", VCPU_LOAD_PUT), LOAD_PUT_N);
 	harness_vm_destroy(kvm);
 }

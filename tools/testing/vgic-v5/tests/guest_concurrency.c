@@ -13,7 +13,6 @@
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 #define SETLPIR		(IRS_BASE + 0x10000)
-#define VDPEND		sys_insn(1, 4, 12, 1, 4)
 #define ITERATIONS	400
 
 struct race {
@@ -229,7 +228,7 @@ VT_TEST(guest_concurrent_level_spi_ordering)
 		for (int i = 0; i < 2; i++)
 			pthread_join(t[i], NULL);
 
-		if (harness_events(HE_SYSREG_WRITE, NULL, VDPEND, &last)) {
+		if (harness_events(HE_SYSREG_WRITE, NULL, GICV5_OP_GIC_VDPEND, &last)) {
 			VT_EXPECT_EQ(last->b & GENMASK_ULL(31, 0), vgic_v5_make_spi(2));
 			VT_EXPECT_EQ(last->b >> 63, irq->line_level);
 		}

@@ -12,7 +12,6 @@
 
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 #define SETLPIR		(IRS_BASE + 0x10000)
-#define VDPEND		sys_insn(1, 4, 12, 1, 4)
 
 #define CFGR(two_level, l2sz, id_bits)					\
 	(FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, (two_level)) |	\
@@ -34,25 +33,7 @@ static bool map_ist(struct kvm_vcpu *vcpu, u32 cfgr)
 	return rd64(vcpu, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID;
 }
 
-/* The number of VDPENDs since the last clear; @xt gets the last operand */
-static int nr_vdpend(u64 *xt)
-{
-	const struct harness_event *e;
-	int n = harness_events(HE_SYSREG_WRITE, NULL, VDPEND, &e);
-
-	if (n && xt)
-		*xt = e->b;
-	harness_events_clear();
-	return n;
-}
-
-#define EXPECT_LPI_PENDING(id)						\
-	do {								\
-		u64 __xt = 0;						\
-		VT_EXPECT_EQ(nr_vdpend(&__xt), 1);			\
-		VT_EXPECT_EQ(__xt & GENMASK_ULL(31, 0), vgic_v5_make_lpi(id)); \
-		VT_EXPECT_EQ(__xt >> 63, 1);				\
-	} while (0)
+#define EXPECT_LPI_PENDING(id)	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_lpi(id), 1)
 
 /* Destroys the VM if not */
 static bool host_backs_lpis(struct kvm *kvm)
@@ -81,7 +62,7 @@ VT_TEST(guest_lpi_linear_ist)
 
 	/* No IST yet: every LPI is dropped */
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 0);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 12)));
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST | GICV5_IRS_IST_BASER_VALID);
@@ -94,7 +75,7 @@ VT_TEST(guest_lpi_linear_ist)
 	EXPECT_LPI_PENDING(4095);
 	/* Beyond the IST: dropped, as the guest's IRS would */
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 4096), 0);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 
 	/* A guest write to IRS_SETLPIR, from any vCPU */
 	val = 77;
@@ -106,7 +87,7 @@ VT_TEST(guest_lpi_linear_ist)
 	EXPECT_LPI_PENDING(78);
 	/* Not a 64-bit register, write-only */
 	VT_EXPECT_EQ(harness_mmio_guest_write(vcpu, SETLPIR, 8, &val), 0);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 	VT_EXPECT_EQ(rd32(vcpu, 0x10000), 0);
 
 	/* MAP_L2_ISTR does nothing for a linear IST */
@@ -153,7 +134,7 @@ VT_TEST(guest_lpi_ist_unmap_and_remap)
 	wr32(vcpu, GICV5_IRS_IST_BASER, (u32)GUEST_IST);
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), GUEST_IST);
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 5), 0);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 	/* Now IST_CFGR can change, and a larger IST be mapped */
 	VT_ASSERT(map_ist(vcpu, CFGR(0, 0, 14)));
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 16383), 1);
@@ -196,7 +177,7 @@ VT_TEST(guest_lpi_ist_bad_configuration_dropped)
 	/* The whole write was dropped: not even the address stuck */
 	VT_EXPECT_EQ(rd64(vcpu, GICV5_IRS_IST_BASER), 0);
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 0);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 	/* A good one still works afterwards */
 	VT_EXPECT(map_ist(vcpu, CFGR(0, 0, max(min, 4))));
 	harness_vm_destroy(kvm);
@@ -245,7 +226,7 @@ VT_TEST(guest_lpi_two_level_ist)
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, 1U << id_bits);
 		wr32(vcpu, GICV5_IRS_MAP_L2_ISTR, ~0U);
 		VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 0), 0);
-		nr_vdpend(NULL);
+		harness_vdpends(NULL);
 		harness_vm_destroy(kvm);
 	}
 }
@@ -292,7 +273,7 @@ VT_TEST(guest_msi_errors)
 	/* An LPI ID has 24 bits */
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, 1U << 24), -EINVAL);
 	VT_EXPECT_EQ(harness_msi(kvm, SETLPIR, ~0U), -EINVAL);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 	/* A device ID means nothing without an ITS, and is not needed */
 	e.msi.address_lo = (u32)SETLPIR;
 	e.msi.data = 3;
@@ -302,7 +283,7 @@ VT_TEST(guest_msi_errors)
 	EXPECT_LPI_PENDING(3);
 	/* An MSI is an edge */
 	VT_EXPECT_EQ(kvm_set_msi(&e, kvm, 0, 0, false), -1);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 	VT_EXPECT_EQ(kvm->arch.vgic.msis_require_devid, false);
 	harness_vm_destroy(kvm);
 }
@@ -328,7 +309,7 @@ VT_TEST(guest_msi_irqfd_routes)
 	VT_EXPECT_EQ(harness_set_irq(kvm, 40, 1), 1);
 	EXPECT_LPI_PENDING(9);
 	VT_EXPECT_EQ(harness_set_irq(kvm, 41, 1), -EINVAL);
-	VT_EXPECT_EQ(nr_vdpend(NULL), 0);
+	VT_EXPECT_EQ(harness_vdpends(NULL), 0);
 
 	/* irqfd_wakeup(): interrupts off, no sleeping */
 	e.gsi = 40;

@@ -10,34 +10,6 @@
 #include "harness.h"
 #include "vt.h"
 
-#define VDPEND		sys_insn(1, 4, 12, 1, 4)
-
-static int nr_vdpend(u64 *last)
-{
-	const struct harness_event *e;
-	int n = harness_events(HE_SYSREG_WRITE, NULL, VDPEND, &e);
-
-	if (n && last)
-		*last = e->b;
-	return n;
-}
-
-/* Exactly one VDPEND since the last harness_events_clear(), for @intid */
-#define EXPECT_ONE_VDPEND(intid, pending)				\
-	do {								\
-		u64 __xt = 0;						\
-		VT_EXPECT_EQ(nr_vdpend(&__xt), 1);			\
-		VT_EXPECT_EQ(__xt & GENMASK_ULL(31, 0), (intid));	\
-		VT_EXPECT_EQ(__xt >> 63, (pending));			\
-		harness_events_clear();					\
-	} while (0)
-
-#define EXPECT_NO_VDPEND()						\
-	do {								\
-		VT_EXPECT_EQ(nr_vdpend(NULL), 0);			\
-		harness_events_clear();					\
-	} while (0)
-
 static struct kvm *spi_vm(u32 nr_spis)
 {
 	struct kvm *kvm = harness_v5_vm_dev(2, nr_spis, false, NULL);
@@ -91,17 +63,17 @@ VT_TEST(guest_spi_irq_line_range)
 	VT_ASSERT(kvm);
 	/* 0-based: SPI 0 is a valid SPI, 31 the last of the default 32 */
 	VT_EXPECT_EQ(spi_line(kvm, 0, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(0), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(0), 1);
 	VT_EXPECT_EQ(spi_line(kvm, 31, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(31), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(31), 1);
 	VT_EXPECT_EQ(spi_line(kvm, 32, true), -EINVAL);
 	VT_EXPECT_EQ(spi_line(kvm, 1023, true), -EINVAL);
 	VT_EXPECT_EQ(spi_line(kvm, 0xffff, false), -EINVAL);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	/* The vCPU fields are ignored for SPIs */
 	VT_EXPECT_EQ(harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0xfff, 7),
 				      true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(7), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(7), 1);
 	/* No kick: the IRS delivers (and rings doorbells) itself */
 	VT_EXPECT_EQ(harness_vcpu_kicks(kvm_get_vcpu(kvm, 0)), 0);
 	VT_EXPECT_EQ(harness_vcpu_kicks(kvm_get_vcpu(kvm, 1)), 0);
@@ -114,7 +86,7 @@ VT_TEST(guest_spi_irq_line_before_init_ebusy)
 
 	VT_ASSERT(kvm);
 	VT_EXPECT_EQ(spi_line(kvm, 0, true), -EBUSY);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	harness_vm_destroy(kvm);
 }
 
@@ -127,18 +99,18 @@ VT_TEST(guest_spi_edge)
 	VT_ASSERT(kvm);
 	irq = vgic_get_irq(kvm, vgic_v5_make_spi(5));
 	VT_EXPECT_EQ(spi_line(kvm, 5, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
 	/* Handed over to the IRS: KVM keeps no latch */
 	VT_EXPECT(!irq->pending_latch);
 	VT_EXPECT(!irq->line_level);
 	/* Lowering the line does not clear it */
 	VT_EXPECT_EQ(spi_line(kvm, 5, false), 0);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	/* Every rising edge is an interrupt */
 	VT_EXPECT_EQ(spi_line(kvm, 5, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
 	VT_EXPECT_EQ(spi_line(kvm, 5, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
 	harness_vm_destroy(kvm);
 }
 
@@ -153,15 +125,15 @@ VT_TEST(guest_spi_level)
 	irq = vgic_get_irq(kvm, vgic_v5_make_spi(9));
 	VT_EXPECT_EQ(spi_line(kvm, 9, true), 0);
 	VT_EXPECT(irq->line_level);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(9), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(9), 1);
 	/* No change, nothing to tell the IRS */
 	VT_EXPECT_EQ(spi_line(kvm, 9, true), 0);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	VT_EXPECT_EQ(spi_line(kvm, 9, false), 0);
 	VT_EXPECT(!irq->line_level);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(9), 0);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(9), 0);
 	VT_EXPECT_EQ(spi_line(kvm, 9, false), 0);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	VT_EXPECT(!irq->pending_latch);
 	harness_vm_destroy(kvm);
 }
@@ -184,14 +156,14 @@ VT_TEST(guest_spi_trigger_mode_from_spi_cfgr)
 					      4, &val), 0);
 	harness_events_clear();
 	VT_EXPECT_EQ(spi_line(kvm, 12, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(12), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(12), 1);
 	VT_EXPECT_EQ(spi_line(kvm, 12, false), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(12), 0);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(12), 0);
 	/* SPI 13 is still edge */
 	VT_EXPECT_EQ(spi_line(kvm, 13, true), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(13), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(13), 1);
 	VT_EXPECT_EQ(spi_line(kvm, 13, false), 0);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	harness_vm_destroy(kvm);
 }
 
@@ -209,9 +181,9 @@ VT_TEST(guest_spi_owner)
 	VT_EXPECT_EQ(kvm_vgic_set_owner(vcpu, spi, &kvm), -EEXIST);
 	VT_EXPECT_EQ(kvm_vgic_set_owner(vcpu, vgic_v5_make_spi(32), &owner), -EINVAL);
 	VT_EXPECT_EQ(spi_line(kvm, 4, true), 0);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	VT_EXPECT_EQ(kvm_vgic_inject_irq(kvm, NULL, spi, true, &owner), 0);
-	EXPECT_ONE_VDPEND(spi, 1);
+	HARNESS_EXPECT_ONE_VDPEND(spi, 1);
 	harness_vm_destroy(kvm);
 }
 
@@ -223,11 +195,11 @@ VT_TEST(guest_spi_irqfd_default_routing)
 	VT_ASSERT(kvm);
 	for (u32 gsi = 0; gsi < 64; gsi += 21) {
 		VT_EXPECT_EQ(harness_set_irq(kvm, gsi, 1), 0);
-		EXPECT_ONE_VDPEND(vgic_v5_make_spi(gsi), 1);
+		HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(gsi), 1);
 	}
 	/* No route past nr_spis */
 	VT_EXPECT_EQ(harness_set_irq(kvm, 64, 1), -1);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	harness_vm_destroy(kvm);
 }
 
@@ -244,9 +216,9 @@ VT_TEST(guest_spi_irqfd_pins)
 	/* 1024 pins, SPI N = pin N */
 	VT_ASSERT_EQ(kvm_set_irq_routing(kvm, e, 3, 0), 0);
 	VT_EXPECT_EQ(harness_set_irq(kvm, 0, 1), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(1023), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(1023), 1);
 	VT_EXPECT_EQ(harness_set_irq(kvm, 1, 1), 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(0), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(0), 1);
 	e[0].u.irqchip.pin = 1024;
 	VT_EXPECT_EQ(kvm_set_irq_routing(kvm, e, 3, 0), -EINVAL);
 	e[0].u.irqchip.pin = 1023;
@@ -261,7 +233,7 @@ VT_TEST(guest_spi_irqfd_pins)
 	VT_ASSERT_EQ(kvm_set_irq_routing(kvm, e, 3, 0), 0);
 	VT_EXPECT_EQ(harness_set_irq(kvm, 2, 1), -EINVAL);
 	VT_EXPECT_EQ(harness_set_irq(kvm, 0, 1), -EINVAL);
-	EXPECT_NO_VDPEND();
+	HARNESS_EXPECT_NO_VDPEND();
 	harness_vm_destroy(kvm);
 }
 
@@ -303,7 +275,7 @@ VT_TEST(guest_spi_irqfd_atomic)
 	ret = kvm_arch_set_irq_inatomic(&e, kvm, 0, 1, false);
 	local_irq_restore(flags);
 	VT_EXPECT_EQ(ret, 0);
-	EXPECT_ONE_VDPEND(vgic_v5_make_spi(3), 1);
+	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(3), 1);
 	/* A lowering goes the slow way */
 	local_irq_save(flags);
 	ret = kvm_arch_set_irq_inatomic(&e, kvm, 0, 0, false);

@@ -17,7 +17,6 @@
 #include "harness.h"
 #include "vt.h"
 
-#define VDPEND		sys_insn(1, 4, 12, 1, 4)
 #define SETLPIR		(HARNESS_V5_IRS_BASE + 0x10000)
 
 /* Two ITSes of 128 KiB: config frame, then translate frame (TRANSLATER) */
@@ -62,27 +61,9 @@ static void its_fail(int line, const char *what, u64 a, long b)
 	vt_fail(__FILE__, line, "%s 0x%llx: %ld", what, (unsigned long long)a, b);
 }
 
-/* The number of VDPENDs since the last clear; @xt gets the last operand */
-static int nr_vdpend(u64 *xt)
-{
-	const struct harness_event *e;
-	int n = harness_events(HE_SYSREG_WRITE, NULL, VDPEND, &e);
+#define EXPECT_LPI_PENDING(id)	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_lpi(id), 1)
 
-	if (n && xt)
-		*xt = e->b;
-	harness_events_clear();
-	return n;
-}
-
-#define EXPECT_LPI_PENDING(id)						\
-	do {								\
-		u64 __xt = 0;						\
-		VT_EXPECT_EQ(nr_vdpend(&__xt), 1);			\
-		VT_EXPECT_EQ(__xt & GENMASK_ULL(31, 0), vgic_v5_make_lpi(id)); \
-		VT_EXPECT_EQ(__xt >> 63, 1);				\
-	} while (0)
-
-#define EXPECT_NO_LPI()		VT_EXPECT_EQ(nr_vdpend(NULL), 0)
+#define EXPECT_NO_LPI()		HARNESS_EXPECT_NO_VDPEND()
 
 static void msi_entry(struct kvm_kernel_irq_routing_entry *e, u64 db, u32 devid,
 		      u32 eventid)
@@ -699,7 +680,7 @@ VT_TEST(its_cache_bounded)
 
 		VT_EXPECT(ret == 1 || ret == -EWOULDBLOCK);
 		cached += ret == 1;
-		nr_vdpend(NULL);
+		harness_vdpends(NULL);
 	}
 	VT_EXPECT_EQ(cached, 1024);
 	/* Room again after an invalidation */

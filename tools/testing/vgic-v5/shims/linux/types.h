@@ -33,6 +33,10 @@ typedef __s32 s32;
 typedef __u32 u32;
 typedef __s64 s64;
 typedef __u64 u64;
+/* The C99 names the kernel also has, as glibc's <stdint.h> declares them */
+typedef unsigned char uint8_t;
+typedef unsigned short uint16_t;
+typedef unsigned int uint32_t;
 typedef __u16 __le16;
 typedef __u16 __be16;
 typedef __u32 __le32;
