@@ -192,20 +192,28 @@ void harness_model_cache_op(const char *op, unsigned long start, unsigned long e
 	/* PoU maintenance does not reach the IRS */
 }
 
+/* The model's checks of memory the kernel frees: uncounted (vt_insn_pause()) */
 void harness_model_mem(void *p, size_t len, bool added)
 {
 	if (!host_gm)
 		return;
+	vt_insn_pause();
 	if (added)
 		gm_mem_add(host_gm, p, len);
 	else
 		gm_mem_remove(host_gm, p, len);
+	vt_insn_resume();
 }
 
 /* Memory the IRS uses (for as long as it does, it is not the test's leak). */
 bool harness_model_owns(const void *p, size_t len)
 {
-	return host_gm && gm_mem_referenced(host_gm, p, len);
+	bool owned;
+
+	vt_insn_pause();
+	owned = host_gm && gm_mem_referenced(host_gm, p, len);
+	vt_insn_resume();
+	return owned;
 }
 
 /* A GIC CDEOI the vCPU's ICH_HFGITR_EL2 traps goes to KVM, not the IRS. */
@@ -245,12 +253,20 @@ void harness_guest_insn(enum gm_insn op, u64 xt)
 			_exit(1);
 		}
 	}
+	/* The hardware's part: uncounted (vt_insn_pause()) */
+	vt_insn_pause();
 	gm_guest_insn(host_gm, harness_this_cpu(), op, xt);
+	vt_insn_resume();
 }
 
 u64 harness_guest_cdia(void)
 {
-	return gm_guest_cdia(host_gm, harness_this_cpu());
+	u64 ia;
+
+	vt_insn_pause();
+	ia = gm_guest_cdia(host_gm, harness_this_cpu());
+	vt_insn_resume();
+	return ia;
 }
 
 /* --------------------------------------------------------------- checker */

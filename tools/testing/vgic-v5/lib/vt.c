@@ -137,14 +137,19 @@ void vt_insn_end(const char *what, unsigned int n)
 	CALLGRIND_DUMP_STATS_AT(label);
 }
 
+/* Callgrind's collection state is the thread's: so is the nesting depth */
+static __thread unsigned int insn_paused;
+
 void vt_insn_pause(void)
 {
-	CALLGRIND_TOGGLE_COLLECT;
+	if (!insn_paused++)
+		CALLGRIND_TOGGLE_COLLECT;
 }
 
 void vt_insn_resume(void)
 {
-	CALLGRIND_TOGGLE_COLLECT;
+	if (!--insn_paused)
+		CALLGRIND_TOGGLE_COLLECT;
 }
 
 uint64_t vt_now_ns(void)

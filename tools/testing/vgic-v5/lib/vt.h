@@ -85,7 +85,10 @@ void vt_insn_end(const char *what, unsigned int n);
 /*
  * Between vt_insn_pause() and vt_insn_resume(), this thread's instructions
  * are not counted: the set-up each operation needs and that is not part of
- * it (e.g. the guest taking the interrupt the operation made pending).
+ * it (e.g. the guest taking the interrupt the operation made pending), and
+ * the hardware the harness emulates (system registers, the IRS model, the
+ * guest's GIC instructions) and its checks, which the shims bracket this
+ * way. Pauses nest.
  */
 void vt_insn_pause(void);
 void vt_insn_resume(void);

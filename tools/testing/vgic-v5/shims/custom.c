@@ -875,7 +875,11 @@ static int sysreg_slot(u32 enc, const char *name, bool create)
 
 bool harness_icc_sre_rao;
 
-u64 harness_sysreg_read(u32 enc, const char *name)
+/*
+ * The hardware's registers and MMIO (the IRS model or the register file),
+ * and the harness's log of them: uncounted in "make bench" (vt_insn_pause()).
+ */
+static u64 sysreg_read(u32 enc, const char *name)
 {
 	u64 val = 0;
 	int i;
@@ -892,34 +896,51 @@ u64 harness_sysreg_read(u32 enc, const char *name)
 	return val;
 }
 
+u64 harness_sysreg_read(u32 enc, const char *name)
+{
+	u64 val;
+
+	vt_insn_pause();
+	val = sysreg_read(enc, name);
+	vt_insn_resume();
+	return val;
+}
+
 void harness_sysreg_write(u32 enc, const char *name, u64 val)
 {
 	int i;
 
-	if (harness_model_sysreg(enc, true, &val))
-		return;
-	pthread_mutex_lock(&sysreg_mutex);
-	i = sysreg_slot(enc, name, true);
-	if (i >= 0)
-		sysregs[i].val = val;
-	pthread_mutex_unlock(&sysreg_mutex);
+	vt_insn_pause();
+	if (!harness_model_sysreg(enc, true, &val)) {
+		pthread_mutex_lock(&sysreg_mutex);
+		i = sysreg_slot(enc, name, true);
+		if (i >= 0)
+			sysregs[i].val = val;
+		pthread_mutex_unlock(&sysreg_mutex);
+	}
+	vt_insn_resume();
 }
 
 u64 harness_read_sysreg(u32 enc, const char *name)
 {
-	u64 val = harness_sysreg_read(enc, name);
+	u64 val;
 
+	vt_insn_pause();
+	val = harness_sysreg_read(enc, name);
 	harness_log(HE_SYSREG_READ, name, enc, val);
+	vt_insn_resume();
 	return val;
 }
 
 void harness_write_sysreg(u32 enc, const char *name, u64 val)
 {
+	vt_insn_pause();
 	harness_log(HE_SYSREG_WRITE, name, enc, val);
 	harness_sysreg_write(enc, name, val);
+	vt_insn_resume();
 }
 
-u64 harness_mmio_read(const volatile void *addr, int size)
+static u64 mmio_read(const void *addr, int size)
 {
 	u64 val;
 
@@ -937,7 +958,17 @@ u64 harness_mmio_read(const volatile void *addr, int size)
 	}
 }
 
-void harness_mmio_write(const volatile void *addr, int size, u64 val)
+u64 harness_mmio_read(const volatile void *addr, int size)
+{
+	u64 val;
+
+	vt_insn_pause();
+	val = mmio_read((const void *)addr, size);
+	vt_insn_resume();
+	return val;
+}
+
+static void mmio_write(void *addr, int size, u64 val)
 {
 	if (harness_model_mmio((const void *)addr, size, true, &val))
 		return;
@@ -962,10 +993,19 @@ __weak void __iomem *harness_ioremap(phys_addr_t pa, size_t size)
 	return NULL;
 }
 
+void harness_mmio_write(const volatile void *addr, int size, u64 val)
+{
+	vt_insn_pause();
+	mmio_write((void *)addr, size, val);
+	vt_insn_resume();
+}
+
 void harness_cache_op(const char *op, unsigned long start, unsigned long end)
 {
+	vt_insn_pause();
 	harness_log(HE_CACHE_OP, op, start, end);
 	harness_model_cache_op(op, start, end);
+	vt_insn_resume();
 }
 
 u64 harness_poll_budget(u64 timeout_us, unsigned long delay_us)
