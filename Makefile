@@ -29,7 +29,7 @@ TIMED      := $(P)/timed.sh
 
 .PHONY: all deps base assemble export kernel selftests series tools \
 	check check-static check-harness check-boot-v3 check-boot-v5 \
-	harness bench soak fresh-check clean distclean
+	harness bench soak fuzz fresh-check clean distclean
 
 all: kernel selftests tools
 
@@ -174,6 +174,12 @@ bench: assemble
 # The harness's soak test for SOAK_SECONDS (default 120) under ThreadSanitizer.
 soak: assemble
 	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 soak $(if $(SOAK_SECONDS),SOAK_SECONDS=$(SOAK_SECONDS))
+
+# The harness's libFuzzer target for FUZZ_SECONDS (default 300), with clang
+# and libFuzzer's runtime from Debian packages (installed if missing). A
+# finding's reproducer lands in the tree's tools/testing/vgic-v5/fuzz/crashes/.
+fuzz: assemble
+	@$(MAKE) -s -C $(TREE)/tools/testing/vgic-v5 fuzz $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS))
 
 # The README's two commands on a fresh Debian 12 system: a minimal bookworm
 # root made with debootstrap under build/fresh-root, a clean clone of this

@@ -40,6 +40,11 @@ struct harness_host {
 int harness_host_init(const struct harness_host *host);
 /* The gic_kvm_info the irqchip handed KVM at the last host init. */
 const struct gic_kvm_info *harness_host_kvm_info(void);
+/*
+ * Drop the IRS models of the hosts earlier harness_host_init() calls
+ * replaced, and their violations (at most 8 are kept for the checks).
+ */
+void harness_model_retire_old(void);
 
 /* ------------------------------------------------------------- VMs, vCPUs */
 

@@ -118,6 +118,18 @@ void harness_model_host_init(const struct harness_host *host, struct gic_kvm_inf
 	host_info = *info;
 }
 
+/*
+ * Forget the models of the hosts harness_host_init() replaced, with their
+ * violations: for a program that boots many hosts in turn and checks each
+ * before it boots the next (the libFuzzer target).
+ */
+void harness_model_retire_old(void)
+{
+	for (int i = 0; i < nr_old_gms; i++)
+		gm_destroy(old_gms[i]);
+	nr_old_gms = 0;
+}
+
 /* ------------------------------------------------------------ the routes */
 
 bool harness_model_mmio(const void *addr, int size, bool write, u64 *val)

@@ -510,8 +510,10 @@ int stb_guest_sysreg(void *v, uint32_t enc, uint64_t *val, bool write)
 				*val = 0;
 			return 0;
 		}
+		/* Bits other than the 5-bit priority fields are RES0 */
 		if (write)
-			harness_sysreg_write(prio_reg_enc(n), "ICH_PPI_PRIORITYR", *val);
+			harness_sysreg_write(prio_reg_enc(n), "ICH_PPI_PRIORITYR",
+					     *val & 0x1f1f1f1f1f1f1f1fULL);
 		else
 			*val = harness_sysreg_read(prio_reg_enc(n), "ICH_PPI_PRIORITYR");
 		return 0;
@@ -547,8 +549,10 @@ int stb_guest_sysreg(void *v, uint32_t enc, uint64_t *val, bool write)
 		*val = gm_guest_icsr(harness_gm(), harness_this_cpu());
 		return 0;
 	case SYS_ICC_APR_EL1:
+		/* P0..P31; bits [63:32] are RES0 */
 		if (write)
-			harness_sysreg_write(SYS_ICH_APR_EL2, "ICH_APR_EL2", *val);
+			harness_sysreg_write(SYS_ICH_APR_EL2, "ICH_APR_EL2",
+					     *val & GENMASK_ULL(31, 0));
 		else
 			*val = harness_sysreg_read(SYS_ICH_APR_EL2, "ICH_APR_EL2");
 		return 0;

@@ -335,6 +335,12 @@ static int irs_wait_vpe(u32 *status)
 					GICV5_IRS_VPE_STATUSR_IDLE, status);
 }
 
+static int irs_wait_save(u32 *status)
+{
+	return gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_SAVE_VM_STATUSR,
+					GICV5_IRS_SAVE_VM_STATUSR_IDLE, status);
+}
+
 /* A VM table command: wait for IDLE, write, wait for IDLE again. */
 static int irs_vmt_cmd(u32 reg, u64 val)
 {
@@ -641,8 +647,12 @@ static int irs_release_vm(struct vgic_v5_irs_vm *vm)
 
 	vmte = vm->has_id ? irs_vmte(vm->vm_id) : NULL;
 	if (vmte) {
-		/* No VM table or VPE command of ours may be in flight */
-		ret = irs_wait_vmt() ?: irs_wait_vpe(NULL);
+		/*
+		 * No VM table, VPE or VM save command of ours may be in
+		 * flight: a SAVE_VMR that timed out may still write the VM's
+		 * ISTs back, and must complete before they are freed.
+		 */
+		ret = irs_wait_vmt() ?: irs_wait_vpe(NULL) ?: irs_wait_save(NULL);
 		if (ret)
 			return ret;
 
@@ -1346,8 +1356,7 @@ static int irs_save_vm(struct vgic_v5_irs_vm *vm, bool writeback)
 
 	lockdep_assert_held(&v5_irs.lock);
 
-	ret = gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_SAVE_VM_STATUSR,
-				       GICV5_IRS_SAVE_VM_STATUSR_IDLE, NULL);
+	ret = irs_wait_save(NULL);
 	if (ret)
 		return ret;
 
@@ -1356,8 +1365,7 @@ static int irs_save_vm(struct vgic_v5_irs_vm *vm, bool writeback)
 		       FIELD_PREP(GICV5_IRS_SAVE_VMR_VM_ID, vm->vm_id),
 		       v5_irs.base + GICV5_IRS_SAVE_VMR);
 
-	ret = gicv5_wait_for_op_atomic(v5_irs.base, GICV5_IRS_SAVE_VM_STATUSR,
-				       GICV5_IRS_SAVE_VM_STATUSR_IDLE, &status);
+	ret = irs_wait_save(&status);
 	if (ret)
 		return ret;
 

@@ -34,6 +34,7 @@ int vt_failures;
 const char *vt_skip_reason;
 void (*vt_before_each)(void);
 void (*vt_after_each)(void);
+void (*vt_fail_hook)(void);
 
 void vt_fail(const char *file, int line, const char *fmt, ...)
 {
@@ -46,6 +47,8 @@ void vt_fail(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stdout);
 	fflush(stdout);
+	if (vt_fail_hook)
+		vt_fail_hook();
 }
 
 void vt_diag(const char *fmt, ...)

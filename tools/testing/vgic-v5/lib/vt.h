@@ -31,6 +31,12 @@ extern const char *vt_skip_reason;
 
 void vt_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Called at the end of every vt_fail() if set: for a program that must
+ * stop at its first failure (the libFuzzer target aborts there, so that
+ * libFuzzer keeps the input as a reproducer).
+ */
+extern void (*vt_fail_hook)(void);
 void vt_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

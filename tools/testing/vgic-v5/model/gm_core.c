@@ -129,7 +129,7 @@ void gm_destroy(struct gm *m)
 	for (int i = 0; i < m->nviol && i < GM_MAX_VIOL; i++)
 		free(m->viol[i]);
 	free(m->viol);
-	for (unsigned int i = 0; i < (1u << 16); i++)
+	for (unsigned int i = 0; i < m->vms_end; i++)
 		gm_vm_free(m->vms[i]);
 	free(m->vms);
 	free(m->vmt.l1_valid);
@@ -473,7 +473,7 @@ int gm_check_tables(struct gm *m)
 
 	gm_lock(m);
 	before = m->nviol_total;
-	for (uint32_t i = 0; i < (1u << 16); i++) {
+	for (uint32_t i = 0; i < m->vms_end; i++) {
 		struct gm_vm *v = m->vms[i];
 
 		if (!v || !v->valid)
@@ -550,7 +550,7 @@ int gm_check_quiescent(struct gm *m)
 			n++;
 		}
 	}
-	for (uint32_t i = 0; i < (1u << 16); i++) {
+	for (uint32_t i = 0; i < m->vms_end; i++) {
 		struct gm_vm *v = m->vms[i];
 
 		if (!v || !v->valid)

@@ -140,6 +140,7 @@ struct gm {
 		uintptr_t *l2;
 	} vmt;
 	struct gm_vm **vms;	/* 2^16 slots, allocated on demand */
+	uint32_t vms_end;	/* one past the highest slot ever allocated */
 
 	struct gm_cpu cpu[GM_MAX_CPUS];
 

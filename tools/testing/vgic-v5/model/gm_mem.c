@@ -219,7 +219,7 @@ void gm_refs_walk(struct gm *m, gm_ref_fn fn, void *arg)
 			fn(m, m->vmt.l2[l], 4096, what, arg);
 		}
 	}
-	for (uint32_t i = 0; i < (1u << 16); i++) {
+	for (uint32_t i = 0; i < m->vms_end; i++) {
 		if (m->vms[i] && m->vms[i]->valid)
 			gm_refs_vm(m, i, m->vms[i], fn, arg);
 	}

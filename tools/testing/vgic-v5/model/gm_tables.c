@@ -29,8 +29,11 @@ struct gm_vm *gm_vm_get(struct gm *m, uint32_t vm, bool create)
 {
 	if (vm > 0xffff)
 		return NULL;
-	if (!m->vms[vm] && create)
+	if (!m->vms[vm] && create) {
 		m->vms[vm] = gm_xcalloc(1, sizeof(struct gm_vm));
+		if (vm >= m->vms_end)
+			m->vms_end = vm + 1;
+	}
 	return m->vms[vm];
 }
 
@@ -444,7 +447,7 @@ static void gm_vmt_detach(struct gm *m)
 	free(m->vmt.l1_valid);
 	free(m->vmt.l2);
 	memset(&m->vmt, 0, sizeof(m->vmt));
-	for (uint32_t i = 0; i < (1u << 16); i++) {
+	for (uint32_t i = 0; i < m->vms_end; i++) {
 		struct gm_vm *v = m->vms[i];
 
 		if (!v)
@@ -466,7 +469,7 @@ static void gm_cmd_vmt_baser(struct gm *m, uint64_t val)
 
 	if (!(val & GM_VMT_BASER_VALID)) {
 		if (m->vmt.valid) {
-			for (uint32_t i = 0; i < (1u << 16); i++)
+			for (uint32_t i = 0; i < m->vms_end; i++)
 				if (m->vms[i] && m->vms[i]->valid)
 					gm_violate(m, "VMT_BASER cleared while VM %u is valid", i);
 			gm_vmt_detach(m);

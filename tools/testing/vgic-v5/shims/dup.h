@@ -111,10 +111,18 @@ static inline bool is_power_of_2(unsigned long n)
 	return n != 0 && ((n & (n - 1)) == 0);
 }
 
-static inline int order_base_2(u64 n)
+static inline int __order_base_2(u64 n)
 {
 	return n > 1 ? ilog2(n - 1) + 1 : 0;
 }
+
+/*
+ * An int from 0 to 64, as the kernel's. Narrowed through u8 so that
+ * clang, too, sees it is never negative: minmax.h's signedness check
+ * (max(1U, order_base_2(n))) only accepts a signed operand it can prove
+ * non-negative, which gcc does for __order_base_2() but clang 14 does not.
+ */
+#define order_base_2(n)	((int)(u8)__order_base_2(n))
 
 #define roundup_pow_of_two(n) (1UL << fls64((u64)(n) - 1))
 
