@@ -9,8 +9,11 @@
 # total; divided by the operation count) as one table: each GICv5 figure,
 # "<operation> (v5)", next to its reference, "<what> (reference for:
 # <operation>[ | <operation>...])", most often the stock GICv3 vgic doing
-# the same job, and their ratio; a figure that is both is
-# "<operation> (v5, reference for: ...)". See tests/bench.c.
+# the same job, and their ratio, marked "*" when the v5 figure is above
+# it; a figure that is both is "<operation> (v5, reference for: ...)". A
+# reference with a target, "<what> (reference for: <operation>; target:
+# <x>x)", e.g. a memcpy() of the bytes a save and restore move, marks the
+# v5 figures above <x> times it instead. See harness.h.
 set -e
 bin="$1/vgic-v5-harness"
 out="$1/callgrind"
@@ -21,48 +24,65 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 rm -rf "$out"
 mkdir -p "$out"
-valgrind -q --tool=callgrind --callgrind-out-file="$out/out.%p" \
+# The runner's limit per benchmark: GRP_IST of a 2^24 LPI IST takes minutes
+VT_TIMEOUT=${VT_TIMEOUT:-1200} valgrind -q --tool=callgrind --callgrind-out-file="$out/out.%p" \
 	"$bin" -b _insn >"$out/log" 2>&1 || { cat "$out/log"; exit 1; }
 grep -v '^bench:' "$out/log" || true
 
-# One "<instructions per operation>\t<what>" line per figure, in run order
+# One "<figure>\t<unit>\t<what>" line per figure, in run order
 for f in $(ls -v "$out"/out.*.* 2>/dev/null); do
 	[ -f "$f" ] || continue
 	awk '/^desc: Trigger: Client Request: vt-insn / {
 		n = $6; what = $7; for (i = 8; i <= NF; i++) what = what " " $i }
 	     /^summary: / { ir = $2 }
-	     END { if (n) printf "%.0f\t%s\n", ir / n, what }' "$f"
+	     END { if (n) printf "%.0f\tinsn\t%s\n", ir / n, what }' "$f"
 done >"$out/figures"
 
+# The host bytes of the *_bytes benchmarks, "bench: <what>: <bytes> B",
+# run natively
+"$bin" -b _bytes >"$out/bytes.log" 2>&1 || { cat "$out/bytes.log"; exit 1; }
+awk '/^bench: .*: [0-9.]+ B$/ {
+	bytes = $(NF - 1); sub(/^bench: /, ""); sub(/: [0-9.]+ B$/, "")
+	printf "%.0f\tB\t%s\n", bytes, $0 }' "$out/bytes.log" >>"$out/figures"
+
 awk -F '\t' '
-function add_ref(ops, name, insn,    list, k, i) {
+function add_ref(ops, name, fig, unit,    list, k, i, x) {
+	x = 1
+	if (match(ops, /; target: [0-9.]+x$/)) {
+		x = substr(ops, RSTART + 10, RLENGTH - 11)
+		ops = substr(ops, 1, RSTART - 1)
+	}
 	k = split(ops, list, / \| /)
 	for (i = 1; i <= k; i++) {
 		nref[list[i]]++
 		refname[list[i], nref[list[i]]] = name
-		refinsn[list[i], nref[list[i]]] = insn
+		reffig[list[i], nref[list[i]]] = fig
+		reftarget[list[i], nref[list[i]]] = x
 		wanted[list[i]] = 1
 	}
 }
-function row(op, v5, ref, ri,    mark) {
+function row(op, v5, unit, ref, rf, x,    mark) {
 	if (ref == "") {
-		printf "%-48s %9s  %-49s %9s %7s\n", op, v5, "-", "-", "-"
+		printf "%-52s %10s %-4s  %-46s %10s %7s\n", op, v5, unit, "-", "-", "-"
 		return
 	}
 	mark = ""
-	if (v5 + 0 > ri + 0) {
+	if (v5 + 0 > x * rf) {
 		mark = "*"
 		over++
 	}
-	printf "%-48s %9s  %-49s %9s %6.2f%s\n", op, v5, ref, ri, v5 / ri, mark
+	if (x != 1)
+		ref = ref " (target " x "x)"
+	printf "%-52s %10s %-4s  %-46s %10s %6.2f%s\n", op, v5, unit, ref, rf, v5 / rf, mark
 }
 {
-	insn = $1; what = $2
+	fig = $1; unit = $2; what = $3
 	if (match(what, / \(v5, reference for: .*\)$/)) {
 		op = substr(what, 1, RSTART - 1)
-		add_ref(substr(what, RSTART + 21, RLENGTH - 22), "v5: " op, insn)
+		add_ref(substr(what, RSTART + 21, RLENGTH - 22), "v5: " op, fig, unit)
 	} else if (match(what, / \(reference for: .*\)$/)) {
-		add_ref(substr(what, RSTART + 17, RLENGTH - 18), substr(what, 1, RSTART - 1), insn)
+		add_ref(substr(what, RSTART + 17, RLENGTH - 18), substr(what, 1, RSTART - 1),
+			fig, unit)
 		next
 	} else if (match(what, / \(v5\)$/)) {
 		op = substr(what, 1, RSTART - 1)
@@ -70,21 +90,24 @@ function row(op, v5, ref, ri,    mark) {
 		op = what
 	}
 	order[++nops] = op
-	v5insn[op] = insn
+	v5fig[op] = fig
+	v5unit[op] = unit
 }
 END {
-	print "bench: instructions per operation (callgrind), each v5 figure next to its reference"
-	printf "%-48s %9s  %-49s %9s %7s\n",
-		"operation", "v5 insn", "reference", "ref insn", "ratio"
+	print "bench: each v5 figure next to its reference: instructions per operation" \
+	      " (callgrind), host bytes"
+	printf "%-52s %10s %-4s  %-46s %10s %7s\n",
+		"operation", "v5", "unit", "reference", "ref", "ratio"
 	for (i = 1; i <= nops; i++) {
 		op = order[i]
 		if (!nref[op])
-			row(op, v5insn[op], "", 0)
+			row(op, v5fig[op], v5unit[op], "", 0, 1)
 		for (j = 1; j <= nref[op]; j++)
-			row(op, v5insn[op], refname[op, j], refinsn[op, j])
+			row(op, v5fig[op], v5unit[op], refname[op, j], reffig[op, j],
+			    reftarget[op, j])
 		delete wanted[op]
 	}
 	for (op in wanted)
 		printf "bench: a reference names no figure: \"%s\"\n", op
-	printf "bench: %d v5 figure(s) above their reference (*)\n", over
+	printf "bench: %d v5 figure(s) above their reference, or its target (*)\n", over
 }' "$out/figures"

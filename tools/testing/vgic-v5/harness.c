@@ -190,15 +190,17 @@ struct kvm_io_range {
 };
 
 /*
- * Readers find the bus with srcu_dereference(); a change makes a new copy
- * and publishes it (rcu_assign_pointer()), as kvm_io_bus_register_dev()
- * does. The kernel frees the old copy after synchronize_srcu(); SRCU here
- * has no grace periods, so old copies are kept until the VM goes.
+ * Readers find the bus with srcu_dereference(); a change makes a new copy,
+ * sized for its ranges, and publishes it (rcu_assign_pointer()), as
+ * kvm_io_bus_register_dev() does, up to NR_IOBUS_DEVS ranges. The kernel
+ * frees the old copy after synchronize_srcu(); SRCU here has no grace
+ * periods, so old copies are kept until the VM goes, or until
+ * harness_io_bus_reclaim() is told that no reader can hold them.
  */
 struct kvm_io_bus {
 	int dev_count;
 	struct kvm_io_bus *old;
-	struct kvm_io_range range[16];
+	struct kvm_io_range range[];
 };
 
 /* kvm_create_vm() + kvm_arch_init_vm() */
@@ -275,7 +277,7 @@ int harness_vcpu_create(struct kvm *kvm, int id, struct kvm_vcpu **vcpup)
 
 	guard(mutex)(&kvm->lock);
 
-	if (id < 0 || id >= KVM_MAX_VCPUS)
+	if (id < 0 || id >= KVM_MAX_VCPU_IDS)
 		return -EINVAL;
 	if (kvm->created_vcpus >= kvm->max_vcpus)
 		return -EINVAL;
@@ -596,6 +598,45 @@ struct kvm *harness_v5_vm(int nr_vcpus, bool run)
 	return harness_v5_vm_dev(nr_vcpus, 0, run, NULL);
 }
 
+struct kvm *harness_v5_irs_vm(void)
+{
+	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm_vcpu *v0;
+
+	if (!kvm)
+		return NULL;
+	v0 = kvm_get_vcpu(kvm, 0);
+	harness_vcpu_load(v0);
+	wr32(v0, GICV5_IRS_PE_SELR, 0);
+	wr32(v0, GICV5_IRS_PE_CR0, GICV5_IRS_PE_CR0_DPS);
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
+	harness_vcpu_put(v0);
+	harness_vcpu_load(v0);
+	return kvm;
+}
+
+void harness_v5_guest_spi_type(struct kvm_vcpu *vcpu, u32 spi, bool level)
+{
+	wr32(vcpu, GICV5_IRS_SPI_SELR, spi);
+	wr32(vcpu, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, level));
+	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_SPI_CFGR_TM, rd32(vcpu, GICV5_IRS_SPI_CFGR)), level);
+}
+
+void harness_v5_guest_spi_route(u32 spi, u8 prio, u16 iaffid)
+{
+	u64 type_id = vgic_v5_make_spi(spi) & (GICV5_HWIRQ_TYPE | GICV5_HWIRQ_ID);
+
+	harness_guest_insn(GM_CDPRI, FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, prio) | type_id);
+	harness_guest_insn(GM_CDAFF, FIELD_PREP(GICV5_GIC_CDAFF_IAFFID_MASK, iaffid) | type_id);
+	harness_guest_insn(GM_CDEN, type_id);
+}
+
+void harness_v5_guest_spi(struct kvm_vcpu *vcpu, u32 spi, bool level, u8 prio)
+{
+	harness_v5_guest_spi_type(vcpu, spi, level);
+	harness_v5_guest_spi_route(spi, prio, 0);
+}
+
 /* ------------------------------------------------- the GICv3 reference */
 
 /* KVM_SET_DEVICE_ATTR(GRP_ADDR, @type) = @addr */
@@ -608,14 +649,17 @@ static int set_addr(struct kvm_device *dev, u64 type, u64 addr)
  * As a VMM does it (QEMU's order): the GIC device and its frames, the ITS
  * and its frame, CTRL_INIT of the GIC then of the ITS.
  */
-struct kvm *harness_v3_vm_dev(int nr_vcpus, bool its, bool run, struct kvm_device **devp)
+struct kvm *harness_v3_vm_dev(int nr_vcpus, u32 nr_spis, bool its, bool run,
+			      struct kvm_device **devp)
 {
 	struct kvm_device *dev, *its_dev = NULL;
 	struct kvm *kvm = harness_vm_with(nr_vcpus, KVM_DEV_TYPE_ARM_VGIC_V3, &dev);
+	u32 nr_irqs = nr_spis + VGIC_NR_PRIVATE_IRQS;
 
 	if (!kvm)
 		return NULL;
-	if (set_addr(dev, KVM_VGIC_V3_ADDR_TYPE_DIST, HARNESS_V3_DIST_BASE) ||
+	if ((nr_spis && harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs)) ||
+	    set_addr(dev, KVM_VGIC_V3_ADDR_TYPE_DIST, HARNESS_V3_DIST_BASE) ||
 	    set_addr(dev, KVM_VGIC_V3_ADDR_TYPE_REDIST, HARNESS_V3_REDIST_BASE) ||
 	    (its && (harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_ITS, &its_dev) ||
 		     set_addr(its_dev, KVM_VGIC_ITS_ADDR_TYPE, HARNESS_V3_ITS_BASE))) ||
@@ -741,11 +785,7 @@ void harness_v3_its_mapti(struct kvm *kvm, u32 devid, u32 eventid, u32 lpi, u16 
 
 int harness_msi_devid(struct kvm *kvm, u64 addr, u32 data, u32 devid)
 {
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = addr, .address_hi = addr >> 32, .data = data,
-			 .flags = KVM_MSI_VALID_DEVID, .devid = devid },
-	};
+	struct kvm_kernel_irq_routing_entry e = harness_msi_devid_route(addr, data, devid);
 
 	return kvm_set_msi(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
 }
@@ -873,16 +913,29 @@ int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample)
 
 /* ------------------------------------------------------------ KVM MMIO bus */
 
-/* A copy of @bus to change and publish, or NULL */
-static struct kvm_io_bus *bus_copy(struct kvm_io_bus *bus)
+/* A copy of @bus with room for @nr ranges, to change and publish, or NULL */
+static struct kvm_io_bus *bus_copy(struct kvm_io_bus *bus, int nr)
 {
-	struct kvm_io_bus *new = kmalloc_obj(*new, GFP_KERNEL_ACCOUNT);
+	struct kvm_io_bus *new = kmalloc(struct_size(new, range, nr), GFP_KERNEL_ACCOUNT);
 
 	if (new) {
-		*new = *bus;
+		new->dev_count = bus->dev_count;
 		new->old = bus;
+		memcpy(new->range, bus->range, bus->dev_count * sizeof(bus->range[0]));
 	}
 	return new;
+}
+
+void harness_io_bus_reclaim(struct kvm *kvm)
+{
+	struct kvm_io_bus *bus = kvm->buses[KVM_MMIO_BUS], *old;
+
+	lockdep_assert_held(&kvm->slots_lock);
+	while (bus && bus->old) {
+		old = bus->old;
+		bus->old = old->old;
+		kfree(old);
+	}
 }
 
 int kvm_io_bus_register_dev(struct kvm *kvm, int bus_idx, gpa_t addr,
@@ -893,9 +946,9 @@ int kvm_io_bus_register_dev(struct kvm *kvm, int bus_idx, gpa_t addr,
 	lockdep_assert_held(&kvm->slots_lock);
 	if (!bus)
 		return -ENOMEM;
-	if (bus->dev_count == ARRAY_SIZE(bus->range))
+	if (bus->dev_count >= NR_IOBUS_DEVS)
 		return -ENOSPC;
-	new = bus_copy(bus);
+	new = bus_copy(bus, bus->dev_count + 1);
 	if (!new)
 		return -ENOMEM;
 	new->range[new->dev_count++] = (struct kvm_io_range) { addr, len, dev };
@@ -915,7 +968,7 @@ int kvm_io_bus_unregister_dev(struct kvm *kvm, int bus_idx, struct kvm_io_device
 		if (bus->range[i].dev != dev)
 			continue;
 		/* The kernel drops the whole bus if this allocation fails */
-		new = bus_copy(bus);
+		new = bus_copy(bus, bus->dev_count);
 		if (!new)
 			return -ENOMEM;
 		memmove(&new->range[i], &new->range[i + 1],
@@ -1384,35 +1437,27 @@ void kvm_arm_resume_guest(struct kvm *kvm) { }
 
 /* ------------------------------------------------------------ ID registers */
 
-static u64 *vm_id_reg(struct kvm *kvm, u32 reg, bool create)
+/* __vm_id_reg(): the feature ID registers, which are all the vgic uses */
+static u64 *vm_id_reg(struct kvm *kvm, u32 reg)
 {
-	struct harness_id_reg *r = kvm->arch.id_regs;
-
-	for (int i = 0; i < ARRAY_SIZE(kvm->arch.id_regs); i++) {
-		if (r[i].reg == reg)
-			return &r[i].val;
-		if (!r[i].reg && create) {
-			r[i].reg = reg;
-			return &r[i].val;
-		}
-	}
-	return NULL;
+	if (WARN_ON_ONCE(reg < sys_reg(3, 0, 0, 1, 0) || reg > sys_reg(3, 0, 0, 7, 7)))
+		return NULL;
+	return &kvm->arch.id_regs[IDREG_IDX(reg)];
 }
 
 u64 kvm_read_vm_id_reg(const struct kvm *kvm, u32 reg)
 {
-	u64 *p = vm_id_reg((struct kvm *)kvm, reg, false);
+	u64 *p = vm_id_reg((struct kvm *)kvm, reg);
 
 	return p ? *p : 0;
 }
 
 void kvm_set_vm_id_reg(struct kvm *kvm, u32 reg, u64 val)
 {
-	u64 *p = vm_id_reg(kvm, reg, true);
+	u64 *p = vm_id_reg(kvm, reg);
 
-	if (WARN_ON(!p))
-		return;
-	*p = val;
+	if (p)
+		*p = val;
 }
 
 /* -------------------------------------------------------- per-test hooks */
@@ -1447,12 +1492,38 @@ __attribute__((constructor)) static void harness_register_hooks(void)
 
 /* ------------------------------------------------------ MSIs, busy vCPUs */
 
-int harness_msi(struct kvm *kvm, u64 addr, u32 data)
+struct kvm_kernel_irq_routing_entry harness_msi_route(u64 addr, u32 data)
 {
-	struct kvm_kernel_irq_routing_entry e = {
+	return (struct kvm_kernel_irq_routing_entry) {
 		.type = KVM_IRQ_ROUTING_MSI,
 		.msi = { .address_lo = addr, .address_hi = addr >> 32, .data = data },
 	};
+}
+
+struct kvm_kernel_irq_routing_entry harness_msi_devid_route(u64 addr, u32 data, u32 devid)
+{
+	struct kvm_kernel_irq_routing_entry e = harness_msi_route(addr, data);
+
+	e.msi.flags = KVM_MSI_VALID_DEVID;
+	e.msi.devid = devid;
+	return e;
+}
+
+int harness_irqchip_route(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
+			  u32 gsi, u32 pin)
+{
+	const struct kvm_irq_routing_entry ue = {
+		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, pin },
+	};
+
+	e->gsi = ue.gsi;
+	e->type = ue.type;
+	return kvm_set_routing_entry(kvm, e, &ue);
+}
+
+int harness_msi(struct kvm *kvm, u64 addr, u32 data)
+{
+	struct kvm_kernel_irq_routing_entry e = harness_msi_route(addr, data);
 
 	return kvm_set_msi(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
 }

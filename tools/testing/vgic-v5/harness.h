@@ -157,6 +157,13 @@ static inline u32 harness_irq_num(u32 type, u32 vcpu_id, u32 num)
 
 /* KVM_SIGNAL_MSI (kvm_send_userspace_msi() -> kvm_set_msi()): address, data */
 int harness_msi(struct kvm *kvm, u64 addr, u32 data);
+/*
+ * The routing entry of that MSI (what kvm_set_msi() and irqfd's
+ * kvm_arch_set_irq_inatomic() take), and of one with KVM_MSI_VALID_DEVID
+ * and @devid (an MSI through an ITS).
+ */
+struct kvm_kernel_irq_routing_entry harness_msi_route(u64 addr, u32 data);
+struct kvm_kernel_irq_routing_entry harness_msi_devid_route(u64 addr, u32 data, u32 devid);
 
 /*
  * Another thread holds @vcpu's mutex, as KVM_RUN does while the vCPU runs,
@@ -168,12 +175,24 @@ void harness_release_vcpu(struct harness_vcpu_holder *h);
 
 /* kvm_set_irq() on the routing table (what irqfd injection does). */
 int harness_set_irq(struct kvm *kvm, u32 gsi, int level);
+/*
+ * @e: GSI @gsi routed to pin @pin of the irqchip (an SPI), as
+ * kvm_set_irq_routing() fills an entry. Returns kvm_set_routing_entry()'s.
+ */
+int harness_irqchip_route(struct kvm *kvm, struct kvm_kernel_irq_routing_entry *e,
+			  u32 gsi, u32 pin);
 int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample);
 
 /* Guest MMIO through the KVM_MMIO_BUS: -EOPNOTSUPP if nothing is mapped. */
 int harness_mmio_guest_read(struct kvm_vcpu *vcpu, gpa_t addr, int len, void *val);
 int harness_mmio_guest_write(struct kvm_vcpu *vcpu, gpa_t addr, int len, const void *val);
 int harness_io_bus_regions(struct kvm *kvm);
+/*
+ * Free the MMIO bus copies that changes replaced, as the kernel does after
+ * synchronize_srcu(): with kvm->slots_lock held, when no vCPU thread or
+ * injector can be looking the bus up.
+ */
+void harness_io_bus_reclaim(struct kvm *kvm);
 
 /*
  * Guest memory: memslots backed by (zeroed, page-aligned) host memory, as
@@ -221,20 +240,39 @@ struct kvm *harness_v5_vm_dev(int nr_vcpus, u32 nr_spis, bool run,
  * on a v5 device: the VM gets an IRS at CTRL_INIT. Returns the errno.
  */
 int harness_v5_set_irs(struct kvm_device *dev);
+/*
+ * A v5 VM of one vCPU, after its first run, vCPU 0 loaded on this thread,
+ * whose guest registered its PE (IRS_PE_CR0) and enabled its IRS
+ * (IRS_CR0.IRSEN, which reaches the resident vPE on its reload). Fails the
+ * test (returns NULL) on any error.
+ */
+struct kvm *harness_v5_irs_vm(void);
+/*
+ * The guest's set-up of SPI @spi as Linux's gicv5 driver does it, @vcpu
+ * loaded: its trigger mode (IRS_SPI_SELR, IRS_SPI_CFGR, read back), then
+ * GIC CDPRI (@prio), CDAFF (@iaffid) and CDEN; harness_v5_guest_spi() does
+ * both, the SPI targeted at IAFFID 0.
+ */
+void harness_v5_guest_spi_type(struct kvm_vcpu *vcpu, u32 spi, bool level);
+void harness_v5_guest_spi_route(u32 spi, u8 prio, u16 iaffid);
+void harness_v5_guest_spi(struct kvm_vcpu *vcpu, u32 spi, bool level, u8 prio);
 
 /*
  * The stock GICv3 (the reference the bench measures the v5 paths against):
  * a v3 VM with vCPUs 0..nr_vcpus-1, its distributor at HARNESS_V3_DIST_BASE,
  * its redistributors from HARNESS_V3_REDIST_BASE (one legacy region, 128 KiB
- * a vCPU), with @its an ITS (KVM_DEV_TYPE_ARM_VGIC_ITS) at
- * HARNESS_V3_ITS_BASE, after CTRL_INIT and, if @run, the first run of vCPU
- * 0. The host must have a GICv3 CPU interface (GIC_V3, or GIC_V5 with
- * gcie_legacy). Fails the test (returns NULL) on any error.
+ * a vCPU), @nr_spis SPIs (0: the default; GRP_NR_IRQS takes a multiple of
+ * 32 INTIDs, at most 1023: at most 960 SPIs), with @its an ITS
+ * (KVM_DEV_TYPE_ARM_VGIC_ITS) at HARNESS_V3_ITS_BASE, after CTRL_INIT and,
+ * if @run, the first run of vCPU 0. The host must have a GICv3 CPU
+ * interface (GIC_V3, or GIC_V5 with gcie_legacy). Fails the test (returns
+ * NULL) on any error.
  */
 #define HARNESS_V3_DIST_BASE	0x08000000ULL
 #define HARNESS_V3_ITS_BASE	0x08080000ULL
 #define HARNESS_V3_REDIST_BASE	0x080a0000ULL
-struct kvm *harness_v3_vm_dev(int nr_vcpus, bool its, bool run, struct kvm_device **devp);
+struct kvm *harness_v3_vm_dev(int nr_vcpus, u32 nr_spis, bool its, bool run,
+			      struct kvm_device **devp);
 /*
  * What the guest's GICv3 driver and ITS driver do before a device can send
  * MSIs (at most 8 vCPUs): with its tables in a memslot of 1 MiB at @tables,
@@ -363,5 +401,24 @@ void harness_model_after_each(void);
 /* lockdep-lite state of this thread. */
 int harness_locks_held(void);
 bool harness_atomic_context(void);
+
+/* ------------------------------------------------------ make bench's table */
+
+/*
+ * The figures of the *_insn benchmarks (instructions: vt_insn_end()) and of
+ * the *_bytes ones (host bytes: vt_bench_report(what, bytes, "B")) are
+ * named for bench-insn.sh's table: "<operation> (v5)" is a figure of the
+ * GICv5 vgic, "<what> (reference for: <operation>)" is what that operation
+ * is measured against, most often the stock GICv3 vgic doing the same job
+ * ("v3: ..."), the reference of one or more operations (separated by
+ * " | "); "<operation> (v5, reference for: ...)" is both. A reference with
+ * a target, "<what> (reference for: <operation>; target: <x>x)", is met by
+ * a v5 figure of at most <x> times it (e.g. a memcpy() of the same bytes).
+ */
+#define V5(op)			op " (v5)"
+#define REF(what, ops)		what " (reference for: " ops ")"
+#define REF_TARGET(what, ops, x) what " (reference for: " ops "; target: " x "x)"
+/* A v5 figure that is also the reference of other v5 operations */
+#define V5_REF(op, ops)		op " (v5, reference for: " ops ")"
 
 #endif

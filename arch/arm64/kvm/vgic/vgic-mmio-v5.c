@@ -255,7 +255,8 @@ static bool vgic_v5_repend_level_spis(struct kvm *kvm, bool resampled_too)
 	unsigned long flags;
 	unsigned int spi;
 
-	for_each_set_bit(spi, frame->level_high, VGIC_V5_MAX_SPIS) {
+	/* Only the VM's SPIs can be high: nr_spis is fixed once it runs */
+	for_each_set_bit(spi, frame->level_high, kvm->arch.vgic.nr_spis) {
 		if (kvm_irq_has_notifier(kvm, 0, spi)) {
 			resample = true;
 			if (!resampled_too)
@@ -781,12 +782,16 @@ static void vgic_v5_irs_write_pe_selr(struct kvm_vcpu *vcpu, gpa_t addr,
 		   FIELD_GET(GICV5_IRS_PE_SELR_IAFFID, val));
 }
 
-/* IAFFID = vcpu_id: PE_SELR selects a PE if a vCPU has that vcpu_id. */
+/*
+ * IAFFID = vcpu_id: PE_SELR selects a PE if a vCPU has that vcpu_id. None
+ * has one of KVM_MAX_VCPU_IDS or more, such as PE_SELR's reset value:
+ * kvm_get_vcpu_by_id() would walk every vCPU to find none.
+ */
 static bool vgic_v5_irs_pe_selected(struct kvm *kvm)
 {
 	u32 iaffid = READ_ONCE(vgic_v5_irs_frame(kvm)->pe_selr);
 
-	return !!kvm_get_vcpu_by_id(kvm, iaffid);
+	return iaffid < KVM_MAX_VCPU_IDS && kvm_get_vcpu_by_id(kvm, iaffid);
 }
 
 static unsigned long vgic_v5_irs_read_pe_statusr(struct kvm_vcpu *vcpu,
@@ -1446,19 +1451,51 @@ static void *vgic_v5_irs_dup_user(const void __user *src, size_t size)
 	return p;
 }
 
-/* An ISTE word of an image: the defined fields, targeted routing, a vPE */
-static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
-				   u32 nr)
+/* The OR of @nr ISTE words, eight bytes at a time */
+static __le32 vgic_v5_irs_or_words(const __le32 *words, u32 nr)
 {
-	u32 iaffids = BIT(vgic_v5_irs_vpe_id_bits(kvm)), i, w;
+	const u64 *p;
+	u64 any = 0;
+	u32 i = 0;
 
-	for (i = 0; i < nr; i++) {
-		w = le32_to_cpu(words[i]);
-		if ((w & (IRS_ISTE_RES0 | GICV5_ISTL2E_IRM)) ||
-		    FIELD_GET(GICV5_ISTL2E_IAFFID, w) >= iaffids)
+	if (nr && !IS_ALIGNED((unsigned long)words, sizeof(u64))) {
+		any = (__force u32)words[0];
+		i = 1;
+	}
+	for (p = (const u64 *)&words[i]; i + 8 <= nr; i += 8, p += 4)
+		any |= p[0] | p[1] | p[2] | p[3];
+	for (; i < nr; i++)
+		any |= (__force u32)words[i];
+
+	return (__force __le32)(u32)(any | any >> 32);
+}
+
+/*
+ * The ISTE words of an image: the defined fields, targeted routing, a
+ * vPE. An IAFFID of 2^vpe_id_bits or more has a bit set above the VM's
+ * VPE ID bits: a word is refused if it has one of the bits of @bad, and
+ * a chunk of words if their OR has. LPI words, from ID @first: the
+ * chunks of IDs, of IRS_IST_CHUNK, with a pending LPI are set in
+ * @pending, for vgic_v5_irs_replay_lpis().
+ */
+static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
+				   u32 first, u32 nr, unsigned long *pending)
+{
+	u32 vpes = BIT(vgic_v5_irs_vpe_id_bits(kvm)) - 1, n;
+	__le32 bad, any;
+
+	bad = cpu_to_le32(IRS_ISTE_RES0 | GICV5_ISTL2E_IRM |
+			  (GICV5_ISTL2E_IAFFID &
+			   ~FIELD_PREP(GICV5_ISTL2E_IAFFID, vpes)));
+
+	for (; nr; first += n, words += n, nr -= n) {
+		n = min(nr, IRS_IST_CHUNK);
+		any = vgic_v5_irs_or_words(words, n);
+		if (any & bad)
 			return -EINVAL;
-		if (!(i % IRS_IST_CHUNK))
-			cond_resched();
+		if (pending && (any & cpu_to_le32(GICV5_ISTL2E_PENDING)))
+			__set_bit(first / IRS_IST_CHUNK, pending);
+		cond_resched();
 	}
 
 	return 0;
@@ -1468,12 +1505,14 @@ static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
  * Copy the LPI image in and check it: a flat image of 2^id_bits words, or
  * the records of a compact one (without its header), whose ranges are
  * set in @ranges. Two-level: @ranges are the L2 tables to back, all of
- * them for a flat image, which does not say.
+ * them for a flat image, which does not say. The chunks of LPIs with one
+ * pending are set in @pending.
  */
 static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
 				      struct kvm_vgic_v5_ist *ist, bool compact,
 				      const struct vgic_v5_irs_img *img,
-				      unsigned long *ranges)
+				      unsigned long *ranges,
+				      unsigned long *pending)
 {
 	void __user *src = u64_to_user_ptr(ist->lpi_ist_addr);
 	struct kvm_vgic_v5_ist_compact hdr;
@@ -1485,7 +1524,8 @@ static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
 		data = vgic_v5_irs_dup_user(src, ist->lpi_ist_size);
 		if (IS_ERR(data))
 			return data;
-		ret = vgic_v5_irs_check_words(kvm, data, BIT(img->id_bits));
+		ret = vgic_v5_irs_check_words(kvm, data, 0, BIT(img->id_bits),
+					      pending);
 		if (ret)
 			goto err;
 		bitmap_fill(ranges, img->nr_ranges);
@@ -1512,7 +1552,8 @@ static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
 		idx = le32_to_cpu(*(__le32 *)p);
 		if (idx >= img->nr_ranges || (i && idx <= prev))
 			goto err;
-		if (vgic_v5_irs_check_words(kvm, p + sizeof(u32), words))
+		if (vgic_v5_irs_check_words(kvm, p + sizeof(u32),
+					    idx << img->range_bits, words, pending))
 			goto err;
 		__set_bit(idx, ranges);
 		prev = idx;
@@ -1620,18 +1661,27 @@ static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
 	vgic_put_irq(kvm, irq);
 }
 
-/* Make the LPIs pending in the image pending in the IRS (GIC VDPEND). */
+/*
+ * Make the LPIs pending in the image pending in the IRS (GIC VDPEND).
+ * Only the chunks the check of the image found one pending in, in
+ * @pending, are looked at.
+ */
 static void vgic_v5_irs_replay_lpis(struct kvm *kvm, const __le32 *words,
-				    u32 first, u32 nr)
+				    u32 first, u32 nr,
+				    const unsigned long *pending)
 {
-	u32 i;
+	u32 i, n;
 
-	for (i = 0; i < nr; i++) {
-		if (le32_to_cpu(words[i]) & GICV5_ISTL2E_PENDING)
-			vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(first + i),
-						true);
-		if (!(i % IRS_IST_CHUNK))
-			cond_resched();
+	for (; nr; first += n, words += n, nr -= n) {
+		n = min(nr, IRS_IST_CHUNK);
+		if (!test_bit(first / IRS_IST_CHUNK, pending))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (words[i] & cpu_to_le32(GICV5_ISTL2E_PENDING))
+				vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(first + i),
+							true);
+		}
+		cond_resched();
 	}
 }
 
@@ -1646,7 +1696,7 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
 	u32 i, nr_spis = kvm->arch.vgic.nr_spis, nr_records = 0;
-	unsigned long *ranges = NULL, *l2_map = NULL;
+	unsigned long *ranges = NULL, *l2_map = NULL, *pending = NULL;
 	__le32 *spi, *was = NULL;
 	struct vgic_v5_irs_img img;
 	void *lpi = NULL;
@@ -1663,7 +1713,7 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 				   ist->spi_ist_size);
 	if (IS_ERR(spi))
 		return PTR_ERR(spi);
-	ret = vgic_v5_irs_check_words(kvm, spi, nr_spis);
+	ret = vgic_v5_irs_check_words(kvm, spi, 0, nr_spis, NULL);
 	if (ret)
 		goto out;
 
@@ -1674,12 +1724,15 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 
 	if (img.id_bits) {
 		ranges = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
+		pending = bitmap_zalloc(DIV_ROUND_UP(BIT(img.id_bits), IRS_IST_CHUNK),
+					GFP_KERNEL_ACCOUNT);
 		if (img.two_level)
 			l2_map = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
-		if (!ranges || (img.two_level && !l2_map))
+		if (!ranges || !pending || (img.two_level && !l2_map))
 			goto out;
 
-		lpi = vgic_v5_irs_load_lpi_img(kvm, ist, compact, &img, ranges);
+		lpi = vgic_v5_irs_load_lpi_img(kvm, ist, compact, &img, ranges,
+					       pending);
 		if (IS_ERR(lpi)) {
 			ret = PTR_ERR(lpi);
 			lpi = NULL;
@@ -1727,7 +1780,7 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 					le32_to_cpu(was[i]) & GICV5_ISTL2E_PENDING);
 
 	if (img.id_bits && !compact) {
-		vgic_v5_irs_replay_lpis(kvm, lpi, 0, BIT(img.id_bits));
+		vgic_v5_irs_replay_lpis(kvm, lpi, 0, BIT(img.id_bits), pending);
 	} else if (img.id_bits) {
 		void *p = lpi;
 
@@ -1735,10 +1788,11 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 		     i++, p += vgic_v5_irs_record_size(img.range_bits))
 			vgic_v5_irs_replay_lpis(kvm, p + sizeof(u32),
 						le32_to_cpu(*(__le32 *)p) << img.range_bits,
-						BIT(img.range_bits));
+						BIT(img.range_bits), pending);
 	}
 
 out:
+	bitmap_free(pending);
 	bitmap_free(l2_map);
 	bitmap_free(ranges);
 	kvfree(lpi);

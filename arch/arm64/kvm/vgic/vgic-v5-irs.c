@@ -1395,6 +1395,72 @@ int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
 	return irs_save_vm(vm, writeback);
 }
 
+/* @keep for two ISTE words at once */
+static u64 irs_keep64(__le32 keep)
+{
+	return (u64)(__force u32)keep << 32 | (__force u32)keep;
+}
+
+/*
+ * Write @n 4-byte ISTEs, the @keep bits of their words: eight bytes at a
+ * time where both buffers are aligned for it.
+ */
+static void irs_write_words(__le32 *istes, const __le32 *words, u32 n,
+			    __le32 keep)
+{
+	u64 k = irs_keep64(keep);
+	const u64 *s;
+	u32 i = 0;
+	u64 *d;
+
+	if (n && !IS_ALIGNED((unsigned long)istes, sizeof(u64))) {
+		istes[0] = words[0] & keep;
+		i = 1;
+	}
+	if (IS_ALIGNED((unsigned long)&words[i], sizeof(u64))) {
+		s = (const u64 *)&words[i];
+		d = (u64 *)&istes[i];
+		for (; i + 8 <= n; i += 8, s += 4, d += 4) {
+			d[0] = s[0] & k;
+			d[1] = s[1] & k;
+			d[2] = s[2] & k;
+			d[3] = s[3] & k;
+		}
+	}
+	for (; i < n; i++)
+		istes[i] = words[i] & keep;
+}
+
+/*
+ * Read @n 4-byte ISTEs, each once, their @keep bits, as irs_write_words()
+ * writes them: an aligned 8-byte read reads each of its two words once.
+ */
+static void irs_read_words(__le32 *words, const __le32 *istes, u32 n,
+			   __le32 keep)
+{
+	u64 k = irs_keep64(keep);
+	const u64 *s;
+	u32 i = 0;
+	u64 *d;
+
+	if (n && !IS_ALIGNED((unsigned long)istes, sizeof(u64))) {
+		words[0] = READ_ONCE(istes[0]) & keep;
+		i = 1;
+	}
+	if (IS_ALIGNED((unsigned long)&words[i], sizeof(u64))) {
+		s = (const u64 *)&istes[i];
+		d = (u64 *)&words[i];
+		for (; i + 8 <= n; i += 8, s += 4, d += 4) {
+			d[0] = READ_ONCE(s[0]) & k;
+			d[1] = READ_ONCE(s[1]) & k;
+			d[2] = READ_ONCE(s[2]) & k;
+			d[3] = READ_ONCE(s[3]) & k;
+		}
+	}
+	for (; i < n; i++)
+		words[i] = READ_ONCE(istes[i]) & keep;
+}
+
 /**
  * vgic_v5_irs_read_istes() - Read the architected words of host ISTEs
  * @kvm:	the VM, quiescent (vgic_v5_irs_save_vm()), its vCPUs locked
@@ -1410,6 +1476,7 @@ int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 			   __le32 *words)
 {
 	struct vgic_v5_ist *ist = irs_ist_range(kvm, type, first, nr);
+	const __le32 keep = ~cpu_to_le32(GICV5_ISTL2E_HWU);
 	size_t esz;
 	u32 i, n;
 	void *p;
@@ -1428,9 +1495,12 @@ int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 
 		/* What the IRS wrote back is in memory, not in our cache */
 		irs_inval(p, n * esz);
-		for (i = 0; i < n; i++)
-			words[i] = READ_ONCE(*(__le32 *)(p + i * esz)) &
-				   ~cpu_to_le32(GICV5_ISTL2E_HWU);
+		if (esz == sizeof(*words)) {
+			irs_read_words(words, p, n, keep);
+		} else {
+			for (i = 0; i < n; i++)
+				words[i] = READ_ONCE(*(__le32 *)(p + i * esz)) & keep;
+		}
 	}
 
 	return 0;
@@ -1486,7 +1556,8 @@ int vgic_v5_irs_restore_begin(struct kvm *kvm)
  * @words:	their architected words, in ID order
  *
  * Each ISTE is zeroed, metadata included, then given its word with
- * PENDING and HWU clear: pending state is re-asserted with VDPEND once the
+ * PENDING and HWU clear (a 4-byte ISTE, without metadata, is just given
+ * its word): pending state is re-asserted with VDPEND once the
  * VM is valid again. SPI entries stay edge-handled (HM clear): KVM handles
  * the level of an SPI itself. The entries are cleaned for a non-coherent
  * IRS.
@@ -1498,6 +1569,7 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 {
 	struct vgic_v5_ist *ist = irs_ist_range(kvm, type, first, nr);
 	u32 i, n, clear;
+	__le32 keep;
 	size_t esz;
 	void *p;
 
@@ -1507,6 +1579,7 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 	clear = GICV5_ISTL2E_PENDING | GICV5_ISTL2E_HWU;
 	if (type == GICV5_HWIRQ_TYPE_SPI)
 		clear |= GICV5_ISTL2E_HM;
+	keep = ~cpu_to_le32(clear);
 
 	esz = 4UL << ist->fmt.istsz;
 	for (; nr; first += n, words += n, nr -= n) {
@@ -1515,9 +1588,14 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 		if (!p)
 			return -ENXIO;
 
-		memset(p, 0, n * esz);
-		for (i = 0; i < n; i++)
-			*(__le32 *)(p + i * esz) = words[i] & ~cpu_to_le32(clear);
+		if (esz == sizeof(*words)) {
+			/* No metadata: the word is all of the ISTE */
+			irs_write_words(p, words, n, keep);
+		} else {
+			memset(p, 0, n * esz);
+			for (i = 0; i < n; i++)
+				*(__le32 *)(p + i * esz) = words[i] & keep;
+		}
 		irs_flush(p, n * esz);
 		cond_resched();
 	}

@@ -472,10 +472,17 @@ static inline void *vmemdup_user(const void __user *src, size_t len)
 }
 
 /* lib/string.c: the first byte of @start that is not @c, or NULL */
+/* lib/string.c's: eight bytes at a time, once @start is aligned for it */
 static inline void *memchr_inv(const void *start, int c, size_t bytes)
 {
 	const u8 *p = start;
+	u64 value64 = (u8)c * 0x0101010101010101ULL;
 
+	for (; bytes && ((unsigned long)p % 8); p++, bytes--)
+		if (*p != (u8)c)
+			return (void *)p;
+	for (; bytes >= 8 && *(const u64 *)p == value64; p += 8, bytes -= 8)
+		;
 	for (; bytes; p++, bytes--)
 		if (*p != (u8)c)
 			return (void *)p;

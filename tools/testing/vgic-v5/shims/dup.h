@@ -126,22 +126,39 @@ static inline int __order_base_2(u64 n)
 
 #define roundup_pow_of_two(n) (1UL << fls64((u64)(n) - 1))
 
+/*
+ * lib/find_bit.c, a word at a time as the kernel's: make bench counts
+ * these in the kernel's paths (the PPI state at guest entry and exit).
+ */
+static inline unsigned long __find_next(const unsigned long *addr, unsigned long size,
+					unsigned long off, unsigned long invert)
+{
+	unsigned long w;
+
+	if (off >= size)
+		return size;
+	w = (addr[off / BITS_PER_LONG] ^ invert) & (~0UL << (off % BITS_PER_LONG));
+	off -= off % BITS_PER_LONG;
+	while (!w) {
+		off += BITS_PER_LONG;
+		if (off >= size)
+			return size;
+		w = addr[off / BITS_PER_LONG] ^ invert;
+	}
+	off += __builtin_ctzl(w);
+	return off < size ? off : size;
+}
+
 static inline unsigned long find_next_bit(const unsigned long *addr,
 					  unsigned long size, unsigned long off)
 {
-	for (; off < size; off++)
-		if (test_bit(off, addr))
-			return off;
-	return size;
+	return __find_next(addr, size, off, 0);
 }
 
 static inline unsigned long find_next_zero_bit(const unsigned long *addr,
 					       unsigned long size, unsigned long off)
 {
-	for (; off < size; off++)
-		if (!test_bit(off, addr))
-			return off;
-	return size;
+	return __find_next(addr, size, off, ~0UL);
 }
 
 #define find_first_bit(addr, size)	find_next_bit((addr), (size), 0)
@@ -198,18 +215,22 @@ static inline bool bitmap_full(const unsigned long *src, unsigned int nbits)
 { return find_first_zero_bit(src, nbits) == nbits; }
 static inline bool bitmap_equal(const unsigned long *a, const unsigned long *b, unsigned int nbits)
 {
-	for (unsigned int i = 0; i < nbits; i++)
-		if (test_bit(i, a) != test_bit(i, b))
+	unsigned int k;
+
+	for (k = 0; k < nbits / BITS_PER_LONG; k++)
+		if (a[k] != b[k])
 			return false;
-	return true;
+	return !(nbits % BITS_PER_LONG) || !((a[k] ^ b[k]) & BITMAP_LAST_WORD_MASK(nbits));
 }
 
 static inline unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
 {
-	unsigned int w = 0, i;
+	unsigned int w = 0, k;
 
-	for_each_set_bit(i, src, nbits)
-		w++;
+	for (k = 0; k < nbits / BITS_PER_LONG; k++)
+		w += __builtin_popcountl(src[k]);
+	if (nbits % BITS_PER_LONG)
+		w += __builtin_popcountl(src[k] & BITMAP_LAST_WORD_MASK(nbits));
 	return w;
 }
 
@@ -225,21 +246,34 @@ static inline void bitmap_clear(unsigned long *map, unsigned int start, unsigned
 		__clear_bit(start++, map);
 }
 
+/* include/linux/bitmap.h: @nbits from 1 to BITS_PER_LONG, in one or two words */
 static inline unsigned long bitmap_read(const unsigned long *map, unsigned long start,
 					unsigned long nbits)
 {
-	unsigned long v = 0;
+	unsigned long off = start % BITS_PER_LONG, space = BITS_PER_LONG - off;
+	const unsigned long *w = &map[start / BITS_PER_LONG];
 
-	for (unsigned long i = 0; i < nbits; i++)
-		v |= (unsigned long)test_bit(start + i, map) << i;
-	return v;
+	if (!nbits || nbits > BITS_PER_LONG)
+		return 0;
+	if (space >= nbits)
+		return (w[0] >> off) & BITMAP_LAST_WORD_MASK(nbits);
+	return (w[0] >> off) | ((w[1] & BITMAP_LAST_WORD_MASK(start + nbits)) << space);
 }
 
 static inline void bitmap_write(unsigned long *map, unsigned long value,
 				unsigned long start, unsigned long nbits)
 {
-	for (unsigned long i = 0; i < nbits; i++)
-		__assign_bit(start + i, map, (value >> i) & 1);
+	unsigned long off = start % BITS_PER_LONG, space = BITS_PER_LONG - off;
+	unsigned long *w = &map[start / BITS_PER_LONG], mask;
+
+	if (!nbits || nbits > BITS_PER_LONG)
+		return;
+	mask = BITMAP_LAST_WORD_MASK(nbits);
+	value &= mask;
+	w[0] = (w[0] & ~(mask << off)) | (value << off);
+	if (space >= nbits)
+		return;
+	w[1] = (w[1] & BITMAP_FIRST_WORD_MASK(start + nbits)) | (value >> space);
 }
 
 static inline void bitmap_from_arr64(unsigned long *bitmap, const u64 *buf, unsigned int nbits)

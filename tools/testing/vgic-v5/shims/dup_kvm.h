@@ -9,6 +9,8 @@
 #define __HARNESS_DUP_KVM_H
 
 #define KVM_MAX_VCPUS		512
+/* include/linux/kvm_host.h: arm64 does not override it */
+#define KVM_MAX_VCPU_IDS	KVM_MAX_VCPUS
 #define KVM_VCPU_MAX_FEATURES	9
 
 /* include/linux/kvm_host.h: requests */
@@ -45,6 +47,8 @@ enum kvm_bus {
 	KVM_NR_BUSES
 };
 
+#define NR_IOBUS_DEVS 1000
+
 /* arch/arm64/include/asm/kvm_arm.h, kvm_mmu.h */
 #define HCR_AMO			HCR_EL2_AMO
 #define HCR_IMO			HCR_EL2_IMO
@@ -72,11 +76,12 @@ struct kvm_s2_mmu {
 	struct kvm_arch *arch;
 };
 
-/* The ID registers the VM sees (kvm->arch.id_regs in the kernel). */
-struct harness_id_reg {
-	u32 reg;
-	u64 val;
-};
+/*
+ * The feature ID registers the VM sees, sys_reg(3, 0, 0, 1..7, 0..7), as
+ * arch/arm64/include/asm/kvm_host.h indexes kvm->arch.id_regs[].
+ */
+#define IDREG_IDX(id)		(((sys_reg_CRm(id) - 1) << 3) | sys_reg_Op2(id))
+#define KVM_ARM_ID_REG_NUM	(IDREG_IDX(sys_reg(3, 0, 0, 7, 7)) + 1)
 
 struct kvm_arch {
 	struct kvm_s2_mmu mmu;
@@ -86,7 +91,7 @@ struct kvm_arch {
 	/* Protects VM-scoped configuration data */
 	struct mutex config_lock;
 	struct vgic_dist vgic;
-	struct harness_id_reg id_regs[8];
+	u64 id_regs[KVM_ARM_ID_REG_NUM];
 };
 
 /*

@@ -14,20 +14,6 @@
 #include "gicv5_model.h"
 #include <linux/irqchip/arm-gic-v3.h>
 
-/*
- * The figures in instructions (the *_insn benchmarks, which make bench runs
- * under callgrind) are named for bench-insn.sh's table: "<operation> (v5)"
- * is a figure of the GICv5 vgic, "<what> (reference for: <operation>)" is
- * what that operation is measured against, most often the stock GICv3
- * vgic doing the same job ("v3: ..."), the reference of one or more
- * operations (separated by " | "); "<operation> (v5, reference for: ...)"
- * is both.
- */
-#define V5(op)			op " (v5)"
-#define REF(what, ops)		what " (reference for: " ops ")"
-/* A v5 figure that is also the reference of other v5 operations */
-#define V5_REF(op, ops)		op " (v5, reference for: " ops ")"
-
 /* The operations that have a reference, named once */
 #define MSI_SETLPI		"MSI to IRS_SETLPIR"
 #define ITS_COLD_LIN		"ITS MSI, linear DT, cold: first of an event"
@@ -46,7 +32,6 @@
 #define IRS_BASE	HARNESS_V5_IRS_BASE
 #define SETLPIR		(IRS_BASE + 0x10000)
 #define SPI(n)		vgic_v5_make_spi(n)
-#define TYPE_ID		(GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK)
 
 static double per_op_ns(u64 start, unsigned int n)
 {
@@ -54,6 +39,35 @@ static double per_op_ns(u64 start, unsigned int n)
 }
 
 #define GUEST_IST	0x48000000ULL
+
+/* A v5 VM of one vCPU, after its first run, its guest's LPI IST (12 ID bits) valid */
+static struct kvm *v5_lpi_vm(void)
+{
+	struct kvm *kvm = harness_v5_vm(1, true);
+
+	if (kvm) {
+		wr32(kvm_get_vcpu(kvm, 0), GICV5_IRS_IST_CFGR,
+		     FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
+		wr64(kvm_get_vcpu(kvm, 0), GICV5_IRS_IST_BASER,
+		     GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	}
+	return kvm;
+}
+
+/*
+ * A v5 VM whose guest enabled its IRS and configured SPI 3 (edge) and
+ * SPI 4 (level) for itself, both at priority 4, vCPU 0 loaded.
+ */
+static struct kvm *v5_spi_vm(void)
+{
+	struct kvm *kvm = harness_v5_irs_vm();
+
+	if (kvm) {
+		harness_v5_guest_spi(kvm_get_vcpu(kvm, 0), 3, false, 4);
+		harness_v5_guest_spi(kvm_get_vcpu(kvm, 0), 4, true, 4);
+	}
+	return kvm;
+}
 
 /* A host IRS format for the IST memory figures */
 struct ist_host {
@@ -182,7 +196,7 @@ VT_BENCH(bench_vm_life_cycle)
 
 VT_BENCH(bench_injection)
 {
-	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm *kvm = v5_lpi_vm();
 	const unsigned int n = 20000;
 	struct kvm_vcpu *v0;
 	struct kvm_msi msi = {
@@ -192,8 +206,6 @@ VT_BENCH(bench_injection)
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
-	wr64(v0, GICV5_IRS_IST_BASER, 0x48000000ULL | GICV5_IRS_IST_BASER_VALID);
 
 	t = vt_now_ns();
 	for (unsigned int i = 0; i < n; i++)
@@ -271,6 +283,16 @@ static void its_bench_setup(struct kvm *kvm, bool two_level, unsigned int ev_bit
 	its_wr(v0, GICV5_ITS_EIDR, 4, 3);
 }
 
+/* v5_lpi_vm() with that ITS */
+static struct kvm *v5_its_vm(bool two_level, unsigned int ev_bits)
+{
+	struct kvm *kvm = v5_lpi_vm();
+
+	if (kvm)
+		its_bench_setup(kvm, two_level, ev_bits);
+	return kvm;
+}
+
 /*
  * MSI injection through the ITS, warm (the translation cached: the irqfd
  * fast path, and KVM_SIGNAL_MSI) and cold (the guest invalidated the event:
@@ -279,30 +301,19 @@ static void its_bench_setup(struct kvm *kvm, bool two_level, unsigned int ev_bit
  */
 VT_BENCH(bench_its_msi)
 {
-	struct kvm_kernel_irq_routing_entry its = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)ITS_DB, .address_hi = ITS_DB >> 32,
-			 .data = 3, .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
-	};
-	struct kvm_kernel_irq_routing_entry setlpi = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32,
-			 .data = 100 },
-	};
+	struct kvm_kernel_irq_routing_entry its = harness_msi_devid_route(ITS_DB, 3, 5);
+	struct kvm_kernel_irq_routing_entry setlpi = harness_msi_route(SETLPIR, 100);
 	const unsigned int n = 20000;
 	unsigned long flags;
 	char what[96];
 	u64 t;
 
 	for (int two_level = 0; two_level < 2; two_level++) {
-		struct kvm *kvm = harness_v5_vm(1, true);
+		struct kvm *kvm = v5_its_vm(two_level, 5);
 		struct kvm_vcpu *v0;
 
 		VT_ASSERT(kvm);
 		v0 = kvm_get_vcpu(kvm, 0);
-		wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
-		wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
-		its_bench_setup(kvm, two_level, 5);
 
 		if (!two_level) {
 			t = vt_now_ns();
@@ -357,31 +368,18 @@ VT_BENCH(bench_its_msi)
  */
 VT_BENCH(bench_its_msi_insn)
 {
-	struct kvm_kernel_irq_routing_entry its = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)ITS_DB, .address_hi = ITS_DB >> 32,
-			 .data = 3, .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
-	};
-	struct kvm_kernel_irq_routing_entry setlpi = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32,
-			 .data = 100 },
-	};
+	struct kvm_kernel_irq_routing_entry its = harness_msi_devid_route(ITS_DB, 3, 5);
+	struct kvm_kernel_irq_routing_entry setlpi = harness_msi_route(SETLPIR, 100);
 	const unsigned int n = 512;
 	unsigned long flags;
 	char what[96];
 
 	for (int two_level = 0; two_level < 2; two_level++) {
 		const char *dt = two_level ? "two-level" : "linear";
-		struct kvm *kvm = harness_v5_vm(1, true);
-		struct kvm_vcpu *v0;
+		struct kvm *kvm = v5_its_vm(two_level, 10);
 		u64 *itt;
 
 		VT_ASSERT(kvm);
-		v0 = kvm_get_vcpu(kvm, 0);
-		wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
-		wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
-		its_bench_setup(kvm, two_level, 10);
 		/* Events 0 to n - 1 of device 5: LPIs 1000 + event */
 		itt = harness_guest_mem(kvm, ITS_TABLES + 2 * SZ_64K, n * 8);
 		for (unsigned int i = 0; i < n; i++)
@@ -429,27 +427,13 @@ VT_BENCH(bench_its_msi_insn)
 
 VT_BENCH(bench_level_spi_cdeoi_trap)
 {
-	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm *kvm = v5_spi_vm();
 	const unsigned int n = 5000;
 	struct kvm_vcpu *v0;
 	u64 t;
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	harness_vcpu_load(v0);
-	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
-	harness_vcpu_put(v0);
-	harness_vcpu_load(v0);
-	for (u32 spi = 3; spi <= 4; spi++) {
-		u64 type_id = SPI(spi) & TYPE_ID;
-
-		wr32(v0, GICV5_IRS_SPI_SELR, spi);
-		wr32(v0, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, spi == 4));
-		harness_guest_insn(GM_CDPRI,
-				   FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, 4) | type_id);
-		harness_guest_insn(GM_CDAFF, type_id);
-		harness_guest_insn(GM_CDEN, type_id);
-	}
 
 	/* Edge SPI 3: raise, one guest run takes it, CDEOI not trapped */
 	t = vt_now_ns();
@@ -494,6 +478,23 @@ VT_BENCH(bench_level_spi_cdeoi_trap)
 
 static const struct harness_host v3_host = { .type = GIC_V3 };
 
+/*
+ * A v3 VM of one vCPU on a GICv3 host, after its first run; with @its,
+ * an ITS the guest set up (harness_v3_its_guest_init()), its tables at
+ * V3_TABLES.
+ */
+static struct kvm *v3_vm(bool its)
+{
+	int ret = harness_host_init(&v3_host);
+	struct kvm *kvm;
+
+	VT_EXPECT_EQ(ret, 0);
+	kvm = ret ? NULL : harness_v3_vm_dev(1, 0, its, true, NULL);
+	if (kvm && its)
+		harness_v3_its_guest_init(kvm, 1, V3_TABLES);
+	return kvm;
+}
+
 /* A guest access through the MMIO bus, nothing around it (both VMs) */
 static void mmio_rd(struct kvm_vcpu *vcpu, gpa_t addr, int len)
 {
@@ -512,13 +513,11 @@ static void mmio_wr(struct kvm_vcpu *vcpu, gpa_t addr, int len, u64 val)
 
 VT_BENCH(bench_mmio_insn)
 {
-	struct kvm *kvm = harness_v5_vm(1, true);
+	struct kvm *kvm = v5_lpi_vm();
 	struct kvm_vcpu *v0;
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	wr32(v0, GICV5_IRS_IST_CFGR, FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12));
-	wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
 
 	vt_insn_begin();
 	for (unsigned int i = 0; i < MMIO_N; i++)
@@ -565,14 +564,11 @@ VT_BENCH(bench_mmio_insn)
 
 VT_BENCH(bench_v3ref_mmio_insn)
 {
+	struct kvm *kvm = v3_vm(true);
 	struct kvm_vcpu *v0;
-	struct kvm *kvm;
 
-	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
-	kvm = harness_v3_vm_dev(1, true, true, NULL);
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	harness_v3_its_guest_init(kvm, 1, V3_TABLES);
 
 	vt_insn_begin();
 	for (unsigned int i = 0; i < MMIO_N; i++)
@@ -613,57 +609,19 @@ VT_BENCH(bench_v3ref_mmio_insn)
 /* SPI injection into an idle vCPU, and SPIs taken by a guest run */
 #define INJECT_N	500
 
-/*
- * A v5 VM whose guest enabled its IRS and configured SPI 3 (edge) and
- * SPI 4 (level) for itself, vCPU 0 loaded; GSI 3 is routed to SPI 3.
- */
-static struct kvm *v5_spi_vm(struct kvm_kernel_irq_routing_entry *e)
-{
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, 3 },
-	};
-	struct kvm *kvm = harness_v5_vm(1, true);
-	struct kvm_vcpu *v0;
-
-	if (!kvm)
-		return NULL;
-	v0 = kvm_get_vcpu(kvm, 0);
-	harness_vcpu_load(v0);
-	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
-	harness_vcpu_put(v0);
-	harness_vcpu_load(v0);
-	for (u32 spi = 3; spi <= 4; spi++) {
-		u64 type_id = SPI(spi) & TYPE_ID;
-
-		wr32(v0, GICV5_IRS_SPI_SELR, spi);
-		wr32(v0, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, spi == 4));
-		harness_guest_insn(GM_CDPRI,
-				   FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, 4) | type_id);
-		harness_guest_insn(GM_CDAFF, type_id);
-		harness_guest_insn(GM_CDEN, type_id);
-	}
-	/* kvm_set_irq_routing() fills the rest of the entry */
-	e->gsi = ue.gsi;
-	e->type = ue.type;
-	if (kvm_set_routing_entry(kvm, e, &ue)) {
-		harness_vcpu_put(v0);
-		harness_vm_destroy(kvm);
-		return NULL;
-	}
-	return kvm;
-}
-
 VT_BENCH(bench_injection_insn)
 {
 	struct kvm_kernel_irq_routing_entry e = {};
 	const u32 spi3 = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 3);
 	const u32 spi4 = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, 4);
-	struct kvm *kvm = v5_spi_vm(&e);
+	struct kvm *kvm = v5_spi_vm();
 	unsigned long flags;
 	struct kvm_vcpu *v0;
 
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
+	/* GSI 3 routed to SPI 3 */
+	VT_ASSERT_EQ(harness_irqchip_route(kvm, &e, 3, 3), 0);
 
 	vt_insn_begin();
 	for (unsigned int i = 0; i < INJECT_N; i++) {
@@ -730,19 +688,14 @@ static void v3_run_take(struct kvm_vcpu *vcpu)
 
 VT_BENCH(bench_v3ref_injection_insn)
 {
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, 3 },
-	};
 	const u32 edge = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, V3_SPI_EDGE);
 	const u32 level = harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, V3_SPI_LEVEL);
 	struct kvm_kernel_irq_routing_entry e = {};
+	struct kvm *kvm = v3_vm(false);
 	struct vgic_irq *irq;
 	unsigned long flags;
 	struct kvm_vcpu *v0;
-	struct kvm *kvm;
 
-	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
-	kvm = harness_v3_vm_dev(1, false, true, NULL);
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
 	/* The guest: distributor on, SPI 35 edge and 36 level, both enabled */
@@ -750,9 +703,8 @@ VT_BENCH(bench_v3ref_injection_insn)
 	mmio_wr(v0, V3_DIST + GICD_ICFGR + 8, 4, BIT(V3_SPI_EDGE % 16 * 2 + 1));
 	mmio_wr(v0, V3_DIST + GICD_ISENABLER + 4, 4,
 		BIT(V3_SPI_EDGE % 32) | BIT(V3_SPI_LEVEL % 32));
-	e.gsi = ue.gsi;
-	e.type = ue.type;
-	VT_ASSERT_EQ(kvm_set_routing_entry(kvm, &e, &ue), 0);
+	/* GSI 3 routed to pin 3: SPI 35 */
+	VT_ASSERT_EQ(harness_irqchip_route(kvm, &e, 3, 3), 0);
 	irq = vgic_get_irq(kvm, V3_SPI_EDGE);
 	harness_vcpu_load(v0);
 
@@ -817,22 +769,15 @@ VT_BENCH(bench_v3ref_injection_insn)
  */
 VT_BENCH(bench_v3ref_its_msi_insn)
 {
-	struct kvm_kernel_irq_routing_entry its = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)V3_ITS_DB, .address_hi = V3_ITS_DB >> 32,
-			 .data = 3, .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
-	};
+	struct kvm_kernel_irq_routing_entry its = harness_msi_devid_route(V3_ITS_DB, 3, 5);
 	const unsigned int n = 512;
+	struct kvm *kvm = v3_vm(true);
 	struct vgic_irq *irq;
 	unsigned long flags;
 	struct kvm_vcpu *v0;
-	struct kvm *kvm;
 
-	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
-	kvm = harness_v3_vm_dev(1, true, true, NULL);
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	harness_v3_its_guest_init(kvm, 1, V3_TABLES);
 	harness_v3_its_mapd(kvm, 5, 10);
 	for (unsigned int i = 0; i < n; i++)
 		harness_v3_its_mapti(kvm, 5, i, 8192 + i, 0);
@@ -915,13 +860,13 @@ VT_BENCH(bench_v3ref_vm_insn)
 	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
 	vt_insn_begin();
 	for (unsigned int i = 0; i < VM_N; i++) {
-		kvm = harness_v3_vm_dev(4, false, true, NULL);
+		kvm = harness_v3_vm_dev(4, 0, false, true, NULL);
 		VT_ASSERT(kvm);
 		harness_vm_destroy(kvm);
 	}
 	vt_insn_end(REF("v3: VM, 4 vCPUs: create, CTRL_INIT, run, destroy", VM_LIFE), VM_N);
 
-	kvm = harness_v3_vm_dev(1, false, true, NULL);
+	kvm = harness_v3_vm_dev(1, 0, false, true, NULL);
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
 	vt_insn_begin();
@@ -931,4 +876,119 @@ VT_BENCH(bench_v3ref_vm_insn)
 	}
 	vt_insn_end(REF("v3: vCPU load + put", VCPU_LOAD_PUT), LOAD_PUT_N);
 	harness_vm_destroy(kvm);
+}
+
+/* ------------------------------------------------------- host bytes a VM */
+
+/*
+ * Host memory of a VM's GIC (tables, descriptors, ISTs), in bytes, for
+ * make bench's table (the *_bytes benchmarks): what the harness's
+ * allocator accounts live (kmalloc, vmalloc, pages) once vCPU 0 ran, less
+ * what the same VM without a GIC device holds (struct kvm, the vCPUs). A
+ * v5 VM with 1024 SPIs next to a v3 VM with the same vCPUs and as many
+ * SPIs as GICv3 allows; the LPI IST of a 2^24 LPI space next to the target.
+ */
+#define MEM_SPIS	1024
+#define V3_MAX_SPIS	960
+
+static const int mem_vcpus[] = { 1, 8, 64 };
+
+/* Bytes a VM of @nr_vcpus without a GIC holds */
+static size_t no_gic_bytes(int nr_vcpus)
+{
+	size_t before = harness_alloc_bytes(), bytes;
+	struct kvm *kvm = harness_vm_with(nr_vcpus, 0, NULL);
+
+	if (!kvm)
+		return 0;
+	bytes = harness_alloc_bytes() - before;
+	harness_vm_destroy(kvm);
+	return bytes;
+}
+
+/* @fmt: a name with the vCPU count once, or twice (a reference) */
+static void gic_bytes_report(struct kvm *kvm, size_t before, int nr_vcpus, const char *fmt)
+{
+	const char *s = nr_vcpus == 1 ? "" : "s";
+	char what[192];
+
+	snprintf(what, sizeof(what), fmt, nr_vcpus, s, nr_vcpus, s);
+	/* What synchronize_srcu() lets the kernel free by now */
+	scoped_guard(mutex, &kvm->slots_lock)
+		harness_io_bus_reclaim(kvm);
+	vt_bench_report(what, harness_alloc_bytes() - before - no_gic_bytes(nr_vcpus), "B");
+	harness_vm_destroy(kvm);
+}
+
+#define VM_BYTES	"VM, %d vCPU%s, 1024 SPIs: host bytes of the GIC"
+
+VT_BENCH(bench_vm_host_bytes)
+{
+	for (int i = 0; i < ARRAY_SIZE(mem_vcpus); i++) {
+		size_t before = harness_alloc_bytes();
+		struct kvm *kvm = harness_v5_vm_dev(mem_vcpus[i], MEM_SPIS, true, NULL);
+
+		VT_ASSERT(kvm);
+		gic_bytes_report(kvm, before, mem_vcpus[i], V5(VM_BYTES));
+	}
+}
+
+VT_BENCH(bench_v3ref_vm_host_bytes)
+{
+	VT_ASSERT_EQ(harness_host_init(&v3_host), 0);
+	for (int i = 0; i < ARRAY_SIZE(mem_vcpus); i++) {
+		size_t before = harness_alloc_bytes();
+		struct kvm *kvm = harness_v3_vm_dev(mem_vcpus[i], V3_MAX_SPIS, false, true, NULL);
+
+		VT_ASSERT(kvm);
+		gic_bytes_report(kvm, before, mem_vcpus[i],
+				 REF("v3: VM, %d vCPU%s, 960 SPIs (its most)", VM_BYTES));
+	}
+}
+
+/*
+ * The host IST of a 2^24 LPI space (a two-level guest IST, 4 KiB L2
+ * tables, as Linux makes it) with 1,000 LPIs mapped (the guest's
+ * MAP_L2_ISTR of each L2 table they are in): as Linux allocates LPI IDs,
+ * from 0 up (one L2 table), and scattered, one LPI an L2 table.
+ */
+#define LPI_SPACE(in)	"IST of 2^24 LPIs, 1000 in " in ": host bytes"
+#define LPI_PACKED	"1 L2 table"
+#define LPI_SCATTERED	"1000 L2 tables"
+
+static void lpi_space_bytes(bool scattered)
+{
+	struct kvm *kvm = harness_v5_vm_dev(1, MEM_SPIS, true, NULL);
+	struct kvm_vcpu *v0;
+	char what[96];
+	size_t before;
+
+	VT_ASSERT(kvm);
+	VT_ASSERT_EQ(harness_memslot_add(kvm, 0, GUEST_IST, SZ_1M, 0), 0);
+	v0 = kvm_get_vcpu(kvm, 0);
+	before = harness_alloc_bytes();
+	wr32(v0, GICV5_IRS_IST_CFGR,
+	     FIELD_PREP(GICV5_IRS_IST_CFGR_STRUCTURE, 1) |
+	     FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 24));
+	wr64(v0, GICV5_IRS_IST_BASER, GUEST_IST | GICV5_IRS_IST_BASER_VALID);
+	VT_ASSERT(rd64(v0, GICV5_IRS_IST_BASER) & GICV5_IRS_IST_BASER_VALID);
+	for (u32 lpi = 0; lpi < 1000; lpi++) {
+		u32 id = scattered ? lpi << 10 : lpi;
+
+		if (!(id & (SZ_1K - 1)))
+			wr32(v0, GICV5_IRS_MAP_L2_ISTR, id);
+	}
+	snprintf(what, sizeof(what), V5(LPI_SPACE("%s")),
+		 scattered ? LPI_SCATTERED : LPI_PACKED);
+	vt_bench_report(what, harness_alloc_bytes() - before, "B");
+	harness_vm_destroy(kvm);
+}
+
+VT_BENCH(bench_lpi_space_host_bytes)
+{
+	ist_host_init(&ist_hosts[0]);
+	lpi_space_bytes(false);
+	lpi_space_bytes(true);
+	vt_bench_report(REF("target: 1 MiB", LPI_SPACE(LPI_PACKED) " | " LPI_SPACE(LPI_SCATTERED)),
+			SZ_1M, "B");
 }

@@ -53,6 +53,19 @@ static bool spi_pending_in_gicd(struct kvm *kvm)
 	return dist_rd(kvm, GICD_ISPENDR + SPI_INTID / 32 * 4) & BIT(SPI_INTID % 32);
 }
 
+/* A v3 VM of one vCPU on @host, after its first run, SPI_INTID set up by its guest */
+static struct kvm *spi_vm(const struct harness_host *host, bool level)
+{
+	int ret = harness_host_init(host);
+	struct kvm *kvm;
+
+	VT_EXPECT_EQ(ret, 0);
+	kvm = ret ? NULL : harness_v3_vm_dev(1, 0, false, true, NULL);
+	if (kvm)
+		spi_guest_setup(kvm, level);
+	return kvm;
+}
+
 /* The IRQ is pending, queued on @vcpu's ap_list */
 static bool queued_on(struct kvm *kvm, u32 intid, struct kvm_vcpu *vcpu)
 {
@@ -102,14 +115,11 @@ VT_TEST(gicv3_ref_host_probes_v3)
 VT_TEST(gicv3_ref_spi_irq_line_to_lr)
 {
 	for (int h = 0; h < ARRAY_SIZE(v3_hosts); h++) {
+		struct kvm *kvm = spi_vm(&v3_hosts[h], false);
 		struct kvm_vcpu *v0;
-		struct kvm *kvm;
 
-		VT_ASSERT_EQ(harness_host_init(&v3_hosts[h]), 0);
-		kvm = harness_v3_vm_dev(1, false, true, NULL);
 		VT_ASSERT(kvm);
 		v0 = kvm_get_vcpu(kvm, 0);
-		spi_guest_setup(kvm, false);
 		VT_EXPECT(!spi_pending_in_gicd(kvm));
 		/* GICD_TYPER: 32 * (ITLinesNumber + 1) INTIDs, the default 224 SPIs */
 		VT_EXPECT_EQ(dist_rd(kvm, GICD_TYPER) & 0x1f, 7);
@@ -135,15 +145,11 @@ VT_TEST(gicv3_ref_spi_irq_line_to_lr)
 /* A level SPI held high is pending again after the guest took it */
 VT_TEST(gicv3_ref_level_spi_stays_pending)
 {
-	const struct harness_host host = { .type = GIC_V3 };
+	struct kvm *kvm = spi_vm(&v3_hosts[0], true);
 	struct kvm_vcpu *v0;
-	struct kvm *kvm;
 
-	VT_ASSERT_EQ(harness_host_init(&host), 0);
-	kvm = harness_v3_vm_dev(1, false, true, NULL);
 	VT_ASSERT(kvm);
 	v0 = kvm_get_vcpu(kvm, 0);
-	spi_guest_setup(kvm, true);
 	VT_ASSERT_EQ(harness_irq_line(kvm, SPI_IRQ, 1), 0);
 	harness_vcpu_load(v0);
 	for (int i = 0; i < 3; i++) {
@@ -164,22 +170,13 @@ VT_TEST(gicv3_ref_level_spi_stays_pending)
 /* irqfd's atomic path: the SPI is injected there, a lowering is deferred */
 VT_TEST(gicv3_ref_irqfd_atomic)
 {
-	const struct harness_host host = { .type = GIC_V3 };
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 3, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { 0, SPI_INTID - 32 },
-	};
 	struct kvm_kernel_irq_routing_entry e = {};
+	struct kvm *kvm = spi_vm(&v3_hosts[0], false);
 	unsigned long flags;
-	struct kvm *kvm;
 	int ret;
 
-	VT_ASSERT_EQ(harness_host_init(&host), 0);
-	kvm = harness_v3_vm_dev(1, false, true, NULL);
 	VT_ASSERT(kvm);
-	spi_guest_setup(kvm, false);
-	VT_ASSERT_EQ(kvm_set_routing_entry(kvm, &e, &ue), 0);
-	e.gsi = ue.gsi;
-	e.type = ue.type;
+	VT_ASSERT_EQ(harness_irqchip_route(kvm, &e, 3, SPI_INTID - 32), 0);
 
 	local_irq_save(flags);
 	ret = kvm_arch_set_irq_inatomic(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID, 1, false);
@@ -204,11 +201,7 @@ VT_TEST(gicv3_ref_irqfd_atomic)
  */
 VT_TEST(gicv3_ref_its_msi_translated_then_cached)
 {
-	struct kvm_kernel_irq_routing_entry e = {
-		.type = KVM_IRQ_ROUTING_MSI,
-		.msi = { .address_lo = (u32)ITS_DB, .address_hi = ITS_DB >> 32, .data = 3,
-			 .flags = KVM_MSI_VALID_DEVID, .devid = 5 },
-	};
+	struct kvm_kernel_irq_routing_entry e = harness_msi_devid_route(ITS_DB, 3, 5);
 	const u32 lpi = 8192 + 100;
 
 	for (int h = 0; h < ARRAY_SIZE(v3_hosts); h++) {
@@ -218,7 +211,7 @@ VT_TEST(gicv3_ref_its_msi_translated_then_cached)
 		int ret;
 
 		VT_ASSERT_EQ(harness_host_init(&v3_hosts[h]), 0);
-		kvm = harness_v3_vm_dev(2, true, true, NULL);
+		kvm = harness_v3_vm_dev(2, 0, true, true, NULL);
 		VT_ASSERT(kvm);
 		v1 = kvm_get_vcpu(kvm, 1);
 		harness_v3_its_guest_init(kvm, 1, TABLES);

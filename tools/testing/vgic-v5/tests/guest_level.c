@@ -19,51 +19,18 @@
 #define SPI(n)		vgic_v5_make_spi(n)
 #define TYPE_ID		(GICV5_GIC_CDIA_TYPE_MASK | GICV5_GIC_CDIA_ID_MASK)
 
-static void set_type(struct kvm_vcpu *vcpu, u32 spi, bool level)
-{
-	wr32(vcpu, GICV5_IRS_SPI_SELR, spi);
-	wr32(vcpu, GICV5_IRS_SPI_CFGR, FIELD_PREP(GICV5_IRS_SPI_CFGR_TM, level));
-	VT_EXPECT_EQ(FIELD_GET(GICV5_IRS_SPI_CFGR_TM, rd32(vcpu, GICV5_IRS_SPI_CFGR)), level);
-}
-
-/* Priority, targeted affinity, enable, as gicv5 SPI setup does */
-static void route_to(u32 spi, u8 prio, u16 iaffid)
-{
-	u64 type_id = SPI(spi) & (GICV5_HWIRQ_TYPE | GICV5_HWIRQ_ID);
-
-	harness_guest_insn(GM_CDPRI, FIELD_PREP(GICV5_GIC_CDPRI_PRIORITY_MASK, prio) | type_id);
-	harness_guest_insn(GM_CDAFF, FIELD_PREP(GICV5_GIC_CDAFF_IAFFID_MASK, iaffid) | type_id);
-	harness_guest_insn(GM_CDEN, type_id);
-}
-
-static void route(u32 spi, u8 prio)
-{
-	route_to(spi, prio, 0);
-}
-
 /*
  * A v5 VM whose vCPU 0 is loaded on this thread, its guest IRS enabled and
  * the PE registered, SPIs @edge (edge) and @level (level) routed to it.
  */
 static struct kvm *level_vm(u32 edge, u32 level)
 {
-	struct kvm *kvm = harness_v5_vm(1, true);
-	struct kvm_vcpu *v0;
+	struct kvm *kvm = harness_v5_irs_vm();
 
 	if (!kvm)
 		return NULL;
-	v0 = kvm_get_vcpu(kvm, 0);
-	harness_vcpu_load(v0);
-	wr32(v0, GICV5_IRS_PE_SELR, 0);
-	wr32(v0, GICV5_IRS_PE_CR0, GICV5_IRS_PE_CR0_DPS);
-	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
-	/* IRSEN reaches the resident vPE on its reload */
-	harness_vcpu_put(v0);
-	harness_vcpu_load(v0);
-	set_type(v0, edge, false);
-	set_type(v0, level, true);
-	route(edge, 6);
-	route(level, 4);
+	harness_v5_guest_spi(kvm_get_vcpu(kvm, 0), edge, false, 6);
+	harness_v5_guest_spi(kvm_get_vcpu(kvm, 0), level, true, 4);
 	harness_events_clear();
 	return kvm;
 }
@@ -210,7 +177,7 @@ VT_TEST(guest_level_spi_raised_while_running_untrapped)
 	/* A second high line does not kick again while one is high */
 	VT_EXPECT_EQ(line(kvm, 11, true), 0);
 	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 2);
-	set_type(v0, 12, true);
+	harness_v5_guest_spi_type(v0, 12, true);
 	VT_EXPECT_EQ(line(kvm, 12, true), 0);
 	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 2);
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
@@ -229,12 +196,12 @@ VT_TEST(guest_level_spi_trigger_mode_change)
 	harness_vcpu_enter_exit(v0, NULL);
 	VT_EXPECT(cdeoi_trapped(v0));
 	/* Made edge while high: no longer re-pended, and no trap */
-	set_type(v0, 11, false);
+	harness_v5_guest_spi_type(v0, 11, false);
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
 	VT_EXPECT(!cdeoi_trapped(v0));
 	/* Made level again: the VMM never lowered the line, so it is high */
-	set_type(v0, 11, true);
+	harness_v5_guest_spi_type(v0, 11, true);
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT(cdeoi_trapped(v0));
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
@@ -306,7 +273,7 @@ VT_TEST(guest_level_spi_resamplefd)
 
 	/* Level SPIs without a resampler are not resampled */
 	VT_EXPECT_EQ(line(kvm, 10, true), 0);
-	set_type(v0, 10, true);
+	harness_v5_guest_spi_type(v0, 10, true);
 	VT_EXPECT_EQ(line(kvm, 10, false), 0);
 	VT_EXPECT_EQ(line(kvm, 10, true), 0);
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
@@ -467,10 +434,10 @@ VT_TEST(guest_level_spi_concurrent_trap_and_resample)
 	VT_ASSERT_EQ(harness_vcpu_first_run(v1), 0);
 	harness_vcpu_load(v0);
 	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
-	set_type(v0, 11, true);
-	set_type(v0, 12, true);
-	route_to(11, 4, 0);
-	route_to(12, 5, 1);
+	harness_v5_guest_spi_type(v0, 11, true);
+	harness_v5_guest_spi_type(v0, 12, true);
+	harness_v5_guest_spi_route(11, 4, 0);
+	harness_v5_guest_spi_route(12, 5, 1);
 	harness_vcpu_put(v0);
 	resampler_register(&res, kvm, 12);
 
