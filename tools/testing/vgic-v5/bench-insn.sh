@@ -32,7 +32,9 @@ mkdir -p "$out"
 # for other sizes, and which an arm64 kernel's copies are like: have glibc
 # use the vector loops for every size, for the kernel's paths and the
 # memcpy() references alike.
-GLIBC_TUNABLES=${GLIBC_TUNABLES:-glibc.cpu.x86_rep_stosb_threshold=0x7fffffff:glibc.cpu.x86_rep_movsb_threshold=0x7fffffff} \
+vector=glibc.cpu.x86_rep_stosb_threshold=0x7fffffff
+vector=$vector:glibc.cpu.x86_rep_movsb_threshold=0x7fffffff
+GLIBC_TUNABLES=${GLIBC_TUNABLES:-$vector} \
 VT_TIMEOUT=${VT_TIMEOUT:-1200} valgrind -q --tool=callgrind --callgrind-out-file="$out/out.%p" \
 	"$bin" -b _insn >"$out/log" 2>&1 || { cat "$out/log"; exit 1; }
 grep -v '^bench:' "$out/log" || true
