@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""inputs.py: the fuzzer's inputs as text, one input per line.
+"""inputs.py: the fuzzer's inputs as text, wrapped hex lines.
 
   inputs.py unpack FILE DIR        write each input of FILE as DIR/<name>
   inputs.py pack DIR FILE [NOTE]   write every file of DIR into FILE, with
@@ -9,9 +9,11 @@
                                    need be); with no NOTE, FILE is rewritten
                                    with exactly DIR's inputs, sorted by name
 
-FILE (fuzz/corpus.txt, fuzz/crashes.txt) has a line "<name> <hex bytes>"
-per input; blank lines and lines starting with '#' are comments, kept by
-pack when it adds. The fuzzer reads and writes raw files, which
+FILE (fuzz/corpus.txt, fuzz/crashes.txt) has an input per paragraph: a
+line "<name> <hex bytes>", whose hex continues on the lines that follow
+it indented (no line is longer than 80 characters: a patch mail carries
+it); blank lines and lines starting with '#' are comments, kept by pack
+when it adds. The fuzzer reads and writes raw files, which
 tests/fuzz_replay.c reads from these lines.
 """
 import os
@@ -24,15 +26,27 @@ def read(path):
         return inputs
     with open(path) as f:
         for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
+            if line[:1] in (" ", "\t") and inputs and line.strip():
+                data = line.strip()
+            elif not line.strip() or line.startswith("#"):
                 continue
-            name, _, data = line.partition(" ")
+            else:
+                name, _, data = line.strip().partition(" ")
+                inputs.append((name, b""))
             try:
-                inputs.append((name, bytes.fromhex(data)))
+                inputs[-1] = (inputs[-1][0], inputs[-1][1] + bytes.fromhex(data))
             except ValueError:
                 sys.exit("%s:%d: not hex" % (path, n))
     return inputs
+
+
+def lines(name, data, width=72):
+    """An input's lines: its name and hex, wrapped at @width hex digits."""
+    h = data.hex()
+    first = max(width - len(name) - 1, 2) // 2 * 2
+    out = ["%s %s\n" % (name, h[:first])]
+    out += ["  %s\n" % h[i:i + width] for i in range(first, len(h), width)]
+    return "".join(out)
 
 
 def main():
@@ -45,21 +59,21 @@ def main():
         src, dst = sys.argv[2], sys.argv[3]
         note = sys.argv[4] if len(sys.argv) == 5 else None
         known = {name for name, _ in read(dst)} if note else set()
-        lines = []
+        text = []
         for name in sorted(os.listdir(src)):
             path = os.path.join(src, name)
             if name.startswith(".") or not os.path.isfile(path) or name in known:
                 continue
             with open(path, "rb") as f:
-                lines.append("%s %s\n" % (name, f.read().hex()))
+                text.append(lines(name, f.read()))
         if note:
             with open(dst, "a") as f:
-                for line in lines:
-                    f.write("# %s\n%s" % (note, line))
+                for t in text:
+                    f.write("# %s\n%s" % (note, t))
         else:
             with open(dst, "w") as f:
                 f.write("# The fuzzer's corpus (fuzz/inputs.py): <name> <hex bytes>\n")
-                f.writelines(lines)
+                f.writelines(text)
     else:
         sys.exit(__doc__)
 

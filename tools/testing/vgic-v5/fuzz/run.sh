@@ -12,7 +12,7 @@
 #	last run found) into a new FUZZDIR/corpus.txt: libFuzzer -merge=1 on
 #	edges alone (-use_counters=0), which keeps the corpus small. An input
 #	that fails is left out.
-# The inputs are kept as text, a line of hex per input (fuzz/inputs.py).
+# The inputs are kept as text, in lines of hex (fuzz/inputs.py).
 mode=$1 bin=$2 fdir=$3 work=$4
 shift 4
 inputs=$fdir/inputs.py

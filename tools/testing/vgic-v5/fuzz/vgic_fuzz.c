@@ -2151,64 +2151,102 @@ static int fz_hex(int c)
 	return -1;
 }
 
+/* The largest input replayed: "make fuzz" makes them of 4 KiB at most */
+#define FZ_MAX_INPUT	SZ_1M
+
+/* Run the input @name of @size bytes, from line @ln of @file */
+static void fz_replay_one(const char *file, int ln, const char *name,
+			  const u8 *buf, size_t size)
+{
+	char where[4096];
+
+	snprintf(where, sizeof(where), "%s:%d (%s)", file, ln, name);
+	if (getenv("HARNESS_VERBOSE"))
+		printf("# replaying %s, %zu bytes\n", where, size);
+	fz.name = where;
+	LLVMFuzzerTestOneInput(buf, size);
+	fz.name = NULL;
+}
+
+/* Append the hex digits of @hex to @buf (@size bytes so far): false if bad */
+static bool fz_unhex(const char *hex, u8 *buf, size_t *size, size_t max)
+{
+	size_t len = strlen(hex);
+
+	if (len % 2 || *size + len / 2 > max)
+		return false;
+	for (size_t n = 0; n < len / 2; n++) {
+		int hi = fz_hex(hex[2 * n]), lo = fz_hex(hex[2 * n + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		buf[(*size)++] = hi << 4 | lo;
+	}
+	return true;
+}
+
 /*
- * Run every input of @file (fuzz/corpus.txt, fuzz/crashes.txt: a line
- * "<name> <hex bytes>" per input, '#' starts a comment line, written by
- * fuzz/inputs.py) through LLVMFuzzerTestOneInput(), in order, in this
- * process (the host is the test's). Returns the number of inputs, or -1
- * if @file cannot be read or is malformed (a missing file is empty).
+ * Run every input of @file (fuzz/corpus.txt, fuzz/crashes.txt, written by
+ * fuzz/inputs.py: an input is a line "<name> <hex bytes>" whose hex goes
+ * on in the indented lines that follow; a line starting with '#' is a
+ * comment) through LLVMFuzzerTestOneInput(), in order, in this process
+ * (the host is the test's). Returns the number of inputs, or -1 if @file
+ * cannot be read or is malformed (a missing file is empty).
  */
 int vgic_fuzz_replay_file(const char *file);
 
 int vgic_fuzz_replay_file(const char *file)
 {
-	char *line = NULL, *name, *hex, where[4096];
-	size_t cap = 0, size, n;
-	int runs = 0, ln = 0;
+	char *line = NULL, *hex, name[256] = "";
+	int runs = 0, ln = 0, first = 0;
+	size_t cap = 0, size = 0, n;
 	ssize_t len;
-	FILE *fp;
 	u8 *buf;
+	FILE *fp;
 
 	fp = fopen(file, "r");
 	if (!fp)
 		return errno == ENOENT ? 0 : -1;
+	buf = malloc(FZ_MAX_INPUT);
+	if (!buf) {
+		fclose(fp);
+		return -1;
+	}
 	fz_host_setup(true);
 	vt_fail_hook = fz_replay_fail;
 	while ((len = getline(&line, &cap, fp)) >= 0) {
 		ln++;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
 			line[--len] = '\0';
-		if (!len || line[0] == '#')
-			continue;
-		name = line;
-		hex = strchr(line, ' ');
-		hex = hex ? hex + 1 : line + len;
-		if (hex > line)
-			hex[-1] = '\0';
-		size = strlen(hex) / 2;
-		buf = malloc(size + 1);
-		for (n = 0; buf && n < size; n++) {
-			int hi = fz_hex(hex[2 * n]), lo = fz_hex(hex[2 * n + 1]);
-
-			if (hi < 0 || lo < 0)
-				break;
-			buf[n] = hi << 4 | lo;
+		if (len && (line[0] == ' ' || line[0] == '\t') && first) {
+			/* The hex of the input goes on */
+			hex = line + strspn(line, " \t");
+		} else {
+			if (first) {
+				fz_replay_one(file, first, name, buf, size);
+				runs++;
+				first = 0;
+			}
+			if (!len || line[0] == '#')
+				continue;
+			n = strcspn(line, " ");
+			snprintf(name, sizeof(name), "%.*s", (int)n, line);
+			hex = line[n] ? line + n + 1 : line + n;
+			first = ln;
+			size = 0;
 		}
-		if (!buf || n < size || strlen(hex) % 2) {
+		if (!fz_unhex(hex, buf, &size, FZ_MAX_INPUT)) {
 			printf("# %s:%d: not an input\n", file, ln);
-			free(buf);
 			runs = -1;
+			first = 0;
 			break;
 		}
-		snprintf(where, sizeof(where), "%s:%d (%s)", file, ln, name);
-		if (getenv("HARNESS_VERBOSE"))
-			printf("# replaying %s, %zu bytes\n", where, size);
-		fz.name = where;
-		LLVMFuzzerTestOneInput(buf, size);
-		fz.name = NULL;
-		free(buf);
+	}
+	if (first) {
+		fz_replay_one(file, first, name, buf, size);
 		runs++;
 	}
+	free(buf);
 	free(line);
 	fclose(fp);
 	return runs;
