@@ -129,7 +129,12 @@ static inline int __order_base_2(u64 n)
 /*
  * lib/find_bit.c, a word at a time as the kernel's: make bench counts
  * these in the kernel's paths (the PPI state at guest entry and exit).
+ * Words are read as test_bit() reads them, marked (relaxed), for
+ * ThreadSanitizer: the kernel walks bitmaps that other CPUs change with
+ * atomic bitops (level_high).
  */
+#define __bitmap_word(addr, k)	__atomic_load_n(&(addr)[k], __ATOMIC_RELAXED)
+
 static inline unsigned long __find_next(const unsigned long *addr, unsigned long size,
 					unsigned long off, unsigned long invert)
 {
@@ -137,13 +142,13 @@ static inline unsigned long __find_next(const unsigned long *addr, unsigned long
 
 	if (off >= size)
 		return size;
-	w = (addr[off / BITS_PER_LONG] ^ invert) & (~0UL << (off % BITS_PER_LONG));
+	w = (__bitmap_word(addr, off / BITS_PER_LONG) ^ invert) & (~0UL << (off % BITS_PER_LONG));
 	off -= off % BITS_PER_LONG;
 	while (!w) {
 		off += BITS_PER_LONG;
 		if (off >= size)
 			return size;
-		w = addr[off / BITS_PER_LONG] ^ invert;
+		w = __bitmap_word(addr, off / BITS_PER_LONG) ^ invert;
 	}
 	off += __builtin_ctzl(w);
 	return off < size ? off : size;
@@ -218,9 +223,10 @@ static inline bool bitmap_equal(const unsigned long *a, const unsigned long *b, 
 	unsigned int k;
 
 	for (k = 0; k < nbits / BITS_PER_LONG; k++)
-		if (a[k] != b[k])
+		if (__bitmap_word(a, k) != __bitmap_word(b, k))
 			return false;
-	return !(nbits % BITS_PER_LONG) || !((a[k] ^ b[k]) & BITMAP_LAST_WORD_MASK(nbits));
+	return !(nbits % BITS_PER_LONG) ||
+	       !((__bitmap_word(a, k) ^ __bitmap_word(b, k)) & BITMAP_LAST_WORD_MASK(nbits));
 }
 
 static inline unsigned int bitmap_weight(const unsigned long *src, unsigned int nbits)
@@ -228,9 +234,9 @@ static inline unsigned int bitmap_weight(const unsigned long *src, unsigned int 
 	unsigned int w = 0, k;
 
 	for (k = 0; k < nbits / BITS_PER_LONG; k++)
-		w += __builtin_popcountl(src[k]);
+		w += __builtin_popcountl(__bitmap_word(src, k));
 	if (nbits % BITS_PER_LONG)
-		w += __builtin_popcountl(src[k] & BITMAP_LAST_WORD_MASK(nbits));
+		w += __builtin_popcountl(__bitmap_word(src, k) & BITMAP_LAST_WORD_MASK(nbits));
 	return w;
 }
 
@@ -256,8 +262,9 @@ static inline unsigned long bitmap_read(const unsigned long *map, unsigned long 
 	if (!nbits || nbits > BITS_PER_LONG)
 		return 0;
 	if (space >= nbits)
-		return (w[0] >> off) & BITMAP_LAST_WORD_MASK(nbits);
-	return (w[0] >> off) | ((w[1] & BITMAP_LAST_WORD_MASK(start + nbits)) << space);
+		return (__bitmap_word(w, 0) >> off) & BITMAP_LAST_WORD_MASK(nbits);
+	return (__bitmap_word(w, 0) >> off) |
+	       ((__bitmap_word(w, 1) & BITMAP_LAST_WORD_MASK(start + nbits)) << space);
 }
 
 static inline void bitmap_write(unsigned long *map, unsigned long value,
