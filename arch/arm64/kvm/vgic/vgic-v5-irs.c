@@ -1395,61 +1395,26 @@ int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
 	return irs_save_vm(vm, writeback);
 }
 
-/* @keep for two ISTE words at once */
-static u64 irs_keep64(__le32 keep)
-{
-	return (u64)(__force u32)keep << 32 | (__force u32)keep;
-}
-
 /*
- * Write @n 4-byte ISTEs, the @keep bits of their words: eight bytes at a
- * time where both buffers are aligned for it.
+ * Copy @n 4-byte ISTE words from @src to @dst, their @keep bits, each
+ * word of @src read once: eight bytes at a time where both are aligned
+ * for it (an aligned 8-byte READ_ONCE() reads each of its two words once
+ * too). Reads host ISTEs into an image, and writes an image into them.
  */
-static void irs_write_words(__le32 *istes, const __le32 *words, u32 n,
-			    __le32 keep)
+static void irs_copy_words(__le32 *dst, const __le32 *src, u32 n, __le32 keep)
 {
-	u64 k = irs_keep64(keep);
+	u64 k = (u64)(__force u32)keep << 32 | (__force u32)keep;
 	const u64 *s;
 	u32 i = 0;
 	u64 *d;
 
-	if (n && !IS_ALIGNED((unsigned long)istes, sizeof(u64))) {
-		istes[0] = words[0] & keep;
+	if (n && !IS_ALIGNED((unsigned long)dst, sizeof(u64))) {
+		dst[0] = READ_ONCE(src[0]) & keep;
 		i = 1;
 	}
-	if (IS_ALIGNED((unsigned long)&words[i], sizeof(u64))) {
-		s = (const u64 *)&words[i];
-		d = (u64 *)&istes[i];
-		for (; i + 8 <= n; i += 8, s += 4, d += 4) {
-			d[0] = s[0] & k;
-			d[1] = s[1] & k;
-			d[2] = s[2] & k;
-			d[3] = s[3] & k;
-		}
-	}
-	for (; i < n; i++)
-		istes[i] = words[i] & keep;
-}
-
-/*
- * Read @n 4-byte ISTEs, each once, their @keep bits, as irs_write_words()
- * writes them: an aligned 8-byte read reads each of its two words once.
- */
-static void irs_read_words(__le32 *words, const __le32 *istes, u32 n,
-			   __le32 keep)
-{
-	u64 k = irs_keep64(keep);
-	const u64 *s;
-	u32 i = 0;
-	u64 *d;
-
-	if (n && !IS_ALIGNED((unsigned long)istes, sizeof(u64))) {
-		words[0] = READ_ONCE(istes[0]) & keep;
-		i = 1;
-	}
-	if (IS_ALIGNED((unsigned long)&words[i], sizeof(u64))) {
-		s = (const u64 *)&istes[i];
-		d = (u64 *)&words[i];
+	if (IS_ALIGNED((unsigned long)&src[i], sizeof(u64))) {
+		s = (const u64 *)&src[i];
+		d = (u64 *)&dst[i];
 		for (; i + 8 <= n; i += 8, s += 4, d += 4) {
 			d[0] = READ_ONCE(s[0]) & k;
 			d[1] = READ_ONCE(s[1]) & k;
@@ -1458,7 +1423,7 @@ static void irs_read_words(__le32 *words, const __le32 *istes, u32 n,
 		}
 	}
 	for (; i < n; i++)
-		words[i] = READ_ONCE(istes[i]) & keep;
+		dst[i] = READ_ONCE(src[i]) & keep;
 }
 
 /**
@@ -1496,7 +1461,7 @@ int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 		/* What the IRS wrote back is in memory, not in our cache */
 		irs_inval(p, n * esz);
 		if (esz == sizeof(*words)) {
-			irs_read_words(words, p, n, keep);
+			irs_copy_words(words, p, n, keep);
 		} else {
 			for (i = 0; i < n; i++)
 				words[i] = READ_ONCE(*(__le32 *)(p + i * esz)) & keep;
@@ -1590,7 +1555,7 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 
 		if (esz == sizeof(*words)) {
 			/* No metadata: the word is all of the ISTE */
-			irs_write_words(p, words, n, keep);
+			irs_copy_words(p, words, n, keep);
 		} else {
 			memset(p, 0, n * esz);
 			for (i = 0; i < n; i++)

@@ -129,11 +129,11 @@ static inline int __order_base_2(u64 n)
 /*
  * lib/find_bit.c, a word at a time as the kernel's: make bench counts
  * these in the kernel's paths (the PPI state at guest entry and exit).
- * Words are read as test_bit() reads them, marked (relaxed), for
- * ThreadSanitizer: the kernel walks bitmaps that other CPUs change with
- * atomic bitops (level_high).
+ * Words are read marked, with READ_ONCE() (an atomic load under
+ * ThreadSanitizer, as test_bit()'s): the kernel walks bitmaps that other
+ * CPUs change with atomic bitops (level_high).
  */
-#define __bitmap_word(addr, k)	__atomic_load_n(&(addr)[k], __ATOMIC_RELAXED)
+#define __bitmap_word(addr, k)	READ_ONCE((addr)[k])
 
 static inline unsigned long __find_next(const unsigned long *addr, unsigned long size,
 					unsigned long off, unsigned long invert)
