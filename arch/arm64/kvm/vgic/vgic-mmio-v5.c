@@ -1451,32 +1451,14 @@ static void *vgic_v5_irs_dup_user(const void __user *src, size_t size)
 	return p;
 }
 
-/* The OR of @nr ISTE words, eight bytes at a time */
-static __le32 vgic_v5_irs_or_words(const __le32 *words, u32 nr)
-{
-	const u64 *p;
-	u64 any = 0;
-	u32 i = 0;
-
-	if (nr && !IS_ALIGNED((unsigned long)words, sizeof(u64))) {
-		any = (__force u32)words[0];
-		i = 1;
-	}
-	for (p = (const u64 *)&words[i]; i + 8 <= nr; i += 8, p += 4)
-		any |= p[0] | p[1] | p[2] | p[3];
-	for (; i < nr; i++)
-		any |= (__force u32)words[i];
-
-	return (__force __le32)(u32)(any | any >> 32);
-}
-
 /*
  * The ISTE words of an image: the defined fields, targeted routing, a
  * vPE. An IAFFID of 2^vpe_id_bits or more has a bit set above the VM's
  * VPE ID bits: a word is refused if it has one of the bits of @bad, and
  * a chunk of words if their OR has. LPI words, from ID @first: the
- * chunks of IDs, of IRS_IST_CHUNK, with a pending LPI are set in
- * @pending, for vgic_v5_irs_replay_lpis().
+ * chunks of IDs, of IRS_IST_CHUNK, with a pending LPI or HWU set are set
+ * in @pending, for vgic_v5_irs_write_lpis() and
+ * vgic_v5_irs_replay_lpis().
  */
 static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
 				   u32 first, u32 nr, unsigned long *pending)
@@ -1493,7 +1475,8 @@ static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
 		any = vgic_v5_irs_or_words(words, n);
 		if (any & bad)
 			return -EINVAL;
-		if (pending && (any & cpu_to_le32(GICV5_ISTL2E_PENDING)))
+		if (pending &&
+		    (any & cpu_to_le32(GICV5_ISTL2E_PENDING | GICV5_ISTL2E_HWU)))
 			__set_bit(first / IRS_IST_CHUNK, pending);
 		cond_resched();
 	}
@@ -1593,25 +1576,49 @@ static int vgic_v5_irs_restore_lpi_ist(struct kvm *kvm,
 	return 0;
 }
 
+/*
+ * Write LPI words into the host vIST a chunk at a time: as they are in
+ * the chunks vgic_v5_irs_check_words() found no PENDING or HWU in.
+ */
+static int vgic_v5_irs_write_lpis(struct kvm *kvm, u32 first, u32 nr,
+				  const __le32 *words,
+				  const unsigned long *pending)
+{
+	u32 n;
+	int ret;
+
+	for (; nr; first += n, words += n, nr -= n) {
+		n = min(nr, IRS_IST_CHUNK - first % IRS_IST_CHUNK);
+		ret = vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, first,
+					      n, words,
+					      !test_bit(first / IRS_IST_CHUNK,
+							pending));
+		if (ret)
+			return ret;
+	}
+
+	return 0;
+}
+
 /* Write the LPI image into the host vIST (a compact one range by range). */
 static int vgic_v5_irs_write_lpi_img(struct kvm *kvm, bool compact,
 				     const struct vgic_v5_irs_img *img,
-				     const void *data, u32 nr_records)
+				     const void *data, u32 nr_records,
+				     const unsigned long *pending)
 {
 	u32 i, idx;
 	int ret;
 
 	if (!compact)
-		return vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, 0,
-					       BIT(img->id_bits), data);
+		return vgic_v5_irs_write_lpis(kvm, 0, BIT(img->id_bits), data,
+					      pending);
 
 	for (i = 0; i < nr_records;
 	     i++, data += vgic_v5_irs_record_size(img->range_bits)) {
 		idx = le32_to_cpu(*(const __le32 *)data);
-		ret = vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI,
-					      idx << img->range_bits,
-					      BIT(img->range_bits),
-					      data + sizeof(u32));
+		ret = vgic_v5_irs_write_lpis(kvm, idx << img->range_bits,
+					     BIT(img->range_bits),
+					     data + sizeof(u32), pending);
 		if (ret)
 			return ret;
 	}
@@ -1756,9 +1763,11 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 
 	/* What was made pending before the restore is kept */
 	ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, was) ?:
-	      vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, spi);
+	      vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, spi,
+				      false);
 	if (!ret && img.id_bits)
-		ret = vgic_v5_irs_write_lpi_img(kvm, compact, &img, lpi, nr_records);
+		ret = vgic_v5_irs_write_lpi_img(kvm, compact, &img, lpi,
+						nr_records, pending);
 	end = vgic_v5_irs_restore_end(kvm);
 	if (ret || end) {
 		/* A VM the IRS failed is dead, and keeps its IST */
@@ -1858,8 +1867,11 @@ int vgic_v5_irs_ist_access(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	IRS_REG64(off, vgic_mmio_read_raz, vgic_mmio_write_wi)
 
 /*
- * Offsets not in this table, and accesses of a width a register does not
- * take, read as zero and ignore writes (vgic-mmio.c).
+ * The registers the guest's accesses are looked up in. Offsets not in this
+ * table, and accesses of a width a register does not take, read as zero and
+ * ignore writes (vgic-mmio.c): the registers the guest only reads as zero
+ * are in vgic_v5_irs_raz_wi_registers, which only userspace looks in, so
+ * that a guest access searches the registers it can use.
  */
 static const struct vgic_register_region vgic_v5_irs_registers[] = {
 	IRS_REG32_U(GICV5_IRS_IDR0, vgic_v5_irs_read_idr0, vgic_mmio_write_wi,
@@ -1868,9 +1880,6 @@ static const struct vgic_register_region vgic_v5_irs_registers[] = {
 		    NULL, vgic_v5_irs_uaccess_write_idr1),
 	IRS_REG32_U(GICV5_IRS_IDR2, vgic_v5_irs_read_idr2, vgic_mmio_write_wi,
 		    NULL, vgic_v5_irs_uaccess_write_idr2),
-	/* IDR3, IDR4: no virtualization */
-	IRS_RAZ_WI32(GICV5_IRS_IDR3),
-	IRS_RAZ_WI32(GICV5_IRS_IDR4),
 	IRS_REG32_U(GICV5_IRS_IDR5, vgic_v5_irs_read_spi_range,
 		    vgic_mmio_write_wi, NULL,
 		    vgic_v5_irs_uaccess_write_spi_range),
@@ -1881,21 +1890,16 @@ static const struct vgic_register_region vgic_v5_irs_registers[] = {
 	IRS_REG32_U(GICV5_IRS_IDR7, vgic_mmio_read_raz, vgic_mmio_write_wi,
 		    NULL, vgic_v5_irs_uaccess_write_spi_base),
 	IRS_REG32(GICV5_IRS_IIDR, vgic_v5_irs_read_iidr, vgic_mmio_write_wi),
-	/* AIDR: an IRS of GICv5.0 */
-	IRS_RAZ_WI32(GICV5_IRS_AIDR),
 	IRS_REG32_U(GICV5_IRS_CR0, vgic_v5_irs_read_cr0, vgic_v5_irs_write_cr0,
 		    NULL, vgic_v5_irs_uaccess_write_cr0),
 	IRS_REG32_U(GICV5_IRS_CR1, vgic_v5_irs_read_cr1, vgic_v5_irs_write_cr1,
 		    NULL, vgic_v5_irs_uaccess_write_cr1),
-	IRS_RAZ_WI32(GICV5_IRS_SYNCR),
 	IRS_REG32(GICV5_IRS_SYNC_STATUSR, vgic_v5_irs_read_idle, vgic_mmio_write_wi),
-	IRS_RAZ_WI64(GICV5_IRS_SPI_VMR),
 	IRS_REG32_U(GICV5_IRS_SPI_SELR, vgic_v5_irs_read_spi_selr,
 		    vgic_v5_irs_write_spi_selr, NULL,
 		    vgic_v5_irs_uaccess_write_spi_selr),
 	IRS_REG32(GICV5_IRS_SPI_DOMAINR, vgic_v5_irs_read_spi_domainr,
 		  vgic_mmio_write_wi),
-	IRS_RAZ_WI32(GICV5_IRS_SPI_RESAMPLER),
 	IRS_REG32(GICV5_IRS_SPI_CFGR, vgic_v5_irs_read_spi_cfgr,
 		  vgic_v5_irs_write_spi_cfgr),
 	/* *_STATUSR: userspace reads exactly IDLE */
@@ -1916,6 +1920,23 @@ static const struct vgic_register_region vgic_v5_irs_registers[] = {
 	IRS_REG32(GICV5_IRS_IST_STATUSR, vgic_v5_irs_read_idle, vgic_mmio_write_wi),
 	IRS_REG32(GICV5_IRS_MAP_L2_ISTR, vgic_mmio_read_raz,
 		  vgic_v5_irs_write_map_l2_istr),
+	IRS_REG32(IRS_DEVARCH, vgic_v5_irs_read_devarch, vgic_mmio_write_wi),
+	REGISTER_DESC_WITH_LENGTH(IRS_PIDR4, vgic_v5_irs_read_coresight_id,
+				  vgic_mmio_write_wi, IRS_CIDR3 + 4 - IRS_PIDR4,
+				  VGIC_ACCESS_32bit),
+	IRS_REG32(IRS_SETLPIR, vgic_mmio_read_raz, vgic_v5_irs_write_setlpir),
+};
+
+/* The CONFIG_FRAME's other registers, which userspace saves and restores */
+static const struct vgic_register_region vgic_v5_irs_raz_wi_registers[] = {
+	/* IDR3, IDR4: no virtualization */
+	IRS_RAZ_WI32(GICV5_IRS_IDR3),
+	IRS_RAZ_WI32(GICV5_IRS_IDR4),
+	/* AIDR: an IRS of GICv5.0 */
+	IRS_RAZ_WI32(GICV5_IRS_AIDR),
+	IRS_RAZ_WI32(GICV5_IRS_SYNCR),
+	IRS_RAZ_WI64(GICV5_IRS_SPI_VMR),
+	IRS_RAZ_WI32(GICV5_IRS_SPI_RESAMPLER),
 	/* Virtualization (IDR0.VIRT = 0) */
 	IRS_RAZ_WI64(GICV5_IRS_VMT_BASER),
 	IRS_RAZ_WI32(GICV5_IRS_VMT_CFGR),
@@ -1943,11 +1964,6 @@ static const struct vgic_register_region vgic_v5_irs_registers[] = {
 	IRS_RAZ_WI64(GICV5_IRS_SWERR_STATUSR),
 	IRS_RAZ_WI64(GICV5_IRS_SWERR_SYNDROMER0),
 	IRS_RAZ_WI64(GICV5_IRS_SWERR_SYNDROMER1),
-	IRS_REG32(IRS_DEVARCH, vgic_v5_irs_read_devarch, vgic_mmio_write_wi),
-	REGISTER_DESC_WITH_LENGTH(IRS_PIDR4, vgic_v5_irs_read_coresight_id,
-				  vgic_mmio_write_wi, IRS_CIDR3 + 4 - IRS_PIDR4,
-				  VGIC_ACCESS_32bit),
-	IRS_REG32(IRS_SETLPIR, vgic_mmio_read_raz, vgic_v5_irs_write_setlpir),
 };
 
 /**
@@ -2012,8 +2028,16 @@ vgic_v5_find_uaccess_region(const struct vgic_register_region *regions,
 static const struct vgic_register_region *
 vgic_v5_irs_uaccess_region(u32 offset, unsigned int *len)
 {
-	return vgic_v5_find_uaccess_region(vgic_v5_irs_registers,
-					   ARRAY_SIZE(vgic_v5_irs_registers),
+	const struct vgic_register_region *region;
+
+	region = vgic_v5_find_uaccess_region(vgic_v5_irs_registers,
+					     ARRAY_SIZE(vgic_v5_irs_registers),
+					     IRS_SETLPI_FRAME, offset, len);
+	if (PTR_ERR_OR_ZERO(region) != -ENXIO)
+		return region;
+
+	return vgic_v5_find_uaccess_region(vgic_v5_irs_raz_wi_registers,
+					   ARRAY_SIZE(vgic_v5_irs_raz_wi_registers),
 					   IRS_SETLPI_FRAME, offset, len);
 }
 

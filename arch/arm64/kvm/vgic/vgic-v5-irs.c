@@ -1395,11 +1395,39 @@ int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
 	return irs_save_vm(vm, writeback);
 }
 
+/**
+ * vgic_v5_irs_or_words() - The OR of ISTE words, eight bytes at a time
+ * @words:	the words
+ * @nr:		their number
+ *
+ * Return: the OR of the @nr words at @words.
+ */
+__le32 vgic_v5_irs_or_words(const __le32 *words, u32 nr)
+{
+	const u64 *p, *end;
+	u64 any = 0;
+	u32 i = 0;
+
+	if (nr && !IS_ALIGNED((unsigned long)words, sizeof(u64))) {
+		any = (__force u32)words[0];
+		i = 1;
+	}
+	/* 64 bytes a round */
+	p = (const u64 *)&words[i];
+	end = p + (nr - i) / 16 * 8;
+	for (i += (nr - i) / 16 * 16; p < end; p += 8)
+		any |= p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7];
+	for (; i < nr; i++)
+		any |= (__force u32)words[i];
+
+	return (__force __le32)(u32)(any | any >> 32);
+}
+
 /*
  * Copy @n 4-byte ISTE words from @src to @dst, their @keep bits, each
  * word of @src read once: eight bytes at a time where both are aligned
  * for it (an aligned 8-byte READ_ONCE() reads each of its two words once
- * too). Reads host ISTEs into an image, and writes an image into them.
+ * too). Writes an image into host ISTEs, and clears bits in place.
  */
 static void irs_copy_words(__le32 *dst, const __le32 *src, u32 n, __le32 keep)
 {
@@ -1461,7 +1489,10 @@ int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 		/* What the IRS wrote back is in memory, not in our cache */
 		irs_inval(p, n * esz);
 		if (esz == sizeof(*words)) {
-			irs_copy_words(words, p, n, keep);
+			/* Each ISTE read once: HWU cleared in @words if set */
+			memcpy(words, p, n * esz);
+			if (vgic_v5_irs_or_words(words, n) & ~keep)
+				irs_copy_words(words, words, n, keep);
 		} else {
 			for (i = 0; i < n; i++)
 				words[i] = READ_ONCE(*(__le32 *)(p + i * esz)) & keep;
@@ -1519,6 +1550,8 @@ int vgic_v5_irs_restore_begin(struct kvm *kvm)
  * @first:	first ID
  * @nr:		number of IDs, all backed
  * @words:	their architected words, in ID order
+ * @clean:	no word has PENDING or HWU set, nor HM for SPIs: the words
+ *		are copied as they are
  *
  * Each ISTE is zeroed, metadata included, then given its word with
  * PENDING and HWU clear (a 4-byte ISTE, without metadata, is just given
@@ -1530,7 +1563,7 @@ int vgic_v5_irs_restore_begin(struct kvm *kvm)
  * Return: 0, or -ENXIO if the IST does not back the IDs.
  */
 int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
-			    const __le32 *words)
+			    const __le32 *words, bool clean)
 {
 	struct vgic_v5_ist *ist = irs_ist_range(kvm, type, first, nr);
 	u32 i, n, clear;
@@ -1553,8 +1586,10 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 		if (!p)
 			return -ENXIO;
 
-		if (esz == sizeof(*words)) {
+		if (esz == sizeof(*words) && clean) {
 			/* No metadata: the word is all of the ISTE */
+			memcpy(p, words, n * esz);
+		} else if (esz == sizeof(*words)) {
 			irs_copy_words(p, words, n, keep);
 		} else {
 			memset(p, 0, n * esz);

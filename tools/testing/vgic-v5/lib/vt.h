@@ -98,6 +98,14 @@ void vt_insn_end(const char *what, unsigned int n);
  */
 void vt_insn_pause(void);
 void vt_insn_resume(void);
+/*
+ * vt_insn_pause() for an access to the emulated hardware (a system
+ * register, an MMIO access) or a call into hyp code: each one the counted
+ * code makes counts as one instruction, as the mrs, msr, ldr, str or bl it
+ * is on arm64, in place of the instructions of the call and the pause
+ * (bench-insn.sh).
+ */
+void vt_insn_pause_hw(void);
 
 #define VT_EXPECT(cond)							\
 	do {								\

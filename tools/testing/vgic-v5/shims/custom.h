@@ -84,12 +84,19 @@ struct harness_lock {
 	const struct lock_class_key *key;	/* lock class, as lockdep's */
 	pthread_t	owner;
 	bool		owned;		/* READ_ONCE(): read without the lock */
+	int		word;		/* the lock, with HARNESS_BENCH */
 };
 
 #define HARNESS_LOCK_MAGIC 0x10c4d3b5u
 
+#ifdef HARNESS_BENCH
+#define __HARNESS_MUTEX_INIT	PTHREAD_MUTEX_INITIALIZER
+#else
+#define __HARNESS_MUTEX_INIT	PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
+#endif
+
 #define __HARNESS_LOCK_INIT(_name, _spin) {				\
-	.m = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP,			\
+	.m = __HARNESS_MUTEX_INIT,					\
 	.magic = HARNESS_LOCK_MAGIC, .spin = (_spin), .name = #_name,	\
 }
 

@@ -805,6 +805,7 @@ VT_TEST(ist_corrupted_images_refused)
 VT_TEST(ist_hwu_sanitized)
 {
 	struct vgic_v5_state s = {}, again = {};
+	__le32 *lpi;
 	struct vm src, dst;
 	struct cfg c;
 
@@ -813,12 +814,31 @@ VT_TEST(ist_hwu_sanitized)
 	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
 	for (u32 i = 0; i < s.ist.spi_size / 4; i++)
 		VT_EXPECT(!(le32_to_cpu(s.ist.spi[i]) & GICV5_ISTL2E_HWU));
+	lpi = s.ist.lpi;
+	for (u32 i = 0; i < s.ist.lpi_size / 4; i++)
+		VT_EXPECT(!(le32_to_cpu(lpi[i]) & GICV5_ISTL2E_HWU));
 	harness_vm_destroy(src.kvm);
 	s.ist.spi[3] |= cpu_to_le32(GICV5_ISTL2E_HWU);
+	/* In a chunk of LPIs with none pending (2048..3071), and in one with */
+	lpi[3000] |= cpu_to_le32(GICV5_ISTL2E_HWU);
+	lpi[1500] |= cpu_to_le32(GICV5_ISTL2E_HWU);
 	VT_ASSERT(vm_create(&dst, &c));
 	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	/* Not in the IRS's ISTEs */
+	for (u32 vmid = 0, w; vmid < BIT(gm_get_caps(harness_gm()).vm_id_bits); vmid++) {
+		if (!gm_vm_valid(harness_gm(), vmid))
+			continue;
+		VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vmid, GM_TYPE_LPI, 3000, &w), 0);
+		VT_EXPECT_EQ(w & GM_ISTE_HWU, 0);
+		VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vmid, GM_TYPE_LPI, 1500, &w), 0);
+		VT_EXPECT_EQ(w & GM_ISTE_HWU, 0);
+		VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vmid, GM_TYPE_SPI, 3, &w), 0);
+		VT_EXPECT_EQ(w & GM_ISTE_HWU, 0);
+	}
 	VT_EXPECT_EQ(vgic_v5_state_save(dst.fd, &again, false), 0);
 	VT_EXPECT(!(le32_to_cpu(again.ist.spi[3]) & GICV5_ISTL2E_HWU));
+	lpi = again.ist.lpi;
+	VT_EXPECT(!(le32_to_cpu(lpi[3000]) & GICV5_ISTL2E_HWU));
 	vgic_v5_ist_free(&s.ist);
 	vgic_v5_ist_free(&again.ist);
 	harness_vm_destroy(dst.kvm);
