@@ -1412,12 +1412,11 @@ __le32 vgic_v5_irs_or_words(const __le32 *words, u32 nr)
 		any = (__force u32)words[0];
 		i = 1;
 	}
-	/* 64 bytes a round */
+	/* 16 words, 64 bytes, a round; then the words after the last round */
 	p = (const u64 *)&words[i];
-	end = p + (nr - i) / 16 * 8;
-	for (i += (nr - i) / 16 * 16; p < end; p += 8)
+	for (end = p + (nr - i) / 16 * 8; p < end; p += 8)
 		any |= p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7];
-	for (; i < nr; i++)
+	for (i = (const __le32 *)p - words; i < nr; i++)
 		any |= (__force u32)words[i];
 
 	return (__force __le32)(u32)(any | any >> 32);

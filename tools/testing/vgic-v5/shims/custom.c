@@ -138,10 +138,8 @@ struct held_lock {
  */
 #ifdef HARNESS_BENCH
 #define LOCK_CHECKS	false
-#define LOCK_TYPE	PTHREAD_MUTEX_NORMAL
 #else
 #define LOCK_CHECKS	true
-#define LOCK_TYPE	PTHREAD_MUTEX_ERRORCHECK
 #endif
 
 static __thread struct held_lock held[MAX_HELD];
@@ -233,7 +231,7 @@ void harness_lock_init(struct harness_lock *l, bool spin, const char *name,
 	pthread_mutexattr_t attr;
 
 	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, LOCK_TYPE);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
 	pthread_mutex_init(&l->m, &attr);
 	pthread_mutexattr_destroy(&attr);
 	l->magic = HARNESS_LOCK_MAGIC;
@@ -314,18 +312,26 @@ static void push_held(struct harness_lock *l, int subclass, const char *file, in
 	WRITE_ONCE(l->owned, true);
 }
 
+/* HARNESS_BENCH: take @l if it is free, and note who holds it */
+static bool bench_lock_try(struct harness_lock *l)
+{
+	if (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+		return false;
+	nheld++;
+	nspin_held += l->spin;
+	l->owner = pthread_self();
+	WRITE_ONCE(l->owned, true);
+	return true;
+}
+
 void harness_lock_acquire(struct harness_lock *l, int subclass, bool nest,
 			  const char *file, int line)
 {
 	int ret;
 
 	if (!LOCK_CHECKS) {
-		while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+		while (!bench_lock_try(l))
 			sched_yield();
-		nheld++;
-		nspin_held += l->spin;
-		l->owner = pthread_self();
-		WRITE_ONCE(l->owned, true);
 		return;
 	}
 
@@ -347,15 +353,8 @@ void harness_lock_acquire(struct harness_lock *l, int subclass, bool nest,
 
 bool harness_lock_try(struct harness_lock *l, const char *file, int line)
 {
-	if (!LOCK_CHECKS) {
-		if (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
-			return false;
-		nheld++;
-		nspin_held += l->spin;
-		l->owner = pthread_self();
-		WRITE_ONCE(l->owned, true);
-		return true;
-	}
+	if (!LOCK_CHECKS)
+		return bench_lock_try(l);
 	check_initialised(l, file, line);
 	if (pthread_mutex_trylock(&l->m))
 		return false;

@@ -89,14 +89,8 @@ struct harness_lock {
 
 #define HARNESS_LOCK_MAGIC 0x10c4d3b5u
 
-#ifdef HARNESS_BENCH
-#define __HARNESS_MUTEX_INIT	PTHREAD_MUTEX_INITIALIZER
-#else
-#define __HARNESS_MUTEX_INIT	PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP
-#endif
-
 #define __HARNESS_LOCK_INIT(_name, _spin) {				\
-	.m = __HARNESS_MUTEX_INIT,					\
+	.m = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP,			\
 	.magic = HARNESS_LOCK_MAGIC, .spin = (_spin), .name = #_name,	\
 }
 

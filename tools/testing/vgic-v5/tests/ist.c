@@ -785,6 +785,26 @@ static void compact_index(struct vgic_v5_state *s)
 	*(__le32 *)(s->ist.lpi + 8 + 4 + 4096) = cpu_to_le32(4);
 }
 
+/*
+ * A bad word at either end of a compact record, whose words are not
+ * 8-byte aligned (after the record's index): the first one alone, the
+ * last after the whole rounds the check ORs at once.
+ */
+static void compact_first_word(struct vgic_v5_state *s)
+{
+	*(__le32 *)(s->ist.lpi + 8 + 4) |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
+static void compact_last_word(struct vgic_v5_state *s)
+{
+	*(__le32 *)(s->ist.lpi + 8 + 4 + 4096 - 4) |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
+static void last_spi(struct vgic_v5_state *s)
+{
+	s->ist.spi[s->ist.spi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
 VT_TEST(ist_corrupted_images_refused)
 {
 	struct cfg c;
@@ -794,7 +814,10 @@ VT_TEST(ist_corrupted_images_refused)
 	VT_EXPECT_EQ(restore_corrupted(&c, one_of_n), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, bad_iaffid), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, truncated), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, last_spi), -EINVAL);
 	cfg_basic(&c, LINEAR, true);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_first_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_header), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_count), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_order), -EINVAL);
