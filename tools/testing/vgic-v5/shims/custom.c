@@ -663,13 +663,19 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 	struct alloc_rec *r;
 	void *p;
 
-	if (gfpflags_allow_blocking(gfp))
-		harness_might_sleep(file, line);
-
 	/* kmalloc(0) cannot fail: ZERO_SIZE_PTR */
 	if (!size)
 		return ZERO_SIZE_PTR;
 
+	/*
+	 * The checks and records of the harness (might_sleep(), fault
+	 * injection, the leak check, the model's view of memory) are a debug
+	 * kernel's: uncounted, as a production kernel has none of them. The
+	 * allocation and its zeroing are counted.
+	 */
+	vt_insn_pause();
+	if (gfpflags_allow_blocking(gfp))
+		harness_might_sleep(file, line);
 	pthread_mutex_lock(&alloc_mutex);
 	nr_allocs++;
 	if (fail_nth && !--fail_nth) {
@@ -678,9 +684,11 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 		if (getenv("HARNESS_VERBOSE"))
 			printf("# fault injection: %s(%zu) at %s:%d fails\n",
 			       kind, size, file, line);
+		vt_insn_resume();
 		return NULL;
 	}
 	pthread_mutex_unlock(&alloc_mutex);
+	vt_insn_resume();
 
 	if (!align && !strcmp(kind, "kmalloc"))
 		align = kmalloc_align(size);
@@ -703,6 +711,7 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 		vt_insn_resume();
 	}
 
+	vt_insn_pause();
 	r = calloc(1, sizeof(*r));
 	pthread_mutex_lock(&alloc_mutex);
 	*r = (struct alloc_rec) {
@@ -716,6 +725,7 @@ void *harness_alloc(size_t size, gfp_t gfp, size_t align, const char *kind,
 
 	held_locks_alloc(size);
 	harness_model_mem(p, size, true);
+	vt_insn_resume();
 	return p;
 }
 
@@ -760,6 +770,8 @@ void harness_free(const void *p, const char *kind)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
+	/* The checks and records, and slub debug's poison: uncounted */
+	vt_insn_pause();
 	pthread_mutex_lock(&alloc_mutex);
 	r = find_alloc(p, true);
 	if (r)
@@ -768,6 +780,7 @@ void harness_free(const void *p, const char *kind)
 	if (!r) {
 		harness_report(HR_BUG, __FILE__, __LINE__,
 			       "%s free of %p, which is not a live allocation", kind, p);
+		vt_insn_resume();
 		return;
 	}
 	if (strcmp(r->kind, kind))
@@ -775,12 +788,10 @@ void harness_free(const void *p, const char *kind)
 			       "%p allocated by %s (%s:%d) freed by %s's free",
 			       p, r->kind, r->file, r->line, kind);
 	harness_model_mem((void *)p, r->size, false);
-	/* Poison, as slub debug does: uncounted, as that is off */
-	vt_insn_pause();
 	memset((void *)p, 0x6b, r->size);
+	free(r);
 	vt_insn_resume();
 	free((void *)p);
-	free(r);
 }
 
 void kfree(const void *p) { harness_free(p, "kmalloc"); }
@@ -792,9 +803,12 @@ void kvfree(const void *p)
 
 	if (ZERO_OR_NULL_PTR(p))
 		return;
+	/* is_vmalloc_addr(), as the record tells: uncounted */
+	vt_insn_pause();
 	pthread_mutex_lock(&alloc_mutex);
 	r = find_alloc(p, false);
 	pthread_mutex_unlock(&alloc_mutex);
+	vt_insn_resume();
 	/* kvfree() frees both kmalloc and kvmalloc memory. */
 	harness_free(p, r ? r->kind : "kvmalloc");
 }
