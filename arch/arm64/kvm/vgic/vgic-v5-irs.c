@@ -1423,10 +1423,10 @@ __le32 vgic_v5_irs_or_words(const __le32 *words, u32 nr)
 }
 
 /*
- * Copy @n 4-byte ISTE words from @src to @dst, their @keep bits, each
- * word of @src read once: eight bytes at a time where both are aligned
- * for it (an aligned 8-byte READ_ONCE() reads each of its two words once
- * too). Writes an image into host ISTEs, and clears bits in place.
+ * Copy @n 4-byte ISTE words from @src to @dst, their @keep bits, eight
+ * bytes at a time where both are aligned for it. @src is KVM's copy of
+ * the words, never memory the IRS writes. Writes an image into host
+ * ISTEs, and clears bits in place.
  */
 static void irs_copy_words(__le32 *dst, const __le32 *src, u32 n, __le32 keep)
 {
@@ -1436,21 +1436,21 @@ static void irs_copy_words(__le32 *dst, const __le32 *src, u32 n, __le32 keep)
 	u64 *d;
 
 	if (n && !IS_ALIGNED((unsigned long)dst, sizeof(u64))) {
-		dst[0] = READ_ONCE(src[0]) & keep;
+		dst[0] = src[0] & keep;
 		i = 1;
 	}
 	if (IS_ALIGNED((unsigned long)&src[i], sizeof(u64))) {
 		s = (const u64 *)&src[i];
 		d = (u64 *)&dst[i];
 		for (; i + 8 <= n; i += 8, s += 4, d += 4) {
-			d[0] = READ_ONCE(s[0]) & k;
-			d[1] = READ_ONCE(s[1]) & k;
-			d[2] = READ_ONCE(s[2]) & k;
-			d[3] = READ_ONCE(s[3]) & k;
+			d[0] = s[0] & k;
+			d[1] = s[1] & k;
+			d[2] = s[2] & k;
+			d[3] = s[3] & k;
 		}
 	}
 	for (; i < n; i++)
-		dst[i] = READ_ONCE(src[i]) & keep;
+		dst[i] = src[i] & keep;
 }
 
 /**
