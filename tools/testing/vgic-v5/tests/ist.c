@@ -868,6 +868,50 @@ VT_TEST(ist_hwu_sanitized)
 }
 
 /*
+ * The same in a compact image, whose records are 4 + 4096 bytes: the
+ * words of every other record are not 8-byte aligned in the image, and
+ * are copied into the host IST a word at a time.
+ */
+VT_TEST(ist_hwu_sanitized_compact)
+{
+	const u32 lpis[] = { 5, 1500 };	/* in records 0 and 1 */
+	struct vgic_v5_state s = {}, again = {};
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, true);
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, true), 0);
+	harness_vm_destroy(src.kvm);
+	for (int i = 0; i < ARRAY_SIZE(lpis); i++) {
+		__le32 *record = s.ist.lpi + 8 + i * (4 + 4096);
+
+		VT_ASSERT_EQ(le32_to_cpu(record[0]), i);
+		record[1 + lpis[i] % 1024] |= cpu_to_le32(GICV5_ISTL2E_HWU);
+	}
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
+	for (u32 vmid = 0, w; vmid < BIT(gm_get_caps(harness_gm()).vm_id_bits); vmid++) {
+		if (!gm_vm_valid(harness_gm(), vmid))
+			continue;
+		for (int i = 0; i < ARRAY_SIZE(lpis); i++) {
+			VT_EXPECT_EQ(gm_ist_entry(harness_gm(), vmid, GM_TYPE_LPI,
+						  lpis[i], &w), 0);
+			VT_EXPECT_EQ(w & GM_ISTE_HWU, 0);
+		}
+	}
+	VT_EXPECT_EQ(vgic_v5_state_save(dst.fd, &again, true), 0);
+	for (int i = 0; i < ARRAY_SIZE(lpis); i++) {
+		__le32 *record = again.ist.lpi + 8 + i * (4 + 4096);
+
+		VT_EXPECT(!(le32_to_cpu(record[1 + lpis[i] % 1024]) & GICV5_ISTL2E_HWU));
+	}
+	vgic_v5_ist_free(&s.ist);
+	vgic_v5_ist_free(&again.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/*
  * Active state comes back: an SPI restored active is not taken again
  * until the guest deactivates it, and saving again gives the same image.
  */
