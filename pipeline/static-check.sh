@@ -7,9 +7,14 @@
 #    never in the patch;
 #  - the series applies with git am to the pristine base;
 #  - a W=1 build with sparse (C=1) of arch/arm64/kvm/ and drivers/irqchip/,
-#    the objects of those directories rebuilt every time so that every
-#    warning is seen; a finding in a file the series adds or touches fails
-#    unless the same warning (file and message) is in the stock baseline;
+#    the objects built from the .c files the series adds or touches rebuilt
+#    every time so that every warning in them is seen; a finding in a file
+#    the series adds or touches fails unless the same warning (file and
+#    message) is in the stock baseline. The headers the series touches are
+#    seen through those objects, which must include each of them (otherwise
+#    every object of both directories is rebuilt). Only findings in the
+#    touched files count, and every other object that includes a touched
+#    header is rebuilt, with W=1 and sparse, by the prefix builds below;
 #  - scripts/kernel-doc -none on every .c/.h file the series adds or touches,
 #    compared the same way with the stock file;
 #  - every prefix of the series builds: the arm64 Image with W=1 and sparse
@@ -17,8 +22,11 @@
 #    rebuilds what that commit changes), with no new finding in the files the
 #    series touches; the tree ends back at HEAD, built.
 #
-# The baseline is the same W=1/sparse build of the pristine base tree, made
-# once in BUILD/kout-base and cached.
+# The baseline is the same W=1/sparse build of the pristine base tree, of
+# all of both directories, made once in BUILD/kout-base and cached.
+#
+# checkpatch and kernel-doc run on every core: they are one process per
+# file, and checkpatch runs scripts/spdxcheck.py for each file a patch adds.
 set -uo pipefail
 here=$(dirname "$(realpath "$0")")
 build=$(realpath "$1")
@@ -41,20 +49,33 @@ findings() {
 		sed -E -e 's#^(\.\./)*(.*/)?(linux|base-wt)/##' -e 's#^\./##' | sort -u
 }
 
-# 1. checkpatch on every patch of the series
-for p in "$build"/series/*.patch; do
+# 1. checkpatch on every patch of the series: PATCH's findings in
+# $work/checkpatch/PATCH.out, its exit status in PATCH.rc
+checkpatch() {
+	local p=$1 name ignore args
 	name=$(basename "$p")
-	case "$name" in 0000-cover-letter.patch) continue ;; esac
 	ignore=$(python3 "$here/checkpatch-exceptions.py" "$here/cover-letter.txt" "$p")
 	args=(--strict --terse --no-summary --show-types)
 	[ -n "$ignore" ] && args+=(--ignore "$ignore")
 	# checkpatch runs scripts/spdxcheck.py through "env python3": make it the
 	# system python, which has python3-ply
-	if (cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${args[@]}" "$p") > "$work/checkpatch.out" 2>&1; then
+	(cd "$tree" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl "${args[@]}" "$p") \
+		> "$work/checkpatch/$name.out" 2>&1
+	echo $? > "$work/checkpatch/$name.rc"
+}
+export -f checkpatch
+export here tree work
+rm -rf "$work/checkpatch"; mkdir -p "$work/checkpatch"
+ls "$build"/series/*.patch | grep -v '/0000-cover-letter.patch$' |
+	xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'checkpatch "$1"' checkpatch
+for p in "$build"/series/*.patch; do
+	name=$(basename "$p")
+	case "$name" in 0000-cover-letter.patch) continue ;; esac
+	if [ "$(cat "$work/checkpatch/$name.rc" 2>/dev/null)" = 0 ]; then
 		pass "checkpatch $name"
 	else
 		fail "checkpatch $name"
-		sed 's/^/    /' "$work/checkpatch.out" | head -20
+		sed 's/^/    /' "$work/checkpatch/$name.out" | head -20
 	fi
 done
 
@@ -98,9 +119,27 @@ if [ ! -f "$baseline" ]; then
 	echo "static: stock baseline built in $(( $(date +%s) - bstart )) s"
 fi
 
-for d in "${dirs[@]}"; do
-	[ -d "$out/$d" ] && find "$out/$d" -name '*.o' -delete
+# The objects built from the .c files the series touches, and the files of
+# the tree they include, from kbuild's .cmd files
+printf '%s\n' $touched > "$work/touched.txt"
+python3 "$here/touched-objects.py" "$tree" "$out" "$work/touched.txt" "${dirs[@]}" \
+	> "$work/touched-objs.txt"
+rebuild=touched
+for f in $touched; do
+	case "$f" in tools/*) continue ;; *.h) ;; *) continue ;; esac
+	if ! grep -qxF -- "dep $f" "$work/touched-objs.txt"; then
+		echo "static: no touched .c file includes $f: every object is rebuilt"
+		rebuild=all
+		break
+	fi
 done
+if [ "$rebuild" = touched ] && grep -q '^obj ' "$work/touched-objs.txt"; then
+	sed -n "s#^obj #$out/#p" "$work/touched-objs.txt" | xargs -r rm -f
+else
+	for d in "${dirs[@]}"; do
+		[ -d "$out/$d" ] && find "$out/$d" -name '*.o' -delete
+	done
+fi
 if ! "${kmake[@]}" O="$out" W=1 C=1 CHECK="$sparse" "${dirs[@]}" > "$work/build.log" 2>&1; then
 	fail "W=1 build of ${dirs[*]}"
 	grep -E 'error|Error' "$work/build.log" | head -20
@@ -122,20 +161,30 @@ for f in $touched; do
 	fi
 done
 
-# 3. kernel-doc on the files the series adds or touches
-for f in $touched; do
-	case "$f" in *.c | *.h) ;; *) continue ;; esac
-	[ -f "$tree/$f" ] || continue
+# 3. kernel-doc on the files the series adds or touches, and on the stock
+# version of each: F's findings in $work/kdoc/F.new and F.old
+kdoc() {
+	local f=$1
+	mkdir -p "$work/kdoc/$(dirname "$f")"
 	(cd "$tree" && ./scripts/kernel-doc -none "$f") 2>&1 |
-		sed -E 's/:[0-9]+([: ])/:\1/' | sort -u > "$work/kdoc.new"
-	: > "$work/kdoc.old"
+		sed -E 's/:[0-9]+([: ])/:\1/' | sort -u > "$work/kdoc/$f.new"
+	: > "$work/kdoc/$f.old"
 	if git -C "$tree" cat-file -e "base:$f" 2>/dev/null; then
 		mkdir -p "$work/kdoc-base/$(dirname "$f")"
 		git -C "$tree" show "base:$f" > "$work/kdoc-base/$f"
 		(cd "$work/kdoc-base" && "$tree/scripts/kernel-doc" -none "$f") 2>&1 |
-			sed -E 's/:[0-9]+([: ])/:\1/' | sort -u > "$work/kdoc.old"
+			sed -E 's/:[0-9]+([: ])/:\1/' | sort -u > "$work/kdoc/$f.old"
 	fi
-	new=$(grep -vxFf "$work/kdoc.old" "$work/kdoc.new")
+}
+export -f kdoc
+rm -rf "$work/kdoc"
+for f in $touched; do
+	case "$f" in *.c | *.h) [ -f "$tree/$f" ] && echo "$f" ;; esac
+done | xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'kdoc "$1"' kdoc
+for f in $touched; do
+	case "$f" in *.c | *.h) ;; *) continue ;; esac
+	[ -f "$tree/$f" ] || continue
+	new=$(grep -vxFf "$work/kdoc/$f.old" "$work/kdoc/$f.new")
 	if [ -n "$new" ]; then
 		fail "kernel-doc $f"
 		echo "$new" | sed 's/^/    /' | head -10
