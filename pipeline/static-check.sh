@@ -65,12 +65,12 @@ checkpatch() {
 }
 export -f checkpatch
 export here tree work
+mapfile -t mails < <(ls "$build"/series/*.patch | grep -v '/0000-cover-letter.patch$')
 rm -rf "$work/checkpatch"; mkdir -p "$work/checkpatch"
-ls "$build"/series/*.patch | grep -v '/0000-cover-letter.patch$' |
+printf '%s\n' "${mails[@]}" |
 	xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'checkpatch "$1"' checkpatch
-for p in "$build"/series/*.patch; do
+for p in "${mails[@]}"; do
 	name=$(basename "$p")
-	case "$name" in 0000-cover-letter.patch) continue ;; esac
 	if [ "$(cat "$work/checkpatch/$name.rc" 2>/dev/null)" = 0 ]; then
 		pass "checkpatch $name"
 	else
@@ -84,7 +84,6 @@ done
 git -C "$tree" worktree prune
 rm -rf "$work/am-wt"
 git -C "$tree" worktree add -q --detach "$work/am-wt" base
-mapfile -t mails < <(ls "$build"/series/*.patch | grep -v '/0000-cover-letter.patch$')
 if git -C "$work/am-wt" -c user.name=check -c user.email=check@localhost \
 	am -q "${mails[@]}" > "$work/am.out" 2>&1 &&
    [ "$(git -C "$work/am-wt" rev-parse 'HEAD^{tree}')" = "$(git -C "$tree" rev-parse 'HEAD^{tree}')" ]; then
@@ -177,13 +176,13 @@ kdoc() {
 	fi
 }
 export -f kdoc
+kfiles=()
+for f in $touched; do
+	case "$f" in *.c | *.h) [ -f "$tree/$f" ] && kfiles+=("$f") ;; esac
+done
 rm -rf "$work/kdoc"
-for f in $touched; do
-	case "$f" in *.c | *.h) [ -f "$tree/$f" ] && echo "$f" ;; esac
-done | xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'kdoc "$1"' kdoc
-for f in $touched; do
-	case "$f" in *.c | *.h) ;; *) continue ;; esac
-	[ -f "$tree/$f" ] || continue
+printf '%s\n' "${kfiles[@]}" | xargs -r -d '\n' -n 1 -P "$(nproc)" bash -c 'kdoc "$1"' kdoc
+for f in "${kfiles[@]}"; do
 	new=$(grep -vxFf "$work/kdoc/$f.old" "$work/kdoc/$f.new")
 	if [ -n "$new" ]; then
 		fail "kernel-doc $f"
