@@ -95,6 +95,7 @@ struct vgic_v5_ist {
  * @lock:	orders VDPEND (atomic context) with LPI IST changes
  * @db_domain:	doorbell IRQ domain, under the host LPI domain
  * @db_virq:	first doorbell Linux IRQ, one per vCPU by vcpu_idx
+ * @db_data:	each doorbell's irq_data, by vcpu_idx, for vgic_v5_irs_load()
  * @grave:	on the list of dead VMs waiting for the IRS
  */
 struct vgic_v5_irs_vm {
@@ -114,6 +115,7 @@ struct vgic_v5_irs_vm {
 	raw_spinlock_t		lock;
 	struct irq_domain	*db_domain;
 	int			db_virq;
+	struct irq_data		**db_data;
 	struct list_head	grave;
 };
 
@@ -598,6 +600,9 @@ static void irs_free_doorbells(struct vgic_v5_irs_vm *vm)
 	if (vm->db_domain)
 		irq_domain_remove(vm->db_domain);
 	vm->db_domain = NULL;
+
+	kfree(vm->db_data);
+	vm->db_data = NULL;
 }
 
 static void irs_free_vm(struct vgic_v5_irs_vm *vm)
@@ -805,6 +810,10 @@ static int irs_alloc_doorbells(struct kvm *kvm, struct vgic_v5_irs_vm *vm)
 		return ret ? ret : -ENOMEM;
 	vm->db_virq = ret;
 
+	vm->db_data = kcalloc(vm->nr_vpes, sizeof(*vm->db_data), GFP_KERNEL_ACCOUNT);
+	if (!vm->db_data)
+		return -ENOMEM;
+
 	/* On failure, the caller frees the ones requested so far */
 	kvm_for_each_vcpu(i, vcpu, kvm) {
 		ret = request_irq(vm->db_virq + i, vgic_v5_doorbell_handler, 0,
@@ -812,6 +821,7 @@ static int irs_alloc_doorbells(struct kvm *kvm, struct vgic_v5_irs_vm *vm)
 		if (ret)
 			return ret;
 		vcpu->arch.vgic_cpu.vgic_v5.db_irq = vm->db_virq + i;
+		vm->db_data[i] = irq_get_irq_data(vm->db_virq + i);
 	}
 
 	return 0;
@@ -1653,6 +1663,7 @@ void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
 {
 	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
 	struct vgic_v5_irs_vm *vm = vcpu->kvm->arch.vgic.gicv5_vm.irs;
+	struct irq_data *db;
 	unsigned int cpu;
 	u64 val;
 
@@ -1669,11 +1680,12 @@ void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
 	 * (vgic_v4_load() does the same). Done here rather than when the vCPU
 	 * blocks: vgic_v5_irs_put() runs from kvm_sched_out(), under the
 	 * runqueue lock, where irq_set_affinity() must not wake the thread
-	 * of a threaded doorbell.
+	 * of a threaded doorbell. Its irq_data was looked up once, when it
+	 * was requested: this runs on every vCPU load.
 	 */
 	cpu = smp_processor_id();
-	if (cpu_if->db_irq &&
-	    !cpumask_test_cpu(cpu, irq_get_effective_affinity_mask(cpu_if->db_irq)))
+	db = cpu_if->db_irq ? vm->db_data[vcpu->vcpu_idx] : NULL;
+	if (db && !cpumask_test_cpu(cpu, irq_data_get_effective_affinity_mask(db)))
 		irq_set_affinity(cpu_if->db_irq, cpumask_of(cpu));
 
 	val = irs_contextr(vcpu) | ICH_CONTEXTR_EL2_V |

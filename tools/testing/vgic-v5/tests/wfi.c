@@ -478,6 +478,53 @@ VT_TEST(wfi_doorbell_fires_on_the_blocking_cpu_threaded)
 	wfi_doorbell_cpu(true);
 }
 
+static enum harness_exit exit_at_once(struct kvm_vcpu *vcpu, void *arg)
+{
+	return HARNESS_EXIT_USER;
+}
+
+/*
+ * Each vCPU's doorbell follows that vCPU: vCPU 0 ran on the CPU vCPU 1
+ * then blocks on, where vCPU 0's doorbell already is, not vCPU 1's.
+ */
+VT_TEST(wfi_doorbell_follows_its_own_vcpu)
+{
+	struct setup s = { .lpi_prio = 6 };
+	struct wfi_guest g = { .vpmr = 31 };
+	struct raise r = { .src = SRC_LINE, .spi = WFI_SPI };
+	struct vcpu_thread t0 = { .cpu = VCPU_CPU, .guest = exit_at_once };
+	struct vcpu_thread t1 = { .cpu = VCPU_CPU, .guest = wfi_guest, .arg = &g };
+	struct kvm_vcpu *v1;
+	struct kvm *kvm;
+	int db;
+
+	s.spi_prio[WFI_SPI] = 8;
+	kvm = wfi_vm(&s);
+	VT_ASSERT(kvm);
+	r.kvm = kvm;
+	t0.vcpu = kvm_get_vcpu(kvm, 0);
+	v1 = kvm_get_vcpu(kvm, 1);
+	t1.vcpu = v1;
+	db = v1->arch.vgic_cpu.vgic_v5.db_irq;
+	VT_ASSERT(db > 0);
+
+	vcpu_thread_start(&t0);
+	pthread_join(t0.thread, NULL);
+	VT_EXPECT_EQ(t0.ret, 0);
+
+	vcpu_thread_start(&t1);
+	VT_ASSERT(harness_wait_vcpu_asleep(v1));
+	on_other_cpu(raise_fn, &r);
+	pthread_join(t1.thread, NULL);
+
+	VT_EXPECT_EQ(r.ret, 0);
+	VT_EXPECT_EQ(t1.ret, 0);
+	VT_EXPECT_EQ(g.taken[0], SPI(WFI_SPI));
+	VT_EXPECT_EQ(harness_irq_handled(db), 1);
+	VT_EXPECT_EQ(harness_irq_handled_cpu(db), VCPU_CPU);
+	harness_vm_destroy(kvm);
+}
+
 /*
  * The guest blocks inside a handler of priority 4 (ICH_APR_EL2.P4 set):
  * the doorbell is for priorities 0..3 only. A priority-8 SPI leaves it
