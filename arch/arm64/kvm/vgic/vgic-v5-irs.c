@@ -83,7 +83,8 @@ struct vgic_v5_ist {
  * @dead:	a command did not complete: the IRS may still use our memory
  * @restoring:	the VM table entry is invalid while an IST restore writes
  *		the ISTEs: VDPEND waits (-EAGAIN to its callers)
- * @nr_vpes:	number of vCPUs, i.e. of entries in @vpeds and doorbells
+ * @nr_vpes:	number of vCPUs, i.e. of entries in @vpeds and @db_data,
+ *		and of doorbells
  * @nr_spis:	SPIs covered by the SPI IST
  * @vpe_id_bits: the VPE table has 2^vpe_id_bits entries
  * @vmd:	VM descriptor, if the IRS wants one
@@ -95,7 +96,8 @@ struct vgic_v5_ist {
  * @lock:	orders VDPEND (atomic context) with LPI IST changes
  * @db_domain:	doorbell IRQ domain, under the host LPI domain
  * @db_virq:	first doorbell Linux IRQ, one per vCPU by vcpu_idx
- * @db_data:	each doorbell's irq_data, by vcpu_idx, for vgic_v5_irs_load()
+ * @db_data:	each doorbell's irq_data, by vcpu_idx, for vgic_v5_irs_load();
+ *		freed with the doorbells
  * @grave:	on the list of dead VMs waiting for the IRS
  */
 struct vgic_v5_irs_vm {
