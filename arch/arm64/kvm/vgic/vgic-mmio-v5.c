@@ -1282,8 +1282,8 @@ static int vgic_v5_irs_save_spis(struct kvm *kvm, __le32 *buf, void __user *dst)
 	return copy_to_user(dst, buf, nr * sizeof(*buf)) ? -EFAULT : 0;
 }
 
-/* Copy ISTE words @first .. @first + @nr - 1 to @dst, through @buf. */
-static int vgic_v5_irs_save_words(struct kvm *kvm, u8 type, u32 first, u32 nr,
+/* Copy the words of LPIs @first .. @first + @nr - 1 to @dst. */
+static int vgic_v5_irs_save_words(struct kvm *kvm, u32 first, u32 nr,
 				  __le32 *buf, void __user *dst)
 {
 	u32 n;
@@ -1291,11 +1291,10 @@ static int vgic_v5_irs_save_words(struct kvm *kvm, u8 type, u32 first, u32 nr,
 
 	for (; nr; first += n, nr -= n, dst += n * sizeof(*buf)) {
 		n = min(nr, IRS_IST_CHUNK);
-		ret = vgic_v5_irs_read_istes(kvm, type, first, n, buf);
+		ret = vgic_v5_irs_save_lpis(kvm, first, n, dst, buf);
 		if (ret)
 			return ret;
-		if (copy_to_user(dst, buf, n * sizeof(*buf)))
-			return -EFAULT;
+		cond_resched();
 	}
 
 	return 0;
@@ -1354,8 +1353,7 @@ static int vgic_v5_irs_save_compact(struct kvm *kvm,
 			return -EFAULT;
 		dst += sizeof(u32);
 
-		ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_LPI,
-					     idx << img->range_bits,
+		ret = vgic_v5_irs_save_words(kvm, idx << img->range_bits,
 					     BIT(img->range_bits), buf, dst);
 		if (ret)
 			return ret;
@@ -1424,8 +1422,7 @@ static int vgic_v5_irs_save_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 		ret = vgic_v5_irs_save_compact(kvm, &img, ranges, buf,
 					       u64_to_user_ptr(ist->lpi_ist_addr));
 	else
-		ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_LPI, 0,
-					     BIT(img.id_bits), buf,
+		ret = vgic_v5_irs_save_words(kvm, 0, BIT(img.id_bits), buf,
 					     u64_to_user_ptr(ist->lpi_ist_addr));
 out:
 	/* Still quiescent: the images are consistent */
@@ -1452,100 +1449,62 @@ static void *vgic_v5_irs_dup_user(const void __user *src, size_t size)
 }
 
 /*
- * The ISTE words of an image: the defined fields, targeted routing, a
- * vPE. An IAFFID of 2^vpe_id_bits or more has a bit set above the VM's
- * VPE ID bits: a word is refused if it has one of the bits of @bad, and
- * a chunk of words if their OR has. LPI words, from ID @first: the
- * chunks of IDs, of IRS_IST_CHUNK, with a pending LPI or HWU set are set
- * in @pending, for vgic_v5_irs_write_lpis() and
- * vgic_v5_irs_replay_lpis().
+ * The bits no ISTE word of an image may have: those not defined, 1-of-N
+ * routing, and an IAFFID of 2^vpe_id_bits or more, which has a bit set
+ * above the VM's VPE ID bits.
  */
-static int vgic_v5_irs_check_words(struct kvm *kvm, const __le32 *words,
-				   u32 first, u32 nr, unsigned long *pending)
+static __le32 vgic_v5_irs_bad_bits(struct kvm *kvm)
 {
-	u32 vpes = BIT(vgic_v5_irs_vpe_id_bits(kvm)) - 1, n;
-	__le32 bad, any;
+	u32 vpes = BIT(vgic_v5_irs_vpe_id_bits(kvm)) - 1;
 
-	bad = cpu_to_le32(IRS_ISTE_RES0 | GICV5_ISTL2E_IRM |
-			  (GICV5_ISTL2E_IAFFID &
-			   ~FIELD_PREP(GICV5_ISTL2E_IAFFID, vpes)));
-
-	for (; nr; first += n, words += n, nr -= n) {
-		n = min(nr, IRS_IST_CHUNK);
-		any = vgic_v5_irs_or_words(words, n);
-		if (any & bad)
-			return -EINVAL;
-		if (pending &&
-		    (any & cpu_to_le32(GICV5_ISTL2E_PENDING | GICV5_ISTL2E_HWU)))
-			__set_bit(first / IRS_IST_CHUNK, pending);
-		cond_resched();
-	}
-
-	return 0;
+	return cpu_to_le32(IRS_ISTE_RES0 | GICV5_ISTL2E_IRM |
+			   (GICV5_ISTL2E_IAFFID &
+			    ~FIELD_PREP(GICV5_ISTL2E_IAFFID, vpes)));
 }
 
 /*
- * Copy the LPI image in and check it: a flat image of 2^id_bits words, or
- * the records of a compact one (without its header), whose ranges are
- * set in @ranges. Two-level: @ranges are the L2 tables to back, all of
- * them for a flat image, which does not say. The chunks of LPIs with one
- * pending are set in @pending.
+ * The ranges of an LPI image, in @ranges: all of them for a flat image,
+ * its records' for a compact one, whose header and record indices are
+ * checked here; the words are checked as they are loaded. Two-level:
+ * the L2 tables to back.
  */
-static void *vgic_v5_irs_load_lpi_img(struct kvm *kvm,
-				      struct kvm_vgic_v5_ist *ist, bool compact,
+static int vgic_v5_irs_lpi_img_ranges(struct kvm_vgic_v5_ist *ist,
+				      bool compact,
 				      const struct vgic_v5_irs_img *img,
-				      unsigned long *ranges,
-				      unsigned long *pending)
+				      unsigned long *ranges)
 {
 	void __user *src = u64_to_user_ptr(ist->lpi_ist_addr);
 	struct kvm_vgic_v5_ist_compact hdr;
-	u32 i, idx, prev = 0, words = BIT(img->range_bits);
-	void *data, *p;
-	int ret;
+	u32 i, idx, prev = 0;
+	__le32 word;
 
 	if (!compact) {
-		data = vgic_v5_irs_dup_user(src, ist->lpi_ist_size);
-		if (IS_ERR(data))
-			return data;
-		ret = vgic_v5_irs_check_words(kvm, data, 0, BIT(img->id_bits),
-					      pending);
-		if (ret)
-			goto err;
 		bitmap_fill(ranges, img->nr_ranges);
-		return data;
+		return 0;
 	}
 
 	if (ist->lpi_ist_size < sizeof(hdr))
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 	if (copy_from_user(&hdr, src, sizeof(hdr)))
-		return ERR_PTR(-EFAULT);
+		return -EFAULT;
 	if (hdr.range_bits != img->range_bits || hdr.nr_ranges > img->nr_ranges ||
 	    ist->lpi_ist_size != vgic_v5_irs_compact_size(hdr.range_bits,
 							  hdr.nr_ranges))
-		return ERR_PTR(-EINVAL);
+		return -EINVAL;
 
-	data = vgic_v5_irs_dup_user(src + sizeof(hdr),
-				    ist->lpi_ist_size - sizeof(hdr));
-	if (IS_ERR(data))
-		return data;
-
-	ret = -EINVAL;
-	for (i = 0, p = data; i < hdr.nr_ranges;
-	     i++, p += vgic_v5_irs_record_size(img->range_bits)) {
-		idx = le32_to_cpu(*(__le32 *)p);
+	src += sizeof(hdr);
+	for (i = 0; i < hdr.nr_ranges;
+	     i++, src += vgic_v5_irs_record_size(img->range_bits)) {
+		if (get_user(word, (__le32 __user *)src))
+			return -EFAULT;
+		idx = le32_to_cpu(word);
 		if (idx >= img->nr_ranges || (i && idx <= prev))
-			goto err;
-		if (vgic_v5_irs_check_words(kvm, p + sizeof(u32),
-					    idx << img->range_bits, words, pending))
-			goto err;
+			return -EINVAL;
 		__set_bit(idx, ranges);
 		prev = idx;
 	}
 
-	return data;
-err:
-	kvfree(data);
-	return ERR_PTR(ret);
+	return 0;
 }
 
 /*
@@ -1577,50 +1536,50 @@ static int vgic_v5_irs_restore_lpi_ist(struct kvm *kvm,
 }
 
 /*
- * Write LPI words into the host vIST a chunk at a time: as they are in
- * the chunks vgic_v5_irs_check_words() found no PENDING or HWU in.
+ * Load the LPI image into the host vIST, the ranges of @ranges in order:
+ * a flat image's words follow each other, each record of a compact one
+ * is its range's index, checked before, then its words. The LPIs pending
+ * in it are set in *@pend, allocated for the first one.
  */
-static int vgic_v5_irs_write_lpis(struct kvm *kvm, u32 first, u32 nr,
-				  const __le32 *words,
-				  const unsigned long *pending)
+static int vgic_v5_irs_load_lpi_img(struct kvm *kvm,
+				    struct kvm_vgic_v5_ist *ist, bool compact,
+				    const struct vgic_v5_irs_img *img,
+				    const unsigned long *ranges, __le32 *buf,
+				    unsigned long **pend)
 {
-	u32 n;
+	void __user *src = u64_to_user_ptr(ist->lpi_ist_addr);
+	u32 first, i, j, n, words = BIT(img->range_bits);
+	__le32 bad = vgic_v5_irs_bad_bits(kvm), any;
+	unsigned long idx;
 	int ret;
 
-	for (; nr; first += n, words += n, nr -= n) {
-		n = min(nr, IRS_IST_CHUNK - first % IRS_IST_CHUNK);
-		ret = vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, first,
-					      n, words,
-					      !test_bit(first / IRS_IST_CHUNK,
-							pending));
-		if (ret)
-			return ret;
-	}
+	if (compact)
+		src += sizeof(struct kvm_vgic_v5_ist_compact);
 
-	return 0;
-}
+	for_each_set_bit(idx, ranges, img->nr_ranges) {
+		if (compact)
+			src += sizeof(u32);
+		first = idx << img->range_bits;
+		for (i = 0; i < words; i += n, src += n * sizeof(*buf)) {
+			n = min(words - i, IRS_IST_CHUNK);
+			ret = vgic_v5_irs_load_lpis(kvm, first + i, n, src, bad,
+						    buf, &any);
+			if (ret)
+				return ret;
+			cond_resched();
+			if (!(any & cpu_to_le32(GICV5_ISTL2E_PENDING)))
+				continue;
 
-/* Write the LPI image into the host vIST (a compact one range by range). */
-static int vgic_v5_irs_write_lpi_img(struct kvm *kvm, bool compact,
-				     const struct vgic_v5_irs_img *img,
-				     const void *data, u32 nr_records,
-				     const unsigned long *pending)
-{
-	u32 i, idx;
-	int ret;
-
-	if (!compact)
-		return vgic_v5_irs_write_lpis(kvm, 0, BIT(img->id_bits), data,
-					      pending);
-
-	for (i = 0; i < nr_records;
-	     i++, data += vgic_v5_irs_record_size(img->range_bits)) {
-		idx = le32_to_cpu(*(const __le32 *)data);
-		ret = vgic_v5_irs_write_lpis(kvm, idx << img->range_bits,
-					     BIT(img->range_bits),
-					     data + sizeof(u32), pending);
-		if (ret)
-			return ret;
+			if (!*pend)
+				*pend = kvcalloc(BITS_TO_LONGS(BIT(img->id_bits)),
+						 sizeof(long), GFP_KERNEL_ACCOUNT);
+			if (!*pend)
+				return -ENOMEM;
+			for (j = 0; j < n; j++) {
+				if (buf[j] & cpu_to_le32(GICV5_ISTL2E_PENDING))
+					__set_bit(first + i + j, *pend);
+			}
+		}
 	}
 
 	return 0;
@@ -1669,44 +1628,20 @@ static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
 }
 
 /*
- * Make the LPIs pending in the image pending in the IRS (GIC VDPEND).
- * Only the chunks the check of the image found one pending in, in
- * @pending, are looked at.
- */
-static void vgic_v5_irs_replay_lpis(struct kvm *kvm, const __le32 *words,
-				    u32 first, u32 nr,
-				    const unsigned long *pending)
-{
-	u32 i, n;
-
-	for (; nr; first += n, words += n, nr -= n) {
-		n = min(nr, IRS_IST_CHUNK);
-		if (!test_bit(first / IRS_IST_CHUNK, pending))
-			continue;
-		for (i = 0; i < n; i++) {
-			if (words[i] & cpu_to_le32(GICV5_ISTL2E_PENDING))
-				vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(first + i),
-							true);
-		}
-		cond_resched();
-	}
-}
-
-/*
  * GRP_IST set: create the LPI IST from the restored IST_CFGR/IST_BASER,
  * load both images with the VM out of the IRS's view, then re-assert the
- * pending interrupts. Everything that can fail on bad input does before
- * the VM changes; a failure after that undoes what the call did.
+ * pending interrupts. The LPI image is copied straight into the new LPI
+ * IST and checked there, before the SPI IST is written: a failure undoes
+ * what the call did, removing the LPI IST it created.
  */
 static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 				   bool compact)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
-	u32 i, nr_spis = kvm->arch.vgic.nr_spis, nr_records = 0;
-	unsigned long *ranges = NULL, *l2_map = NULL, *pending = NULL;
-	__le32 *spi, *was = NULL;
+	unsigned long *ranges = NULL, *l2_map = NULL, *pend = NULL, idx;
+	u32 i, nr_spis = kvm->arch.vgic.nr_spis, n = 0;
+	__le32 *spi, *was = NULL, *buf = NULL;
 	struct vgic_v5_irs_img img;
-	void *lpi = NULL;
 	int ret, end;
 
 	if (frame->nr_lpis)
@@ -1720,36 +1655,31 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 				   ist->spi_ist_size);
 	if (IS_ERR(spi))
 		return PTR_ERR(spi);
-	ret = vgic_v5_irs_check_words(kvm, spi, 0, nr_spis, NULL);
-	if (ret)
+	ret = -EINVAL;
+	if (vgic_v5_irs_or_words(spi, nr_spis) & vgic_v5_irs_bad_bits(kvm))
 		goto out;
 
 	ret = -ENOMEM;
 	was = kvmalloc_array(nr_spis, sizeof(*was), GFP_KERNEL_ACCOUNT);
-	if (!was)
+	buf = kvmalloc_array(IRS_IST_CHUNK, sizeof(*buf), GFP_KERNEL_ACCOUNT);
+	if (!was || !buf)
 		goto out;
 
 	if (img.id_bits) {
 		ranges = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
-		pending = bitmap_zalloc(DIV_ROUND_UP(BIT(img.id_bits), IRS_IST_CHUNK),
-					GFP_KERNEL_ACCOUNT);
 		if (img.two_level)
 			l2_map = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
-		if (!ranges || !pending || (img.two_level && !l2_map))
+		if (!ranges || (img.two_level && !l2_map))
 			goto out;
 
-		lpi = vgic_v5_irs_load_lpi_img(kvm, ist, compact, &img, ranges,
-					       pending);
-		if (IS_ERR(lpi)) {
-			ret = PTR_ERR(lpi);
-			lpi = NULL;
+		ret = vgic_v5_irs_lpi_img_ranges(ist, compact, &img, ranges);
+		if (ret)
 			goto out;
-		}
-		nr_records = bitmap_weight(ranges, img.nr_ranges);
 
 		/* Every range listed: back them all at once, as for a flat image */
-		ret = vgic_v5_irs_restore_lpi_ist(kvm, &img, !compact ||
-						  nr_records == img.nr_ranges, ranges);
+		ret = vgic_v5_irs_restore_lpi_ist(kvm, &img,
+						  bitmap_full(ranges, img.nr_ranges),
+						  ranges);
 		if (ret)
 			goto out;
 	}
@@ -1761,13 +1691,15 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 		goto out;
 	}
 
+	if (img.id_bits)
+		ret = vgic_v5_irs_load_lpi_img(kvm, ist, compact, &img, ranges,
+					       buf, &pend);
 	/* What was made pending before the restore is kept */
-	ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, was) ?:
-	      vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis, spi,
-				      false);
-	if (!ret && img.id_bits)
-		ret = vgic_v5_irs_write_lpi_img(kvm, compact, &img, lpi,
-						nr_records, pending);
+	if (!ret)
+		ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0,
+					     nr_spis, was) ?:
+		      vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0,
+					      nr_spis, spi, false);
 	end = vgic_v5_irs_restore_end(kvm);
 	if (ret || end) {
 		/* A VM the IRS failed is dead, and keeps its IST */
@@ -1788,23 +1720,20 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 		vgic_v5_irs_restore_spi(kvm, i, le32_to_cpu(spi[i]),
 					le32_to_cpu(was[i]) & GICV5_ISTL2E_PENDING);
 
-	if (img.id_bits && !compact) {
-		vgic_v5_irs_replay_lpis(kvm, lpi, 0, BIT(img.id_bits), pending);
-	} else if (img.id_bits) {
-		void *p = lpi;
-
-		for (i = 0; i < nr_records;
-		     i++, p += vgic_v5_irs_record_size(img.range_bits))
-			vgic_v5_irs_replay_lpis(kvm, p + sizeof(u32),
-						le32_to_cpu(*(__le32 *)p) << img.range_bits,
-						BIT(img.range_bits), pending);
+	/* The LPIs pending in the image, made pending in the IRS (GIC VDPEND) */
+	if (pend) {
+		for_each_set_bit(idx, pend, BIT(img.id_bits)) {
+			vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(idx), true);
+			if (!(++n % IRS_IST_CHUNK))
+				cond_resched();
+		}
 	}
 
 out:
-	bitmap_free(pending);
+	kvfree(pend);
 	bitmap_free(l2_map);
 	bitmap_free(ranges);
-	kvfree(lpi);
+	kvfree(buf);
 	kvfree(was);
 	kvfree(spi);
 	return ret;

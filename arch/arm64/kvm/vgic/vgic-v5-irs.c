@@ -23,6 +23,7 @@
 #include <linux/irqdomain.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include <asm/kvm_asm.h>
 #include <asm/kvm_hyp.h>
@@ -1612,6 +1613,125 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 	}
 
 	return 0;
+}
+
+/**
+ * vgic_v5_irs_save_lpis() - Copy the architected words of host LPI ISTEs
+ * to userspace
+ * @kvm:	the VM, quiescent (vgic_v5_irs_save_vm()), its vCPUs locked
+ * @first:	first ID
+ * @nr:		number of IDs
+ * @dst:	where the words go, in ID order
+ * @buf:	@nr words of scratch
+ *
+ * The words are what vgic_v5_irs_read_istes() reads. 4-byte ISTEs are
+ * the words: a table's run of them without HWU is copied straight from
+ * the IST, the IRS writing nothing while the VM is quiescent. Others go
+ * through @buf.
+ *
+ * Return: 0, -EFAULT, or -ENXIO if the IST does not cover the IDs.
+ */
+int vgic_v5_irs_save_lpis(struct kvm *kvm, u32 first, u32 nr,
+			  void __user *dst, __le32 *buf)
+{
+	struct vgic_v5_ist *ist = irs_ist_range(kvm, GICV5_HWIRQ_TYPE_LPI,
+						first, nr);
+	const __le32 hwu = cpu_to_le32(GICV5_ISTL2E_HWU);
+	u32 i, n;
+	void *p;
+	int ret;
+
+	if (!ist)
+		return -ENXIO;
+
+	for (i = 0; i < nr; i += n) {
+		n = nr - i;
+		p = ist->fmt.istsz ? NULL : irs_istes(ist, first + i, &n);
+		if (p) {
+			irs_inval(p, n * sizeof(*buf));
+			if (vgic_v5_irs_or_words(p, n) & hwu)
+				p = NULL;
+		}
+		if (!p) {
+			ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_LPI,
+						     first + i, n, buf);
+			if (ret)
+				return ret;
+			p = buf;
+		}
+		if (copy_to_user(dst + i * sizeof(*buf), p, n * sizeof(*buf)))
+			return -EFAULT;
+	}
+
+	return 0;
+}
+
+/**
+ * vgic_v5_irs_load_lpis() - Write LPI ISTEs from an image in userspace
+ * @kvm:	the VM, between vgic_v5_irs_restore_begin() and _end()
+ * @first:	first ID
+ * @nr:		number of IDs, all backed
+ * @src:	their architected words, in userspace
+ * @bad:	the bits no word may have
+ * @buf:	@nr words of scratch: the words as given, if *@any has PENDING
+ * @any:	the OR of the words
+ *
+ * The ISTEs end up as vgic_v5_irs_write_istes() writes them. 4-byte ISTEs
+ * are the words: they are copied straight into the IST and checked there,
+ * and only rewritten if a word has PENDING or HWU. Others are written
+ * from @buf. On failure the ISTEs may hold what was copied: the caller
+ * removes the IST, which the VM has not used.
+ *
+ * Return: 0, -EFAULT, -EINVAL if a word has a @bad bit, or -ENXIO if the
+ * IST does not back the IDs.
+ */
+int vgic_v5_irs_load_lpis(struct kvm *kvm, u32 first, u32 nr,
+			  const void __user *src, __le32 bad, __le32 *buf,
+			  __le32 *any)
+{
+	struct vgic_v5_ist *ist = irs_ist_range(kvm, GICV5_HWIRQ_TYPE_LPI,
+						first, nr);
+	const __le32 clear = cpu_to_le32(GICV5_ISTL2E_PENDING |
+					 GICV5_ISTL2E_HWU);
+	u32 i, n;
+	void *p;
+
+	if (!ist || !kvm->arch.vgic.gicv5_vm.irs->restoring)
+		return -ENXIO;
+
+	*any = 0;
+	if (ist->fmt.istsz) {
+		if (copy_from_user(buf, src, nr * sizeof(*buf)))
+			return -EFAULT;
+		*any = vgic_v5_irs_or_words(buf, nr);
+	} else {
+		for (i = 0; i < nr; i += n) {
+			n = nr - i;
+			p = irs_istes(ist, first + i, &n);
+			if (!p)
+				return -ENXIO;
+			if (copy_from_user(p, src + i * sizeof(*buf),
+					   n * sizeof(*buf)))
+				return -EFAULT;
+			*any |= vgic_v5_irs_or_words(p, n);
+			irs_flush(p, n * sizeof(*buf));
+		}
+		if (!(*any & (bad | clear)))
+			return 0;
+
+		/* The words back, to have PENDING and HWU cleared */
+		for (i = 0; i < nr; i += n) {
+			n = nr - i;
+			memcpy(&buf[i], irs_istes(ist, first + i, &n),
+			       n * sizeof(*buf));
+		}
+	}
+
+	if (*any & bad)
+		return -EINVAL;
+
+	return vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, first, nr,
+				       buf, !(*any & clear));
 }
 
 /**

@@ -872,15 +872,39 @@ bool harness_uaccess_ok(const void *p, size_t n)
 	return true;
 }
 
+/* The user range harness_uaccess_fault() made fault, as unmapped pages do */
+static const void *fault_at;
+static size_t fault_len;
+
+/*
+ * Make user accesses to [@p, @p + @n) fault from now on, until the next
+ * call (@n 0: none do): a buffer that runs into an unmapped page.
+ */
+void harness_uaccess_fault(const void *p, size_t n)
+{
+	fault_at = p;
+	fault_len = n;
+}
+
+/*
+ * copy_from_user() and copy_to_user(): what is before a faulting byte is
+ * copied, and the rest of a copy from user memory zeroed, as the kernel's
+ * do; the bytes not copied are returned.
+ */
 unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_user)
 {
 	const void *u = to_user ? to : from;
+	unsigned long done = n;
 
 	might_sleep();
 	if (!harness_uaccess_ok(u, n))
 		return n;
-	memcpy(to, from, n);
-	return 0;
+	if (fault_len && u < fault_at + fault_len && fault_at < u + n)
+		done = u < fault_at ? fault_at - u : 0;
+	memcpy(to, from, done);
+	if (done < n && !to_user)
+		memset(to + done, 0, n - done);
+	return n - done;
 }
 
 /* ------------------------------------------------------- register hooks */

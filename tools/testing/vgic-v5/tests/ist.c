@@ -719,23 +719,34 @@ VT_TEST(ist_compact_enospc)
 
 /* ------------------------------------------------------- corrupted images */
 
+/*
+ * Restore an image of cfg @c's VM that @corrupt spoiled: refused, the VM
+ * is left as it was, and takes the good image then, which it saves back
+ * unchanged. The return value is the refused restore's.
+ */
 static int restore_corrupted(const struct cfg *c, void (*corrupt)(struct vgic_v5_state *s))
 {
-	struct vgic_v5_state s = {}, again = {};
+	struct vgic_v5_state s = {}, good = {}, again = {};
 	struct vm src, dst;
 	int ret, unchanged;
 
 	TRY(source_vm(&src, c), -1);
 	TRY((vgic_v5_state_save(src.fd, &s, c->compact)) == (0), -1);
+	TRY((vgic_v5_state_save(src.fd, &good, c->compact)) == (0), -1);
 	harness_vm_destroy(src.kvm);
 	TRY(vm_create(&dst, c), -1);
 	TRY((vgic_v5_irs_regs_restore(dst.fd, &s.regs, NULL)) == (0), -1);
 	corrupt(&s);
 	ret = vgic_v5_ist_restore(dst.fd, &s.ist);
+	harness_uaccess_fault(NULL, 0);
 	/* Refused: nothing changed, the VM still waits for its ISTs */
 	unchanged = harness_vcpu_first_run(vcpu_of(dst.kvm, 0)) == -EINVAL;
 	VT_EXPECT(unchanged);
+	VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &good.ist), 0);
+	VT_EXPECT_EQ(vgic_v5_ist_save(dst.fd, &again.ist, c->compact), 0);
+	VT_EXPECT(same_image(&good.ist, &again.ist));
 	vgic_v5_ist_free(&s.ist);
+	vgic_v5_ist_free(&good.ist);
 	vgic_v5_ist_free(&again.ist);
 	harness_vm_destroy(dst.kvm);
 	return ret;
@@ -800,6 +811,18 @@ static void compact_last_word(struct vgic_v5_state *s)
 	*(__le32 *)(s->ist.lpi + 8 + 4 + 4096 - 4) |= cpu_to_le32(GICV5_ISTL2E_IRM);
 }
 
+/* The last word of a flat LPI image, after all the others were loaded */
+static void flat_last_word(struct vgic_v5_state *s)
+{
+	((__le32 *)s->ist.lpi)[s->ist.lpi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
+/* The last page of the LPI image faults, as an unmapped one would */
+static void lpi_tail_faults(struct vgic_v5_state *s)
+{
+	harness_uaccess_fault(s->ist.lpi + s->ist.lpi_size - 4096, 4096);
+}
+
 static void last_spi(struct vgic_v5_state *s)
 {
 	s->ist.spi[s->ist.spi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
@@ -822,6 +845,16 @@ VT_TEST(ist_corrupted_images_refused)
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_count), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_order), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_index), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	cfg_basic(&c, LINEAR, false);
+	VT_EXPECT_EQ(restore_corrupted(&c, flat_last_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	cfg_basic(&c, TWO_LEVEL, false);
+	VT_EXPECT_EQ(restore_corrupted(&c, flat_last_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	cfg_basic(&c, TWO_LEVEL, true);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
 }
 
 /* HWU is the IRS's: never saved, and cleared if an image has it */
