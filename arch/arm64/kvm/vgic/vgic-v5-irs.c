@@ -1679,8 +1679,9 @@ int vgic_v5_irs_save_lpis(struct kvm *kvm, u32 first, u32 nr,
  * The ISTEs end up as vgic_v5_irs_write_istes() writes them. 4-byte ISTEs
  * are the words: they are copied straight into the IST and checked there,
  * and only rewritten if a word has PENDING or HWU. Others are written
- * from @buf. On failure the ISTEs may hold what was copied: the caller
- * removes the IST, which the VM has not used.
+ * from @buf. If a word has a @bad bit, or @src faults, the ISTEs are
+ * zeroed: the caller removes the IST, but the IRS may look at it when the
+ * VM is valid again, and must not find HWU or PENDING set by software.
  *
  * Return: 0, -EFAULT, -EINVAL if a word has a @bad bit, or -ENXIO if the
  * IST does not back the IDs.
@@ -1693,6 +1694,7 @@ int vgic_v5_irs_load_lpis(struct kvm *kvm, u32 first, u32 nr,
 						first, nr);
 	const __le32 clear = cpu_to_le32(GICV5_ISTL2E_PENDING |
 					 GICV5_ISTL2E_HWU);
+	int ret = 0;
 	u32 i, n;
 	void *p;
 
@@ -1705,30 +1707,35 @@ int vgic_v5_irs_load_lpis(struct kvm *kvm, u32 first, u32 nr,
 			return -EFAULT;
 		*any = vgic_v5_irs_or_words(buf, nr);
 	} else {
-		for (i = 0; i < nr; i += n) {
+		for (i = 0; i < nr && !ret; i += n) {
 			n = nr - i;
 			p = irs_istes(ist, first + i, &n);
 			if (!p)
 				return -ENXIO;
 			if (copy_from_user(p, src + i * sizeof(*buf),
 					   n * sizeof(*buf)))
-				return -EFAULT;
+				ret = -EFAULT;
 			*any |= vgic_v5_irs_or_words(p, n);
 			irs_flush(p, n * sizeof(*buf));
 		}
-		if (!(*any & (bad | clear)))
+		if (!ret && !(*any & (bad | clear)))
 			return 0;
 
 		/* The words back, to have PENDING and HWU cleared */
-		for (i = 0; i < nr; i += n) {
+		for (i = 0; !ret && !(*any & bad) && i < nr; i += n) {
 			n = nr - i;
 			memcpy(&buf[i], irs_istes(ist, first + i, &n),
 			       n * sizeof(*buf));
 		}
 	}
 
-	if (*any & bad)
-		return -EINVAL;
+	if (ret || (*any & bad)) {
+		/* The IRS finds the IST when the VM is valid again: no HWU */
+		memset(buf, 0, nr * sizeof(*buf));
+		vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, first, nr,
+					buf, true);
+		return ret ?: -EINVAL;
+	}
 
 	return vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_LPI, first, nr,
 				       buf, !(*any & clear));

@@ -817,6 +817,16 @@ static void flat_last_word(struct vgic_v5_state *s)
 	((__le32 *)s->ist.lpi)[s->ist.lpi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
 }
 
+/*
+ * A bad word in the chunk of the LPI image where another word has HWU,
+ * which the IRS must never find set by software
+ */
+static void hwu_then_bad(struct vgic_v5_state *s)
+{
+	((__le32 *)s->ist.lpi)[1] |= cpu_to_le32(GICV5_ISTL2E_HWU);
+	((__le32 *)s->ist.lpi)[6] |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
 /* The last page of the LPI image faults, as an unmapped one would */
 static void lpi_tail_faults(struct vgic_v5_state *s)
 {
@@ -848,9 +858,11 @@ VT_TEST(ist_corrupted_images_refused)
 	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
 	cfg_basic(&c, LINEAR, false);
 	VT_EXPECT_EQ(restore_corrupted(&c, flat_last_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
 	cfg_basic(&c, TWO_LEVEL, false);
 	VT_EXPECT_EQ(restore_corrupted(&c, flat_last_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
 	cfg_basic(&c, TWO_LEVEL, true);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
