@@ -1473,6 +1473,8 @@ static void harness_before_each(void)
 static void harness_after_each(void)
 {
 	fault_inject_nth_alloc(0);
+	harness_uaccess_fault(NULL, 0);
+	harness_on_copy_to_user(0, 0, NULL, NULL);
 	if (harness_locks_held())
 		vt_fail(__FILE__, __LINE__, "test ended with %d locks held",
 			harness_locks_held());

@@ -1282,8 +1282,8 @@ static int vgic_v5_irs_save_spis(struct kvm *kvm, __le32 *buf, void __user *dst)
 	return copy_to_user(dst, buf, nr * sizeof(*buf)) ? -EFAULT : 0;
 }
 
-/* Copy the words of LPIs @first .. @first + @nr - 1 to @dst. */
-static int vgic_v5_irs_save_words(struct kvm *kvm, u32 first, u32 nr,
+/* Copy ISTE words @first .. @first + @nr - 1 to @dst, through @buf. */
+static int vgic_v5_irs_save_words(struct kvm *kvm, u8 type, u32 first, u32 nr,
 				  __le32 *buf, void __user *dst)
 {
 	u32 n;
@@ -1291,10 +1291,11 @@ static int vgic_v5_irs_save_words(struct kvm *kvm, u32 first, u32 nr,
 
 	for (; nr; first += n, nr -= n, dst += n * sizeof(*buf)) {
 		n = min(nr, IRS_IST_CHUNK);
-		ret = vgic_v5_irs_save_lpis(kvm, first, n, dst, buf);
+		ret = vgic_v5_irs_read_istes(kvm, type, first, n, buf);
 		if (ret)
 			return ret;
-		cond_resched();
+		if (copy_to_user(dst, buf, n * sizeof(*buf)))
+			return -EFAULT;
 	}
 
 	return 0;
@@ -1353,7 +1354,8 @@ static int vgic_v5_irs_save_compact(struct kvm *kvm,
 			return -EFAULT;
 		dst += sizeof(u32);
 
-		ret = vgic_v5_irs_save_words(kvm, idx << img->range_bits,
+		ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_LPI,
+					     idx << img->range_bits,
 					     BIT(img->range_bits), buf, dst);
 		if (ret)
 			return ret;
@@ -1422,7 +1424,8 @@ static int vgic_v5_irs_save_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 		ret = vgic_v5_irs_save_compact(kvm, &img, ranges, buf,
 					       u64_to_user_ptr(ist->lpi_ist_addr));
 	else
-		ret = vgic_v5_irs_save_words(kvm, 0, BIT(img.id_bits), buf,
+		ret = vgic_v5_irs_save_words(kvm, GICV5_HWIRQ_TYPE_LPI, 0,
+					     BIT(img.id_bits), buf,
 					     u64_to_user_ptr(ist->lpi_ist_addr));
 out:
 	/* Still quiescent: the images are consistent */
@@ -1638,9 +1641,10 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 				   bool compact)
 {
 	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
-	unsigned long *ranges = NULL, *l2_map = NULL, *pend = NULL, idx;
-	u32 i, nr_spis = kvm->arch.vgic.nr_spis, n = 0;
+	unsigned long *ranges = NULL, *l2_map = NULL, *pend = NULL;
+	u32 i, nr_spis = kvm->arch.vgic.nr_spis, nr_pend = 0;
 	__le32 *spi, *was = NULL, *buf = NULL;
+	unsigned long idx;
 	struct vgic_v5_irs_img img;
 	int ret, end;
 
@@ -1661,15 +1665,15 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 
 	ret = -ENOMEM;
 	was = kvmalloc_array(nr_spis, sizeof(*was), GFP_KERNEL_ACCOUNT);
-	buf = kvmalloc_array(IRS_IST_CHUNK, sizeof(*buf), GFP_KERNEL_ACCOUNT);
-	if (!was || !buf)
+	if (!was)
 		goto out;
 
 	if (img.id_bits) {
+		buf = kvmalloc_array(IRS_IST_CHUNK, sizeof(*buf), GFP_KERNEL_ACCOUNT);
 		ranges = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
 		if (img.two_level)
 			l2_map = bitmap_zalloc(img.nr_ranges, GFP_KERNEL_ACCOUNT);
-		if (!ranges || (img.two_level && !l2_map))
+		if (!buf || !ranges || (img.two_level && !l2_map))
 			goto out;
 
 		ret = vgic_v5_irs_lpi_img_ranges(ist, compact, &img, ranges);
@@ -1724,7 +1728,7 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	if (pend) {
 		for_each_set_bit(idx, pend, BIT(img.id_bits)) {
 			vgic_v5_irs_set_pending(kvm, vgic_v5_make_lpi(idx), true);
-			if (!(++n % IRS_IST_CHUNK))
+			if (!(++nr_pend % IRS_IST_CHUNK))
 				cond_resched();
 		}
 	}

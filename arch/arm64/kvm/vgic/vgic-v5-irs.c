@@ -1616,57 +1616,6 @@ int vgic_v5_irs_write_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 }
 
 /**
- * vgic_v5_irs_save_lpis() - Copy the architected words of host LPI ISTEs
- * to userspace
- * @kvm:	the VM, quiescent (vgic_v5_irs_save_vm()), its vCPUs locked
- * @first:	first ID
- * @nr:		number of IDs
- * @dst:	where the words go, in ID order
- * @buf:	@nr words of scratch
- *
- * The words are what vgic_v5_irs_read_istes() reads. 4-byte ISTEs are
- * the words: a table's run of them without HWU is copied straight from
- * the IST, the IRS writing nothing while the VM is quiescent. Others go
- * through @buf.
- *
- * Return: 0, -EFAULT, or -ENXIO if the IST does not cover the IDs.
- */
-int vgic_v5_irs_save_lpis(struct kvm *kvm, u32 first, u32 nr,
-			  void __user *dst, __le32 *buf)
-{
-	struct vgic_v5_ist *ist = irs_ist_range(kvm, GICV5_HWIRQ_TYPE_LPI,
-						first, nr);
-	const __le32 hwu = cpu_to_le32(GICV5_ISTL2E_HWU);
-	u32 i, n;
-	void *p;
-	int ret;
-
-	if (!ist)
-		return -ENXIO;
-
-	for (i = 0; i < nr; i += n) {
-		n = nr - i;
-		p = ist->fmt.istsz ? NULL : irs_istes(ist, first + i, &n);
-		if (p) {
-			irs_inval(p, n * sizeof(*buf));
-			if (vgic_v5_irs_or_words(p, n) & hwu)
-				p = NULL;
-		}
-		if (!p) {
-			ret = vgic_v5_irs_read_istes(kvm, GICV5_HWIRQ_TYPE_LPI,
-						     first + i, n, buf);
-			if (ret)
-				return ret;
-			p = buf;
-		}
-		if (copy_to_user(dst + i * sizeof(*buf), p, n * sizeof(*buf)))
-			return -EFAULT;
-	}
-
-	return 0;
-}
-
-/**
  * vgic_v5_irs_load_lpis() - Write LPI ISTEs from an image in userspace
  * @kvm:	the VM, between vgic_v5_irs_restore_begin() and _end()
  * @first:	first ID
@@ -1679,9 +1628,9 @@ int vgic_v5_irs_save_lpis(struct kvm *kvm, u32 first, u32 nr,
  * The ISTEs end up as vgic_v5_irs_write_istes() writes them. 4-byte ISTEs
  * are the words: they are copied straight into the IST and checked there,
  * and only rewritten if a word has PENDING or HWU. Others are written
- * from @buf. If a word has a @bad bit, or @src faults, the ISTEs are
- * zeroed: the caller removes the IST, but the IRS may look at it when the
- * VM is valid again, and must not find HWU or PENDING set by software.
+ * from @buf. On failure the ISTEs are zeroed: the caller removes the
+ * IST, but the IRS may look at it when the VM is valid again, and must
+ * not find HWU or PENDING set by software.
  *
  * Return: 0, -EFAULT, -EINVAL if a word has a @bad bit, or -ENXIO if the
  * IST does not back the IDs.
@@ -1710,8 +1659,10 @@ int vgic_v5_irs_load_lpis(struct kvm *kvm, u32 first, u32 nr,
 		for (i = 0; i < nr && !ret; i += n) {
 			n = nr - i;
 			p = irs_istes(ist, first + i, &n);
-			if (!p)
-				return -ENXIO;
+			if (!p) {
+				ret = -ENXIO;
+				break;
+			}
 			if (copy_from_user(p, src + i * sizeof(*buf),
 					   n * sizeof(*buf)))
 				ret = -EFAULT;

@@ -878,12 +878,35 @@ static size_t fault_len;
 
 /*
  * Make user accesses to [@p, @p + @n) fault from now on, until the next
- * call (@n 0: none do): a buffer that runs into an unmapped page.
+ * call or the end of the test (@n 0: none do): a buffer that runs into an
+ * unmapped page.
  */
 void harness_uaccess_fault(const void *p, size_t n)
 {
 	fault_at = p;
 	fault_len = n;
+}
+
+/* What harness_on_copy_to_user() asked for */
+static struct {
+	size_t size;
+	unsigned int nth;
+	void (*fn)(void *arg);
+	void *arg;
+} copy_hook;
+
+/*
+ * Call @fn(@arg) in the @nth copy_to_user() of @size bytes from now on,
+ * before it copies, once (@fn NULL: none): what another thread does while
+ * the kernel copies, or while a page fault on the user buffer sleeps.
+ */
+void harness_on_copy_to_user(size_t size, unsigned int nth,
+			     void (*fn)(void *arg), void *arg)
+{
+	copy_hook.size = size;
+	copy_hook.nth = nth;
+	copy_hook.fn = fn;
+	copy_hook.arg = arg;
 }
 
 /*
@@ -897,11 +920,18 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 	unsigned long done = n;
 
 	might_sleep();
+	if (to_user && copy_hook.fn && n == copy_hook.size && !--copy_hook.nth) {
+		void (*fn)(void *arg) = copy_hook.fn;
+
+		copy_hook.fn = NULL;
+		fn(copy_hook.arg);
+	}
 	if (!harness_uaccess_ok(u, n))
-		return n;
-	if (fault_len && u < fault_at + fault_len && fault_at < u + n)
+		done = 0;
+	else if (fault_len && u < fault_at + fault_len && fault_at < u + n)
 		done = u < fault_at ? fault_at - u : 0;
-	memcpy(to, from, done);
+	if (done)
+		memcpy(to, from, done);
 	if (done < n && !to_user)
 		memset(to + done, 0, n - done);
 	return n - done;

@@ -721,12 +721,14 @@ VT_TEST(ist_compact_enospc)
 
 /*
  * Restore an image of cfg @c's VM that @corrupt spoiled: refused, the VM
- * is left as it was, and takes the good image then, which it saves back
- * unchanged. The return value is the refused restore's.
+ * is left as it was, SPI 9 that a device raised before included, and
+ * takes the good image then, which it saves back unchanged but for SPI 9
+ * pending. The return value is the refused restore's.
  */
 static int restore_corrupted(const struct cfg *c, void (*corrupt)(struct vgic_v5_state *s))
 {
 	struct vgic_v5_state s = {}, good = {}, again = {};
+	const __le32 pending = cpu_to_le32(GICV5_ISTL2E_PENDING);
 	struct vm src, dst;
 	int ret, unchanged;
 
@@ -734,8 +736,11 @@ static int restore_corrupted(const struct cfg *c, void (*corrupt)(struct vgic_v5
 	TRY((vgic_v5_state_save(src.fd, &s, c->compact)) == (0), -1);
 	TRY((vgic_v5_state_save(src.fd, &good, c->compact)) == (0), -1);
 	harness_vm_destroy(src.kvm);
+	TRY(!(good.ist.spi[9] & pending), -1);
 	TRY(vm_create(&dst, c), -1);
 	TRY((vgic_v5_irs_regs_restore(dst.fd, &s.regs, NULL)) == (0), -1);
+	VT_EXPECT_EQ(spi_line(dst.kvm, 9, true), 0);
+	VT_EXPECT_EQ(spi_line(dst.kvm, 9, false), 0);
 	corrupt(&s);
 	ret = vgic_v5_ist_restore(dst.fd, &s.ist);
 	harness_uaccess_fault(NULL, 0);
@@ -744,6 +749,9 @@ static int restore_corrupted(const struct cfg *c, void (*corrupt)(struct vgic_v5
 	VT_EXPECT(unchanged);
 	VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &good.ist), 0);
 	VT_EXPECT_EQ(vgic_v5_ist_save(dst.fd, &again.ist, c->compact), 0);
+	VT_EXPECT(again.ist.spi && (again.ist.spi[9] & pending));
+	if (again.ist.spi)
+		again.ist.spi[9] &= ~pending;
 	VT_EXPECT(same_image(&good.ist, &again.ist));
 	vgic_v5_ist_free(&s.ist);
 	vgic_v5_ist_free(&good.ist);
@@ -811,8 +819,11 @@ static void compact_last_word(struct vgic_v5_state *s)
 	*(__le32 *)(s->ist.lpi + 8 + 4 + 4096 - 4) |= cpu_to_le32(GICV5_ISTL2E_IRM);
 }
 
-/* The last word of a flat LPI image, after all the others were loaded */
-static void flat_last_word(struct vgic_v5_state *s)
+/*
+ * The last word of the LPI image, after all the others were loaded: of a
+ * flat one, or of the last record of a compact one
+ */
+static void last_lpi_word(struct vgic_v5_state *s)
 {
 	((__le32 *)s->ist.lpi)[s->ist.lpi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
 }
@@ -833,9 +844,44 @@ static void lpi_tail_faults(struct vgic_v5_state *s)
 	harness_uaccess_fault(s->ist.lpi + s->ist.lpi_size - 4096, 4096);
 }
 
+/*
+ * The LPI image faults half way through a chunk of 1024 words, after a
+ * word of it with HWU and PENDING set
+ */
+static void lpi_mid_chunk_faults(struct vgic_v5_state *s)
+{
+	((__le32 *)s->ist.lpi)[s->ist.lpi_size / 4 - 600] |=
+		cpu_to_le32(GICV5_ISTL2E_HWU | GICV5_ISTL2E_PENDING);
+	harness_uaccess_fault(s->ist.lpi + s->ist.lpi_size - 2048, 2048);
+}
+
 static void last_spi(struct vgic_v5_state *s)
 {
 	s->ist.spi[s->ist.spi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
+}
+
+/* The image problems found as the LPI image is loaded */
+static void corrupted_late(void)
+{
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_mid_chunk_faults), -EFAULT);
+	cfg_basic(&c, LINEAR, true);
+	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	cfg_basic(&c, TWO_LEVEL, false);
+	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_mid_chunk_faults), -EFAULT);
+	cfg_basic(&c, TWO_LEVEL, true);
+	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
+	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
 }
 
 VT_TEST(ist_corrupted_images_refused)
@@ -855,18 +901,25 @@ VT_TEST(ist_corrupted_images_refused)
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_count), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_order), -EINVAL);
 	VT_EXPECT_EQ(restore_corrupted(&c, compact_index), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
-	cfg_basic(&c, LINEAR, false);
-	VT_EXPECT_EQ(restore_corrupted(&c, flat_last_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
-	cfg_basic(&c, TWO_LEVEL, false);
-	VT_EXPECT_EQ(restore_corrupted(&c, flat_last_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
-	cfg_basic(&c, TWO_LEVEL, true);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	corrupted_late();
+}
+
+/*
+ * The same with host ISTEs of 16 bytes (IMPLEMENTATION DEFINED metadata),
+ * which an image is not copied into straight: migrations, and images
+ * refused late
+ */
+VT_TEST(ist_corrupted_images_refused_istmd)
+{
+	struct gm_caps caps = gm_caps_default();
+	const struct harness_host host = { .type = GIC_V5, .irs = &caps };
+
+	caps.istmd = true;
+	caps.istmd_sz = 12;
+	VT_ASSERT_EQ(harness_host_init(&host), 0);
+	VT_EXPECT_EQ(migrate_basic(LINEAR, false, false), 0);
+	VT_EXPECT_EQ(migrate_basic(TWO_LEVEL, true, false), 0);
+	corrupted_late();
 }
 
 /* HWU is the IRS's: never saved, and cleared if an image has it */
@@ -954,6 +1007,39 @@ VT_TEST(ist_hwu_sanitized_compact)
 	vgic_v5_ist_free(&s.ist);
 	vgic_v5_ist_free(&again.ist);
 	harness_vm_destroy(dst.kvm);
+}
+
+static void msi_3000(void *kvm)
+{
+	VT_EXPECT_EQ(msi(kvm, 3000), 1);
+}
+
+/*
+ * An MSI to LPI 3000 while a save copies the chunk of the LPI image that
+ * holds it to userspace: the IRS writes the ISTE then, HWU included (the
+ * model does not cache it), and the image must still have no HWU. So
+ * each ISTE is read once, into KVM's buffer, and checked there. Whether
+ * the image has the LPI pending is a race the VMM loses if it does not
+ * stop its devices first.
+ */
+VT_TEST(ist_save_races_msi)
+{
+	struct vgic_v5_ist_image img = {};
+	struct vm src;
+	struct cfg c;
+	u32 i, hwu = 0;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_ASSERT(source_vm(&src, &c));
+	gm_set_cache_ist_state(harness_gm(), false);
+	/* The third 4 KiB chunk of a flat 2^12 LPI image: LPIs 2048-3071 */
+	harness_on_copy_to_user(4096, 3, msi_3000, src.kvm);
+	VT_EXPECT_EQ(vgic_v5_ist_save(src.fd, &img, false), 0);
+	for (i = 0; img.lpi && i < img.lpi_size / 4; i++)
+		hwu |= le32_to_cpu(((__le32 *)img.lpi)[i]) & GICV5_ISTL2E_HWU;
+	VT_EXPECT_EQ(hwu, 0);
+	vgic_v5_ist_free(&img);
+	harness_vm_destroy(src.kvm);
 }
 
 /*
