@@ -860,48 +860,69 @@ static void last_spi(struct vgic_v5_state *s)
 	s->ist.spi[s->ist.spi_size / 4 - 1] |= cpu_to_le32(GICV5_ISTL2E_IRM);
 }
 
-/* The image problems found as the LPI image is loaded */
-static void corrupted_late(void)
+/* A spoiled image: the VM's LPI IST and image kind, the spoiling, the errno */
+struct corruption {
+	enum lpi_ist lpis;
+	bool compact;
+	void (*corrupt)(struct vgic_v5_state *s);
+	const char *name;
+	int err;
+};
+
+#define CORRUPTION(lpis, compact, fn, err)	{ lpis, compact, fn, #fn, err }
+
+/* Found before the VM changes */
+static const struct corruption corrupted_early[] = {
+	CORRUPTION(LINEAR, false, reserved_bits, -EINVAL),
+	CORRUPTION(LINEAR, false, one_of_n, -EINVAL),
+	CORRUPTION(LINEAR, false, bad_iaffid, -EINVAL),
+	CORRUPTION(LINEAR, false, truncated, -EINVAL),
+	CORRUPTION(LINEAR, false, last_spi, -EINVAL),
+	CORRUPTION(LINEAR, true, compact_first_word, -EINVAL),
+	CORRUPTION(LINEAR, true, compact_last_word, -EINVAL),
+	CORRUPTION(LINEAR, true, compact_header, -EINVAL),
+	CORRUPTION(LINEAR, true, compact_count, -EINVAL),
+	CORRUPTION(LINEAR, true, compact_order, -EINVAL),
+	CORRUPTION(LINEAR, true, compact_index, -EINVAL),
+};
+
+/* Found as the LPI image is loaded */
+static const struct corruption corrupted_late[] = {
+	CORRUPTION(LINEAR, false, last_lpi_word, -EINVAL),
+	CORRUPTION(LINEAR, false, hwu_then_bad, -EINVAL),
+	CORRUPTION(LINEAR, false, lpi_tail_faults, -EFAULT),
+	CORRUPTION(LINEAR, false, lpi_mid_chunk_faults, -EFAULT),
+	CORRUPTION(LINEAR, true, last_lpi_word, -EINVAL),
+	CORRUPTION(LINEAR, true, lpi_tail_faults, -EFAULT),
+	CORRUPTION(TWO_LEVEL, false, last_lpi_word, -EINVAL),
+	CORRUPTION(TWO_LEVEL, false, hwu_then_bad, -EINVAL),
+	CORRUPTION(TWO_LEVEL, false, lpi_tail_faults, -EFAULT),
+	CORRUPTION(TWO_LEVEL, false, lpi_mid_chunk_faults, -EFAULT),
+	CORRUPTION(TWO_LEVEL, true, compact_last_word, -EINVAL),
+	CORRUPTION(TWO_LEVEL, true, last_lpi_word, -EINVAL),
+	CORRUPTION(TWO_LEVEL, true, lpi_tail_faults, -EFAULT),
+};
+
+/* restore_corrupted() of each of the @n spoiled images of @t */
+static void restore_corruptions(const struct corruption *t, int n)
 {
 	struct cfg c;
+	int ret;
 
-	cfg_basic(&c, LINEAR, false);
-	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_mid_chunk_faults), -EFAULT);
-	cfg_basic(&c, LINEAR, true);
-	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
-	cfg_basic(&c, TWO_LEVEL, false);
-	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, hwu_then_bad), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_mid_chunk_faults), -EFAULT);
-	cfg_basic(&c, TWO_LEVEL, true);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, last_lpi_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, lpi_tail_faults), -EFAULT);
+	for (; n--; t++) {
+		cfg_basic(&c, t->lpis, t->compact);
+		ret = restore_corrupted(&c, t->corrupt);
+		if (ret != t->err)
+			vt_diag("%s, %s, %s: %d\n", t->lpis == LINEAR ? "linear" : "two-level",
+				t->compact ? "compact" : "flat", t->name, ret);
+		VT_EXPECT_EQ(ret, t->err);
+	}
 }
 
 VT_TEST(ist_corrupted_images_refused)
 {
-	struct cfg c;
-
-	cfg_basic(&c, LINEAR, false);
-	VT_EXPECT_EQ(restore_corrupted(&c, reserved_bits), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, one_of_n), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, bad_iaffid), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, truncated), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, last_spi), -EINVAL);
-	cfg_basic(&c, LINEAR, true);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_first_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_last_word), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_header), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_count), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_order), -EINVAL);
-	VT_EXPECT_EQ(restore_corrupted(&c, compact_index), -EINVAL);
-	corrupted_late();
+	restore_corruptions(corrupted_early, ARRAY_SIZE(corrupted_early));
+	restore_corruptions(corrupted_late, ARRAY_SIZE(corrupted_late));
 }
 
 /*
@@ -919,7 +940,7 @@ VT_TEST(ist_corrupted_images_refused_istmd)
 	VT_ASSERT_EQ(harness_host_init(&host), 0);
 	VT_EXPECT_EQ(migrate_basic(LINEAR, false, false), 0);
 	VT_EXPECT_EQ(migrate_basic(TWO_LEVEL, true, false), 0);
-	corrupted_late();
+	restore_corruptions(corrupted_late, ARRAY_SIZE(corrupted_late));
 }
 
 /* HWU is the IRS's: never saved, and cleared if an image has it */
