@@ -1229,6 +1229,7 @@ int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 		hva = slot_gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, false);
 		if (!hva)
 			return -EFAULT;
+		harness_uffd_fault((void *)(hva + offset), seg);
 		memcpy(data, (void *)(hva + offset), seg);
 		offset = 0;
 		len -= seg;
@@ -1475,6 +1476,7 @@ static void harness_after_each(void)
 	fault_inject_nth_alloc(0);
 	harness_uaccess_fault(NULL, 0);
 	harness_on_copy_to_user(0, 0, NULL, NULL);
+	harness_uffd_missing(NULL, 0);
 	if (harness_locks_held())
 		vt_fail(__FILE__, __LINE__, "test ended with %d locks held",
 			harness_locks_held());

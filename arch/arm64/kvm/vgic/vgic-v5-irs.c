@@ -1781,6 +1781,7 @@ void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
 	}
 
 	cpu_if->irs_resident = true;
+	WRITE_ONCE(cpu_if->in_wfi, false);
 	WRITE_ONCE(cpu_if->db_pending, false);
 }
 
@@ -1800,9 +1801,19 @@ void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
 	if (!cpu_if->irs_resident)
 		return;
 
-	if (vcpu_get_flag(vcpu, IN_WFI) &&
-	    READ_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled))
-		val = vgic_v5_db_request(cpu_if->vgic_vmcr, cpu_if->vgic_apr);
+	/*
+	 * in_wfi is written before IRSEN is read, and IRSEN before in_wfi in
+	 * vgic_v5_irs_update_irsen(): a vCPU that blocks as the guest enables
+	 * its IRS asks for a doorbell, or is woken to ask for one.
+	 */
+	if (vcpu_get_flag(vcpu, IN_WFI)) {
+		WRITE_ONCE(cpu_if->in_wfi, true);
+		/* Pairs with the barrier in vgic_v5_irs_update_irsen() */
+		smp_mb();
+		if (READ_ONCE(vcpu->kvm->arch.vgic.gicv5_vm.irs_enabled))
+			val = vgic_v5_db_request(cpu_if->vgic_vmcr,
+						 cpu_if->vgic_apr);
+	}
 
 	kvm_call_hyp(__vgic_v5_make_non_resident, irs_contextr(vcpu) | val);
 	cpu_if->irs_resident = false;
@@ -1828,10 +1839,30 @@ bool vgic_v5_irs_pending_doorbell(struct kvm_vcpu *vcpu)
  *
  * ICH_CONTEXTR_EL2.IRICHPPIDIS is only written on make-resident: resident
  * vPEs are reloaded.
+ *
+ * A vCPU that blocked while the IRS was disabled asked for no doorbell, and
+ * nothing the IRS makes pending would wake it. Once the IRS is enabled, the
+ * vCPUs in WFI are woken once, as by a doorbell: they leave WFI, and ask
+ * for a doorbell at the next.
  */
 void vgic_v5_irs_update_irsen(struct kvm *kvm)
 {
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
 	kvm_make_all_cpus_request(kvm, KVM_REQ_RELOAD_GICv4);
+
+	if (!READ_ONCE(kvm->arch.vgic.gicv5_vm.irs_enabled))
+		return;
+
+	/* IRSEN is written before in_wfi is read: see vgic_v5_irs_put() */
+	smp_mb();
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (!READ_ONCE(vcpu->arch.vgic_cpu.vgic_v5.in_wfi))
+			continue;
+		WRITE_ONCE(vcpu->arch.vgic_cpu.vgic_v5.db_pending, true);
+		kvm_vcpu_kick(vcpu);
+	}
 }
 
 /**

@@ -28,6 +28,7 @@
 #include <linux/bitfield.h>
 #include <linux/irqchip/arm-gic-v5.h>
 #include <linux/kvm.h>
+#include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -146,29 +147,13 @@ static void vgic_v5_its_drop_cache(struct vgic_v5_its *its)
 
 /* -------------------------------------------------------- table walks */
 
-/*
- * Read the table entry at @gpa. The irqfd slow path runs in a kworker
- * without the VM's mm, on behalf of vhost or VFIO: read guest memory
- * through the VMM's mm there.
- */
+/* Read the table entry at @gpa, in the VMM's mm */
 static int vgic_v5_its_read_entry(struct kvm *kvm, gpa_t gpa, u64 *entry)
 {
-	unsigned long hva;
 	__le64 val;
 	int ret;
 
-	if (current->mm == kvm->mm) {
-		ret = kvm_read_guest(kvm, gpa, &val, sizeof(val));
-	} else {
-		hva = gfn_to_hva_prot(kvm, gpa_to_gfn(gpa), NULL);
-		if (kvm_is_error_hva(hva) || !mmget_not_zero(kvm->mm))
-			return -EFAULT;
-		ret = access_remote_vm(kvm->mm, hva + offset_in_page(gpa),
-				       &val, sizeof(val), 0);
-		mmput(kvm->mm);
-		ret = ret == sizeof(val) ? 0 : -EFAULT;
-	}
-
+	ret = kvm_read_guest(kvm, gpa, &val, sizeof(val));
 	if (!ret)
 		*entry = le64_to_cpu(val);
 	return ret;
@@ -281,6 +266,36 @@ static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
 
 /* ------------------------------------------------------------- MSIs */
 
+/*
+ * Translate an MSI that missed the cache. The irqfd slow path runs in a
+ * kworker, on behalf of vhost or VFIO, without the VM's mm: it borrows the
+ * VMM's, so that the walk's reads of guest memory fault and wait as they
+ * would in the VMM's thread. A remote access (get_user_pages_remote())
+ * could not wait for a page that userfaultfd has yet to bring in during a
+ * post-copy migration, and the MSI would be lost.
+ */
+static int vgic_v5_its_translate_msi(struct vgic_v5_its *its, u32 devid,
+				     u32 eventid, u32 *lpi)
+{
+	struct kvm *kvm = its->dev->kvm;
+	int ret;
+
+	if (current->mm == kvm->mm)
+		return vgic_v5_its_translate(its, devid, eventid, lpi);
+
+	/* Only a kthread without an mm can borrow one; the VMM may be gone */
+	if (current->mm || !(current->flags & PF_KTHREAD) ||
+	    !mmget_not_zero(kvm->mm))
+		return -EFAULT;
+
+	kthread_use_mm(kvm->mm);
+	ret = vgic_v5_its_translate(its, devid, eventid, lpi);
+	kthread_unuse_mm(kvm->mm);
+	mmput(kvm->mm);
+
+	return ret;
+}
+
 /* The ITS whose ITS_TRANSLATER is at @db, under kvm->srcu */
 static struct vgic_v5_its *vgic_v5_its_of_doorbell(struct kvm *kvm, gpa_t db)
 {
@@ -336,7 +351,7 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 		return -EWOULDBLOCK;
 
 	scoped_guard(mutex, &its->lock) {
-		if (vgic_v5_its_translate(its, msi->devid, msi->data, &lpi))
+		if (vgic_v5_its_translate_msi(its, msi->devid, msi->data, &lpi))
 			return 0;
 
 		/* Full, the cache takes no more: the next MSIs walk again */
@@ -583,13 +598,19 @@ static const struct vgic_register_region vgic_v5_its_registers[] = {
 
 /* -------------------------------------------------- userspace registers */
 
-/* The translate frame has no userspace registers */
+/*
+ * The register at offset @attr of the config frame: the translate frame has
+ * no userspace registers, and no offset has bits above 31.
+ */
 static const struct vgic_register_region *
-vgic_v5_its_uaccess_region(u32 offset, unsigned int *len)
+vgic_v5_its_uaccess_region(u64 attr, unsigned int *len)
 {
+	if (attr & ~KVM_DEV_ARM_VGIC_OFFSET_MASK)
+		return ERR_PTR(-ENXIO);
+
 	return vgic_v5_find_uaccess_region(vgic_v5_its_registers,
 					   ARRAY_SIZE(vgic_v5_its_registers),
-					   ITS_TRANSLATE_FRAME, offset, len);
+					   ITS_TRANSLATE_FRAME, attr, len);
 }
 
 static int vgic_v5_its_check_idr1(u32 val)

@@ -887,6 +887,44 @@ void harness_uaccess_fault(const void *p, size_t n)
 	fault_len = n;
 }
 
+/* What harness_uffd_missing() made missing, and the faults that filled it */
+static const void *uffd_at;
+static size_t uffd_len;
+static unsigned int uffd_faults;
+
+/*
+ * Make [@p, @p + @n) pages of a userfaultfd range that the VMM has yet to
+ * bring in (@n 0: none), as on the destination of a post-copy migration.
+ */
+void harness_uffd_missing(const void *p, size_t n)
+{
+	uffd_at = p;
+	uffd_len = n;
+	uffd_faults = 0;
+}
+
+/* The faults that waited for the missing pages */
+unsigned int harness_uffd_faults(void)
+{
+	return uffd_faults;
+}
+
+/*
+ * A user copy from [@p, @p + @n) by a task with the VMM's mm: a fault on a
+ * missing page waits for the VMM to bring the range in, and the copy goes
+ * on. (get_user_pages_remote() without a @locked argument could not wait:
+ * userfaultfd fails its fault with SIGBUS.)
+ */
+void harness_uffd_fault(const void *p, size_t n)
+{
+	const char *a = p, *m = uffd_at;
+
+	if (!uffd_len || a + n <= m || a >= m + uffd_len)
+		return;
+	uffd_faults++;
+	uffd_len = 0;
+}
+
 /* What harness_on_copy_to_user() asked for */
 static struct {
 	size_t size;
@@ -1326,11 +1364,27 @@ struct task_struct *harness_current(void)
 void harness_kworker_enter(void)
 {
 	harness_task.mm = NULL;
+	harness_task.flags |= PF_KTHREAD;
 }
 
 void harness_kworker_exit(void)
 {
 	harness_task.mm = &harness_mm;
+	harness_task.flags &= ~PF_KTHREAD;
+}
+
+/* A kthread without an mm takes one it holds a reference on */
+void kthread_use_mm(struct mm_struct *mm)
+{
+	WARN_ON(!(harness_task.flags & PF_KTHREAD) || harness_task.mm);
+	WARN_ON(atomic_read(&mm->mm_users) <= 0);
+	harness_task.mm = mm;
+}
+
+void kthread_unuse_mm(struct mm_struct *mm)
+{
+	WARN_ON(harness_task.mm != mm);
+	harness_task.mm = NULL;
 }
 
 bool mmget_not_zero(struct mm_struct *mm)
@@ -1342,17 +1396,6 @@ void mmput(struct mm_struct *mm)
 {
 	might_sleep();
 	atomic_dec(&mm->mm_users);
-}
-
-/* The VMM's memory is this process's: a copy from @addr, under a reference */
-int access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
-		     int len, unsigned int gup_flags)
-{
-	might_sleep();	/* mmap_read_lock(), get_user_pages_remote() */
-	if (WARN_ON(atomic_read(&mm->mm_users) <= 0) || gup_flags)
-		return 0;
-	memcpy(buf, (void *)addr, len);
-	return len;
 }
 
 /* ------------------------------------------------------------------ xarray */

@@ -407,7 +407,8 @@ DEFINE_LOCK_GUARD_1(srcu, struct srcu_struct,
  * is and that every thread uses (current->mm), but for the threads that
  * play a kworker (harness_kworker_enter()): they have none, as irqfd's
  * injection work has none, and their guest memory copies fail as
- * copy_from_user() fails there. mm_users counts the process (1) and the
+ * copy_from_user() fails there, unless they borrow the mm with
+ * kthread_use_mm(). mm_users counts the process (1) and the
  * mmget_not_zero() references; harness_mm_exit() plays the VMM exiting.
  */
 struct mm_struct {
@@ -416,6 +417,7 @@ struct mm_struct {
 
 struct task_struct {
 	struct mm_struct	*mm;
+	unsigned int		flags;		/* PF_KTHREAD for a kworker */
 	/* harness_run.c's scheduler and preempt notifiers */
 	unsigned int		__state;
 	bool			sigpending;
@@ -431,10 +433,17 @@ struct task_struct *harness_current(void);
 void harness_kworker_enter(void);
 void harness_kworker_exit(void);
 
+#define PF_KTHREAD		0x00200000
+
 bool mmget_not_zero(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
-int access_remote_vm(struct mm_struct *mm, unsigned long addr, void *buf,
-		     int len, unsigned int gup_flags);
+void kthread_use_mm(struct mm_struct *mm);
+void kthread_unuse_mm(struct mm_struct *mm);
+
+/* Pages userfaultfd has yet to bring in, as after a post-copy migration */
+void harness_uffd_missing(const void *p, size_t n);
+unsigned int harness_uffd_faults(void);
+void harness_uffd_fault(const void *p, size_t n);
 
 /* ---------------------------------------------------------------- uaccess */
 

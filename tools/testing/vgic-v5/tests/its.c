@@ -760,6 +760,43 @@ VT_TEST(its_irqfd_slow_path_without_mm)
 	harness_vm_destroy(v.kvm);
 }
 
+/*
+ * Post-copy migration: the destination runs the VM before all of guest
+ * memory arrived, and userfaultfd brings a page in when it is first
+ * touched. The ITS tables are rarely touched: the first MSI of an event
+ * after the restore walks them, from irqfd's kworker for vhost or VFIO,
+ * which must wait for the pages as the VMM's thread does, not drop the MSI.
+ */
+VT_TEST(its_irqfd_walk_waits_for_postcopy_pages)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
+		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
+	};
+	struct tvm v;
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	map_std(&v, 3, 2);
+	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+
+	/* From irqfd's kworker: the walk waits for the pages, once */
+	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	EXPECT_LPI_PENDING(LPI(2, 1));
+	VT_EXPECT_EQ(harness_uffd_faults(), 1);
+	EXPECT_HIT(&v, 2, 1, LPI(2, 1));
+
+	/* From the VMM's thread (KVM_SIGNAL_MSI), as before */
+	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
+	EXPECT_WALK(&v, 1, 0, LPI(1, 0));
+	VT_EXPECT_EQ(harness_uffd_faults(), 1);
+
+	/* The kworker gave the VMM's mm back */
+	VT_EXPECT_EQ(atomic_read(&harness_mm.mm_users), 1);
+	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
+	harness_vm_destroy(v.kvm);
+}
+
 /* --------------------------------------------------------- bad tables */
 
 /* Exact results for each way the tables can be wrong */

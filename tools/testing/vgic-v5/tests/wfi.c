@@ -771,6 +771,62 @@ VT_TEST(wfi_irs_command_failure_wakes_blocked_vcpus)
 }
 
 /*
+ * The guest turns its IRS off, and a vCPU blocks in WFI meanwhile: without
+ * an IRS there is nothing to ask a doorbell for. Once the guest turns the
+ * IRS on again, the vCPU must wake and block again with a doorbell, or an
+ * SPI for it would never wake it.
+ */
+VT_TEST(wfi_irs_enabled_while_blocked)
+{
+	struct setup s = { .lpi_prio = 6 };
+	struct wfi_guest g = { .vpmr = 31, .rounds = 2 };
+	struct raise r = { .src = SRC_LINE, .spi = WFI_SPI };
+	struct vcpu_thread t = { .cpu = VCPU_CPU, .guest = wfi_guest, .arg = &g };
+	struct kvm_vcpu *v0, *v1;
+	struct kvm *kvm;
+	int i;
+
+	s.spi_prio[WFI_SPI] = 8;
+	kvm = wfi_vm(&s);
+	VT_ASSERT(kvm);
+	r.kvm = kvm;
+	v0 = kvm_get_vcpu(kvm, 0);
+	v1 = kvm_get_vcpu(kvm, 1);
+	t.vcpu = v1;
+
+	/* vCPU 0's guest turns the IRS off, as a driver probing it again */
+	harness_vcpu_load(v0);
+	wr32(v0, GICV5_IRS_CR0, 0);
+	harness_vcpu_put(v0);
+	vcpu_thread_start(&t);
+	VT_ASSERT(harness_wait_vcpu_asleep(v1));
+	VT_EXPECT(!(gm_read_contextr(harness_gm(), VCPU_CPU) & GM_CTXR_DB));
+
+	/* ... and on: vCPU 1 wakes, and blocks again with a doorbell */
+	harness_vcpu_load(v0);
+	wr32(v0, GICV5_IRS_CR0, GICV5_IRS_CR0_IRSEN);
+	harness_vcpu_put(v0);
+	for (i = 0; i < 2000 && (g.entries < 2 || !harness_vcpu_asleep(v1)); i++)
+		usleep(1000);
+	VT_EXPECT_EQ(g.entries, 2);
+	VT_EXPECT(gm_read_contextr(harness_gm(), VCPU_CPU) & GM_CTXR_DB);
+
+	/* The SPI wakes it */
+	on_other_cpu(raise_fn, &r);
+	VT_EXPECT_EQ(r.ret, 0);
+	for (i = 0; i < 2000 && harness_vcpu_asleep(v1); i++)
+		usleep(1000);
+	if (harness_vcpu_asleep(v1)) {
+		vt_fail(__FILE__, __LINE__, "the SPI did not wake vCPU 1");
+		VT_EXPECT(harness_signal_vcpu(v1));
+	}
+	pthread_join(t.thread, NULL);
+	VT_EXPECT_EQ(g.taken[1], SPI(WFI_SPI));
+	VT_EXPECT_EQ(gm_doorbells_fired(harness_gm()), 1);
+	harness_vm_destroy(kvm);
+}
+
+/*
  * The IRS does not complete the guest's LPI IST map (VMAP_VISTR times
  * out): the VM is dead, its running vCPU leaves KVM_RUN with -EIO.
  */

@@ -1123,12 +1123,12 @@ static void msi_dropped(struct its_vm *v, u32 its, u32 devid, u32 event, const c
 	guest_no_irq(v);
 }
 
-static int its_reg_get(int its_fd, u32 offset, u64 *val)
+static int its_reg_get(int its_fd, u64 offset, u64 *val)
 {
 	return __kvm_device_attr_get(its_fd, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, offset, val);
 }
 
-static int its_reg_set(int its_fd, u32 offset, u64 val)
+static int its_reg_set(int its_fd, u64 offset, u64 val)
 {
 	return __kvm_device_attr_set(its_fd, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, offset, &val);
 }
@@ -1392,20 +1392,21 @@ static void test_ctrl(void)
 	kvm_vm_free(vm);
 }
 
-static void reg_errno(int fd, u32 offset, int want, const char *what)
+static void reg_errno(int fd, u64 attr, int want, const char *what)
 {
+	unsigned long long a = attr;
 	u64 val = 0;
 	int ret;
 
-	ret = __kvm_has_device_attr(fd, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, offset);
-	TEST_ASSERT(ret && errno == want, "has_attr ITS_REGS 0x%x (%s): ret %d errno %d, want %d",
-		    offset, what, ret, errno, want);
-	ret = its_reg_get(fd, offset, &val);
-	TEST_ASSERT(ret && errno == want, "get ITS_REGS 0x%x (%s): ret %d errno %d, want %d",
-		    offset, what, ret, errno, want);
-	ret = its_reg_set(fd, offset, val);
-	TEST_ASSERT(ret && errno == want, "set ITS_REGS 0x%x (%s): ret %d errno %d, want %d",
-		    offset, what, ret, errno, want);
+	ret = __kvm_has_device_attr(fd, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, attr);
+	TEST_ASSERT(ret && errno == want, "has_attr ITS_REGS 0x%llx (%s): ret %d errno %d, want %d",
+		    a, what, ret, errno, want);
+	ret = its_reg_get(fd, attr, &val);
+	TEST_ASSERT(ret && errno == want, "get ITS_REGS 0x%llx (%s): ret %d errno %d, want %d",
+		    a, what, ret, errno, want);
+	ret = its_reg_set(fd, attr, val);
+	TEST_ASSERT(ret && errno == want, "set ITS_REGS 0x%llx (%s): ret %d errno %d, want %d",
+		    a, what, ret, errno, want);
 }
 
 static void reg_set_errno(int fd, u32 offset, u64 val, int want, const char *what)
@@ -1429,8 +1430,9 @@ static void reg_set_get(int fd, u32 offset, u64 val, u64 want)
 
 /*
  * GRP_ITS_REGS: the registers and their default values; -ENXIO where
- * there is none, -EINVAL misaligned or inside a 64-bit register; IDR1 and
- * IDR2 only within what KVM supports; every set is state only.
+ * there is none (attr bits above 31 included), -EINVAL misaligned or
+ * inside a 64-bit register; IDR1 and IDR2 only within what KVM supports;
+ * every set is state only.
  */
 static void test_regs(void)
 {
@@ -1457,6 +1459,7 @@ static void test_regs(void)
 		kvm_has_device_attr(v.its_fd[0], KVM_DEV_ARM_VGIC_GRP_ITS_REGS, regs[i]);
 	for (i = 0; i < ARRAY_SIZE(holes); i++)
 		reg_errno(v.its_fd[0], holes[i], ENXIO, "no register");
+	reg_errno(v.its_fd[0], BIT_ULL(32) | GICV5_ITS_CR0, ENXIO, "attr bit 32");
 	reg_errno(v.its_fd[0], GICV5_ITS_IDR1 + 2, EINVAL, "misaligned");
 	reg_errno(v.its_fd[0], GICV5_ITS_DT_BASER + 4, EINVAL, "DT_BASER + 4");
 	reg_errno(v.its_fd[0], GICV5_ITS_DIDR + 4, EINVAL, "DIDR + 4");
