@@ -26,6 +26,15 @@ BUSYBOX    := $(B)/dl/busybox-static.deb
 KFLAGS     := W=1
 # Long steps say what they do and, when they took 5 s or more, how long.
 TIMED      := $(P)/timed.sh
+# The cross gcc runs through ccache, which build/ccache-bin puts first in
+# PATH under the compiler's own name: kbuild's command lines stay the same,
+# and the static layer's builds at each prefix of the series take from the
+# cache every object whose sources are as 'make' built them.
+CCACHE_BIN := $(B)/ccache-bin
+export PATH := $(CCACHE_BIN):$(PATH)
+export CCACHE_DIR := $(B)/ccache
+export CCACHE_MAXSIZE := 5G
+export CCACHE_SLOPPINESS := include_file_mtime,include_file_ctime
 
 .PHONY: all deps base assemble export kernel selftests series tools \
 	check check-static check-harness check-boot-v3 check-boot-v5 \
@@ -55,7 +64,11 @@ assemble: base
 export:
 	@python3 $(P)/overlay.py export $(TOP) $(TREE)
 
-$(KOUT)/.config: $(P)/test-kernel.config | assemble
+$(CCACHE_BIN)/aarch64-linux-gnu-gcc: | deps
+	@mkdir -p $(CCACHE_BIN)
+	@ln -sf /usr/bin/ccache $@
+
+$(KOUT)/.config: $(P)/test-kernel.config | assemble $(CCACHE_BIN)/aarch64-linux-gnu-gcc
 	@mkdir -p $(KOUT)
 	@$(KMAKE) allnoconfig > /dev/null
 	@cd $(TREE) && scripts/kconfig/merge_config.sh -m -O $(KOUT) \
@@ -65,7 +78,7 @@ $(KOUT)/.config: $(P)/test-kernel.config | assemble
 		grep -q "^CONFIG_$$c=y" $@ || { echo "config: CONFIG_$$c is not y"; exit 1; }; \
 	done
 
-kernel: assemble $(KOUT)/.config
+kernel: assemble $(KOUT)/.config | $(CCACHE_BIN)/aarch64-linux-gnu-gcc
 	@echo "kernel: building Image, W=1 -j$(JOBS) (from scratch: about 5 min on 2 cores)"
 	@$(TIMED) kernel -e $(B)/kernel-warnings.log $(KMAKE) $(KFLAGS) Image || \
 		{ tail -30 $(B)/kernel-warnings.log; exit 1; }
@@ -139,7 +152,7 @@ check-harness: assemble
 		echo "$$s: $$(tail -1 $(RES)/$$s.log)"; \
 	done; exit $$rc
 
-check-static: series tools
+check-static: series tools | $(CCACHE_BIN)/aarch64-linux-gnu-gcc
 	@mkdir -p $(RES)
 	@$(P)/static-check.sh $(B) $(RES)/static.res
 

@@ -7,12 +7,13 @@
 # QEMU's virt machine loads for a NIC, which --no-install-recommends leaves
 # out (the boots also pass -nic none); debootstrap makes the trixie root of
 # QEMU 11 and the root of 'make fresh-check'; valgrind gives 'make bench'
-# its instruction counts (callgrind).
+# its instruction counts (callgrind); ccache lets the static layer's builds
+# at each prefix of the series reuse the objects of the kernel build.
 set -euo pipefail
 pkgs=(make gcc libc6-dev git perl python3 xz-utils cpio gzip bc flex bison
       libssl-dev libelf-dev kmod dpkg-dev debootstrap python3-ply python3-git
       gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-      qemu-system-arm ipxe-qemu rsync valgrind)
+      qemu-system-arm ipxe-qemu rsync valgrind ccache)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
