@@ -347,8 +347,12 @@ void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
 
 	/*
 	 * GIC CDDI traps from a trapped CDEOI that left an SPI to resample
-	 * until its deactivation, except once for a trapped CDDI to run again.
+	 * until its deactivation, except once for a trapped CDDI to run again;
+	 * with no level line high, nothing is left to resample (the CDEOI may
+	 * have been another interrupt's, and the SPI resampled elsewhere).
 	 */
+	if (!trap)
+		cpu_if->resample_due = false;
 	if (cpu_if->resample_due && !cpu_if->cddi_passthrough)
 		*vcpu_fgt(vcpu, ICH_HFGITR_EL2) &= ~ICH_HFGITR_EL2_GICCDDI;
 	else
@@ -489,7 +493,8 @@ static void vgic_v5_irs_publish_lpis(struct vgic_v5_irs_frame *frame,
  * makes the IST valid may write them VALID itself and never use
  * MAP_L2_ISTR, and an IST made valid again over the same L1 table keeps
  * the ranges the IRS mapped. An L1 entry that is not in guest memory reads
- * as invalid. The L1 table has at most BIT(16 - 10) entries.
+ * as invalid. The L1 table has at most BIT(24 - 10) entries, each a host
+ * L2 table and an IRS command: reschedule between them.
  */
 static int vgic_v5_irs_map_valid_l2(struct kvm *kvm, gpa_t l1, unsigned int id_bits,
 				    unsigned int l2_bits, unsigned long *l2_map)
@@ -509,6 +514,7 @@ static int vgic_v5_irs_map_valid_l2(struct kvm *kvm, gpa_t l1, unsigned int id_b
 		if (ret)
 			return ret;
 		__set_bit(index, l2_map);
+		cond_resched();
 	}
 
 	return 0;
@@ -1006,17 +1012,23 @@ static int vgic_v5_irs_uaccess_write_idr1(struct kvm_vcpu *vcpu, gpa_t addr,
  * IDR2: what the guest sees and what KVM then does (IST_CFGR validation,
  * the vCPUs' ICC_IDR0_EL1.ID_BITS). It may offer less than KVM does on
  * this host (e.g. the upstream feature set: one level, 16 ID bits), never
- * more; no metadata.
+ * more; no metadata. Read-only once the host LPI IST exists, which
+ * IST_CFGR describes within what IDR2 allows: the saves check it again.
  */
 static int vgic_v5_irs_uaccess_write_idr2(struct kvm_vcpu *vcpu, gpa_t addr,
 					  unsigned int len, unsigned long val)
 {
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(vcpu->kvm);
 	u32 offered = vgic_v5_irs_offered_idr2();
 	unsigned int id_bits, min_id_bits;
 	struct kvm_vcpu *v;
 	unsigned long i;
 
 	val = (u32)val;
+	guard(mutex)(&frame->lock);
+	if (frame->nr_lpis)
+		return val == frame->idr2 ? 0 : -EINVAL;
+
 	/* No LPIs on this host: only the offered value */
 	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, offered)) {
 		if (val != offered)
@@ -1042,7 +1054,7 @@ static int vgic_v5_irs_uaccess_write_idr2(struct kvm_vcpu *vcpu, gpa_t addr,
 	    ~FIELD_GET(GICV5_IRS_IDR2_IST_L2SZ, offered))
 		return -EINVAL;
 
-	WRITE_ONCE(vgic_v5_irs_frame(vcpu->kvm)->idr2, val);
+	WRITE_ONCE(frame->idr2, val);
 
 	/* The CPU interfaces name no more IDs than the IRS has */
 	kvm_for_each_vcpu(i, v, vcpu->kvm)
@@ -1631,6 +1643,31 @@ static void vgic_v5_irs_restore_spi(struct kvm *kvm, u32 spi, u32 word,
 }
 
 /*
+ * After a failed restore: hand the IRS the SPIs that went pending while it
+ * refused them (the edges latched, the level lines raised), as the restore
+ * would have.
+ */
+static void vgic_v5_irs_requeue_spis(struct kvm *kvm)
+{
+	u32 i;
+
+	for (i = 0; i < kvm->arch.vgic.nr_spis; i++) {
+		struct vgic_irq *irq = vgic_get_irq(kvm, vgic_v5_make_spi(i));
+		unsigned long flags;
+
+		if (!irq)
+			continue;
+
+		raw_spin_lock_irqsave(&irq->irq_lock, flags);
+		if (irq_is_pending(irq))
+			vgic_queue_irq_unlock(kvm, irq, flags);
+		else
+			raw_spin_unlock_irqrestore(&irq->irq_lock, flags);
+		vgic_put_irq(kvm, irq);
+	}
+}
+
+/*
  * GRP_IST set: create the LPI IST from the restored IST_CFGR/IST_BASER,
  * load both images with the VM out of the IRS's view, then re-assert the
  * pending interrupts. The LPI image is copied straight into the new LPI
@@ -1707,8 +1744,11 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	end = vgic_v5_irs_restore_end(kvm);
 	if (ret || end) {
 		/* A VM the IRS failed is dead, and keeps its IST */
-		if (!end && img.id_bits)
-			vgic_v5_irs_unmap_lpi_ist(kvm);
+		if (!end) {
+			if (img.id_bits)
+				vgic_v5_irs_unmap_lpi_ist(kvm);
+			vgic_v5_irs_requeue_spis(kvm);
+		}
 		ret = ret ?: end;
 		goto out;
 	}

@@ -925,10 +925,11 @@ void harness_uffd_fault(const void *p, size_t n)
 	uffd_len = 0;
 }
 
-/* What harness_on_copy_to_user() asked for */
+/* What harness_on_copy_to_user() or harness_on_copy_from_user() asked for */
 static struct {
 	size_t size;
 	unsigned int nth;
+	bool to_user;
 	void (*fn)(void *arg);
 	void *arg;
 } copy_hook;
@@ -943,8 +944,17 @@ void harness_on_copy_to_user(size_t size, unsigned int nth,
 {
 	copy_hook.size = size;
 	copy_hook.nth = nth;
+	copy_hook.to_user = true;
 	copy_hook.fn = fn;
 	copy_hook.arg = arg;
+}
+
+/* The same, in the @nth copy_from_user() of @size bytes */
+void harness_on_copy_from_user(size_t size, unsigned int nth,
+			       void (*fn)(void *arg), void *arg)
+{
+	harness_on_copy_to_user(size, nth, fn, arg);
+	copy_hook.to_user = false;
 }
 
 /*
@@ -958,7 +968,8 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 	unsigned long done = n;
 
 	might_sleep();
-	if (to_user && copy_hook.fn && n == copy_hook.size && !--copy_hook.nth) {
+	if (copy_hook.fn && to_user == copy_hook.to_user && n == copy_hook.size &&
+	    !--copy_hook.nth) {
 		void (*fn)(void *arg) = copy_hook.fn;
 
 		copy_hook.fn = NULL;

@@ -453,6 +453,8 @@ bool harness_uaccess_ok(const void *p, size_t n);
 void harness_uaccess_fault(const void *p, size_t n);
 void harness_on_copy_to_user(size_t size, unsigned int nth,
 			     void (*fn)(void *arg), void *arg);
+void harness_on_copy_from_user(size_t size, unsigned int nth,
+			       void (*fn)(void *arg), void *arg);
 unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_user);
 #define copy_from_user(to, from, n)	harness_copy((to), (from), (n), false)
 #define copy_to_user(to, from, n)	harness_copy((to), (from), (n), true)

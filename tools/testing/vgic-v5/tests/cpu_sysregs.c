@@ -221,6 +221,38 @@ VT_TEST(cpu_sysregs_round_trip)
 }
 
 /*
+ * A restored pending bit sticks to an edge PPI only: a level PPI (the
+ * timer's) is pending while its line is high, so once its device lowers
+ * the line it is no longer pending. KVM never clears the latch of a level
+ * PPI, so a latch set by the restore would keep it pending for good.
+ */
+VT_TEST(cpu_sysregs_level_ppi_pending_follows_line)
+{
+	const int sw = GICV5_ARCH_PPI_SW_PPI, cntv = GICV5_ARCH_PPI_CNTV;
+	u32 intid = vgic_v5_make_ppi(cntv);
+	struct kvm_device *dev;
+	struct kvm_vcpu *vcpu;
+	struct kvm *kvm;
+
+	kvm = harness_v5_vm_dev(1, 0, false, &dev);
+	VT_ASSERT(kvm);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1, BIT(sw) | BIT(cntv)), 0);
+	VT_EXPECT(ppi_state(vcpu, sw).pending_latch);
+	VT_EXPECT(!ppi_state(vcpu, cntv).pending_latch);
+	VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1), BIT(sw));
+	/* The timer raises its line, then lowers it */
+	VT_EXPECT_EQ(kvm_vgic_inject_irq(kvm, vcpu, intid, true, NULL), 0);
+	VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1), BIT(sw) | BIT(cntv));
+	VT_EXPECT_EQ(kvm_vgic_inject_irq(kvm, vcpu, intid, false, NULL), 0);
+	VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1), BIT(sw));
+	/* And the guest is not given it at its next entry */
+	VT_ASSERT_EQ(harness_vcpu_first_run(vcpu), 0);
+	VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1), BIT(sw));
+	harness_vm_destroy(kvm);
+}
+
+/*
  * A restored pending, enabled SW_PPI above the restored priority mask
  * makes the vCPU runnable after its first run; a disabled one does not.
  */

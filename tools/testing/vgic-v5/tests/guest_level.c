@@ -210,6 +210,41 @@ VT_TEST(guest_level_spi_trigger_mode_change)
 	level_vm_destroy(kvm);
 }
 
+/*
+ * KVM keeps the line of an edge SPI too: a guest that makes the SPI level
+ * sees it pending exactly while the device holds the line high, whatever
+ * the line did while the SPI was edge.
+ */
+VT_TEST(guest_level_spi_line_kept_while_edge)
+{
+	struct kvm *kvm = level_vm(10, 11);
+	struct kvm_vcpu *v0;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	/* Lowered while edge: made level again, it is not pending */
+	VT_EXPECT_EQ(line(kvm, 11, true), 0);
+	harness_vcpu_enter_exit(v0, NULL);
+	harness_v5_guest_spi_type(v0, 11, false);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
+	VT_EXPECT_EQ(line(kvm, 11, false), 0);
+	harness_v5_guest_spi_type(v0, 11, true);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
+	VT_EXPECT(!cdeoi_trapped(v0));
+	/* Raised while edge: taken once, then again while level and high */
+	VT_EXPECT_EQ(line(kvm, 10, true), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
+	harness_v5_guest_spi_type(v0, 10, true);
+	for (int i = 0; i < 2; i++)
+		VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
+	VT_EXPECT(cdeoi_trapped(v0));
+	VT_EXPECT_EQ(line(kvm, 10, false), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
+	VT_EXPECT(!cdeoi_trapped(v0));
+	level_vm_destroy(kvm);
+}
+
 /* An irqfd resampler (virt/kvm/eventfd.c): lowers the line, tells the VMM */
 struct resampler {
 	struct kvm_irq_ack_notifier kian;
@@ -281,6 +316,44 @@ VT_TEST(guest_level_spi_resamplefd)
 	VT_EXPECT_EQ(r.acks, 2);
 	VT_EXPECT_EQ(line(kvm, 10, false), 0);
 
+	kvm_unregister_irq_ack_notifier(kvm, &r.kian);
+	level_vm_destroy(kvm);
+}
+
+static bool cddi_trapped(struct kvm_vcpu *vcpu)
+{
+	return !(*vcpu_fgt(vcpu, ICH_HFGITR_EL2) & ICH_HFGITR_EL2_GICCDDI);
+}
+
+/*
+ * A trapped CDEOI of another interrupt, while a level SPI with a resampler
+ * is high but not taken on this vCPU, leaves GIC CDDI trapped only for as
+ * long as a level line is high: then nothing is left to resample.
+ */
+VT_TEST(guest_level_spi_cddi_trap_ends_with_the_lines)
+{
+	struct kvm *kvm = level_vm(10, 12);
+	struct resampler r;
+	struct kvm_vcpu *v0;
+
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	resampler_register(&r, kvm, 12);
+	/* SPI 12 high but disabled here; SPI 10 taken meanwhile */
+	harness_guest_insn(GM_CDDIS, SPI(12) & TYPE_ID);
+	VT_EXPECT(harness_set_irq(kvm, 12, 1) >= 0);
+	VT_EXPECT_EQ(line(kvm, 10, true), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
+	VT_EXPECT(cdeoi_trapped(v0));
+	VT_EXPECT_EQ(r.acks, 0);
+	/* The device behind SPI 12 is done: no level line high */
+	VT_EXPECT_EQ(line(kvm, 12, false), 0);
+	VT_EXPECT_EQ(line(kvm, 10, false), 0);
+	VT_EXPECT_EQ(line(kvm, 10, true), 0);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(10));
+	harness_vcpu_enter_exit(v0, NULL);
+	VT_EXPECT(!cdeoi_trapped(v0));
+	VT_EXPECT(!cddi_trapped(v0));
 	kvm_unregister_irq_ack_notifier(kvm, &r.kian);
 	level_vm_destroy(kvm);
 }

@@ -100,12 +100,13 @@ VT_TEST(guest_spi_edge)
 	irq = vgic_get_irq(kvm, vgic_v5_make_spi(5));
 	VT_EXPECT_EQ(spi_line(kvm, 5, true), 0);
 	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);
-	/* Handed over to the IRS: KVM keeps no latch */
+	/* Handed over to the IRS: KVM keeps no latch, only the line */
 	VT_EXPECT(!irq->pending_latch);
-	VT_EXPECT(!irq->line_level);
+	VT_EXPECT(irq->line_level);
 	/* Lowering the line does not clear it */
 	VT_EXPECT_EQ(spi_line(kvm, 5, false), 0);
 	HARNESS_EXPECT_NO_VDPEND();
+	VT_EXPECT(!irq->line_level);
 	/* Every rising edge is an interrupt */
 	VT_EXPECT_EQ(spi_line(kvm, 5, true), 0);
 	HARNESS_EXPECT_ONE_VDPEND(vgic_v5_make_spi(5), 1);

@@ -599,7 +599,7 @@ VT_TEST(ist_errnos)
 	struct kvm *kvm;
 	struct vm vm;
 	struct cfg c;
-	u64 baser = LINEAR_GPA | GICV5_IRS_IST_BASER_VALID, cfgr;
+	u64 baser = LINEAR_GPA | GICV5_IRS_IST_BASER_VALID, cfgr, idr2;
 
 	/* Not initialised; no IRS (a PPI-only VM) */
 	kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
@@ -671,6 +671,21 @@ VT_TEST(ist_errnos)
 	/* Now it works; then the LPI IST exists */
 	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), 0);
 	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EBUSY);
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), 0);
+	/*
+	 * From now on IDR2, which the saves check IST_CFGR against, and the
+	 * IST's IST_CFGR and IST_BASER take only their current values
+	 */
+	VT_ASSERT_EQ(get_irs_reg(&vm, GICV5_IRS_IDR2, &idr2), 0);
+	VT_ASSERT(FIELD_GET(GICV5_IRS_IDR2_IST_LEVELS, idr2));
+	VT_EXPECT_EQ(set_irs_reg(&vm, GICV5_IRS_IDR2,
+				 idr2 & ~(u64)GICV5_IRS_IDR2_IST_LEVELS), -EINVAL);
+	VT_EXPECT_EQ(set_irs_reg(&vm, GICV5_IRS_IDR2, idr2), 0);
+	VT_EXPECT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR,
+				 FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 13)), -EINVAL);
+	VT_EXPECT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
+	VT_EXPECT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_BASER, 0), -EINVAL);
+	VT_EXPECT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_BASER, baser), 0);
 	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), 0);
 	/* Not quiescent */
 	gm_set_quiesce(harness_gm(), false);
@@ -1581,6 +1596,46 @@ VT_TEST(ist_restore_keeps_spi_raised_before)
 	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
 	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
 	VT_EXPECT_EQ(deliver(&dst, &c), 0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/*
+ * An edge SPI raised while the restore loads the LPI image, when the IRS
+ * refuses pending state, is not lost if the restore then fails: the VMM
+ * gives up on the LPIs (IST_BASER invalid) and runs, and the guest takes
+ * the SPI once it routes and enables it.
+ */
+static void raise_41(void *arg)
+{
+	VT_EXPECT_EQ(spi_line(arg, 41, true), 0);
+	VT_EXPECT_EQ(spi_line(arg, 41, false), 0);
+}
+
+VT_TEST(ist_failed_restore_keeps_spi_raised_meanwhile)
+{
+	struct vgic_v5_state s = {};
+	struct kvm_vcpu *v0;
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	harness_vm_destroy(src.kvm);
+	last_lpi_word(&s);
+	VT_ASSERT(vm_create(&dst, &c));
+	/* The second 4 KiB chunk of the flat 2^12 LPI image */
+	harness_on_copy_from_user(4096, 2, raise_41, dst.kvm);
+	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), -EINVAL);
+	VT_EXPECT_EQ(set_irs_reg(&dst, GICV5_IRS_IST_BASER, 0), 0);
+	VT_ASSERT_EQ(first_run_all(&dst, &c), 0);
+	v0 = vcpu_of(dst.kvm, c.vcpu_ids[0]);
+	harness_vcpu_load(v0);
+	harness_v5_guest_spi(v0, 41, false, 6);
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(41));
+	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
+	harness_vcpu_put(v0);
 	vgic_v5_ist_free(&s.ist);
 	harness_vm_destroy(dst.kvm);
 }
