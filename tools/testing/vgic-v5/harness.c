@@ -405,12 +405,15 @@ void harness_vcpu_enter_exit(struct kvm_vcpu *vcpu, void (*guest)(struct kvm_vcp
 {
 	preempt_disable();
 	local_irq_disable();
+	/* As harness_vcpu_run(): in guest mode from before the flush */
+	smp_store_mb(vcpu->mode, IN_GUEST_MODE);
 	kvm_vgic_flush_hwstate(vcpu);
 	harness_in_guest = true;
 	if (guest)
 		guest(vcpu);
 	harness_in_guest = false;
 	kvm_vgic_sync_hwstate(vcpu);
+	smp_store_release(&vcpu->mode, OUTSIDE_GUEST_MODE);
 	local_irq_enable();
 	preempt_enable();
 }

@@ -196,14 +196,22 @@ static bool vgic_v5_spi_track_level(struct kvm *kvm, struct vgic_irq *irq)
 	return false;
 }
 
-/* Make every vCPU re-enter the guest, with GIC CDEOI trapped. */
+/*
+ * Make the vCPUs in the guest re-enter it, with GIC CDEOI trapped. The
+ * others pass vgic_v5_flush_eoi_trap() before they enter again, so a vCPU
+ * blocked in WFI is not woken (its doorbell does that, if the SPI is for
+ * it). The caller's atomic_inc_return() and the smp_store_mb() of
+ * vcpu->mode before the flush order the count and the mode on each side.
+ */
 static void vgic_v5_kick_all(struct kvm *kvm)
 {
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 
-	kvm_for_each_vcpu(i, vcpu, kvm)
-		kvm_vcpu_kick(vcpu);
+	kvm_for_each_vcpu(i, vcpu, kvm) {
+		if (READ_ONCE(vcpu->mode) == IN_GUEST_MODE)
+			kvm_vcpu_kick(vcpu);
+	}
 }
 
 /*

@@ -158,6 +158,12 @@ static void raise_then_take(struct kvm_vcpu *vcpu)
 	taken = harness_guest_take(vcpu, NULL);
 }
 
+static void raise_12(struct kvm_vcpu *vcpu)
+{
+	harness_v5_guest_spi_type(vcpu, 12, true);
+	VT_EXPECT_EQ(line(handler_kvm, 12, true), 0);
+}
+
 VT_TEST(guest_level_spi_raised_while_running_untrapped)
 {
 	struct kvm *kvm = level_vm(10, 11);
@@ -174,12 +180,17 @@ VT_TEST(guest_level_spi_raised_while_running_untrapped)
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), SPI(11));
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
 	VT_EXPECT_EQ(harness_run_take(v0, NULL), 0);
-	/* A second high line does not kick again while one is high */
+	/*
+	 * Out of the guest (or blocked in WFI), the vCPU is not kicked, nor
+	 * woken: it traps from its next entry on
+	 */
 	VT_EXPECT_EQ(line(kvm, 11, true), 0);
-	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 2);
-	harness_v5_guest_spi_type(v0, 12, true);
-	VT_EXPECT_EQ(line(kvm, 12, true), 0);
-	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 2);
+	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 1);
+	harness_vcpu_enter_exit(v0, NULL);
+	VT_EXPECT(cdeoi_trapped(v0));
+	/* A second high line does not kick again while one is high */
+	harness_vcpu_enter_exit(v0, raise_12);
+	VT_EXPECT_EQ(harness_vcpu_kicks(v0), 1);
 	VT_EXPECT_EQ(line(kvm, 11, false), 0);
 	VT_EXPECT_EQ(line(kvm, 12, false), 0);
 	level_vm_destroy(kvm);
