@@ -926,7 +926,7 @@ void harness_uffd_fault(const void *p, size_t n)
 }
 
 /* What harness_on_copy_to_user() or harness_on_copy_from_user() asked for */
-static struct {
+static struct copy_hook {
 	size_t size;
 	unsigned int nth;
 	bool to_user;
@@ -942,19 +942,14 @@ static struct {
 void harness_on_copy_to_user(size_t size, unsigned int nth,
 			     void (*fn)(void *arg), void *arg)
 {
-	copy_hook.size = size;
-	copy_hook.nth = nth;
-	copy_hook.to_user = true;
-	copy_hook.fn = fn;
-	copy_hook.arg = arg;
+	copy_hook = (struct copy_hook){ size, nth, true, fn, arg };
 }
 
 /* The same, in the @nth copy_from_user() of @size bytes */
 void harness_on_copy_from_user(size_t size, unsigned int nth,
 			       void (*fn)(void *arg), void *arg)
 {
-	harness_on_copy_to_user(size, nth, fn, arg);
-	copy_hook.to_user = false;
+	copy_hook = (struct copy_hook){ size, nth, false, fn, arg };
 }
 
 /*
