@@ -1400,12 +1400,15 @@ static int vgic_v5_irs_save_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	u64 size;
 	int ret;
 
+	/* Whatever IST_CFGR says, a pending LPI IST restore has no state */
+	if (FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser) &&
+	    !frame->nr_lpis)
+		return -ENXIO;
+
 	ret = vgic_v5_irs_ist_bufs(kvm, ist, compact, &img);
 	if (ret)
 		return ret;
 
-	if (img.id_bits && !frame->nr_lpis)
-		return -ENXIO;
 	if (img.id_bits && frame->nr_lpis != BIT(img.id_bits))
 		return -EINVAL;
 

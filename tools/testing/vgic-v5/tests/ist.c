@@ -660,6 +660,8 @@ VT_TEST(ist_errnos)
 	cfgr |= FIELD_PREP(GICV5_IRS_IST_CFGR_ISTSZ, GICV5_IRS_IST_CFGR_ISTSZ_8);
 	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
 	VT_EXPECT_EQ(harness_set_attr(vm.dev, GRP, 0, &ist), -EINVAL);
+	/* The restore is still pending: nothing to save, whatever IST_CFGR is */
+	VT_EXPECT_EQ(harness_get_attr(vm.dev, GRP, 0, &ist), -ENXIO);
 	cfgr = FIELD_PREP(GICV5_IRS_IST_CFGR_LPI_ID_BITS, 12);
 	VT_ASSERT_EQ(set_irs_reg(&vm, GICV5_IRS_IST_CFGR, cfgr), 0);
 	/* A vCPU running */
