@@ -93,6 +93,13 @@ void harness_guest_mmio(gpa_t addr, int len, u64 val, bool write);
 u64 harness_guest_mmio_result(void);
 typedef enum harness_exit (*harness_guest_t)(struct kvm_vcpu *vcpu, void *arg);
 int harness_kvm_run(struct kvm_vcpu *vcpu, harness_guest_t guest, void *arg);
+/*
+ * KVM_SET_MP_STATE to KVM_MP_STATE_SUSPENDED (as after a SYSTEM_SUSPEND
+ * exit), or back to KVM_MP_STATE_RUNNABLE. A suspended vCPU blocks in
+ * KVM_RUN until it has an interrupt to take, then leaves it (returns 0)
+ * with KVM_SYSTEM_EVENT_WAKEUP, counted in vcpu->harness_wakeups.
+ */
+void harness_vcpu_set_suspended(struct kvm_vcpu *vcpu, bool suspended);
 
 /* check_vcpu_requests() of the run loop, for the vCPU loaded here. */
 int harness_check_vcpu_requests(struct kvm_vcpu *vcpu);

@@ -15,6 +15,7 @@
  *				__kvm_vcpu_kick()
  *   arch/arm64/kvm/arm.c	kvm_arch_vcpu_load()/put() (vgic part),
  *				kvm_arch_vcpu_runnable(), kvm_vcpu_wfi(),
+ *				kvm_vcpu_suspend(), kvm_arm_vcpu_suspend(),
  *				check_vcpu_requests(), kvm_vcpu_exit_request(),
  *				kvm_arch_vcpu_ioctl_run()
  *   arch/arm64/kvm/handle_exit.c	handle_exit() -> kvm_handle_wfx()
@@ -393,15 +394,57 @@ static void kvm_vcpu_wfi(struct kvm_vcpu *vcpu)
 	preempt_enable();
 }
 
+/* kvm_arm_vcpu_suspended() */
+static bool kvm_arm_vcpu_suspended(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->arch.mp_state.mp_state) == KVM_MP_STATE_SUSPENDED;
+}
+
+/*
+ * kvm_vcpu_suspend(): the exit to userspace with KVM_SYSTEM_EVENT_WAKEUP
+ * is counted in harness_wakeups.
+ */
+static int kvm_vcpu_suspend(struct kvm_vcpu *vcpu)
+{
+	if (!kvm_arm_vcpu_suspended(vcpu))
+		return 1;
+
+	kvm_vcpu_wfi(vcpu);
+
+	/* The suspend state is sticky: until userspace makes it runnable */
+	kvm_make_request(KVM_REQ_SUSPEND, vcpu);
+
+	if (kvm_arch_vcpu_runnable(vcpu)) {
+		vcpu->harness_wakeups++;
+		return 0;
+	}
+
+	return 1;
+}
+
+/* KVM_SET_MP_STATE: kvm_arm_vcpu_suspend(), or runnable */
+void harness_vcpu_set_suspended(struct kvm_vcpu *vcpu, bool suspended)
+{
+	if (!suspended) {
+		WRITE_ONCE(vcpu->arch.mp_state.mp_state, KVM_MP_STATE_RUNNABLE);
+		return;
+	}
+	WRITE_ONCE(vcpu->arch.mp_state.mp_state, KVM_MP_STATE_SUSPENDED);
+	kvm_make_request(KVM_REQ_SUSPEND, vcpu);
+	kvm_vcpu_kick(vcpu);
+}
+
 /*
  * check_vcpu_requests(): the requests the vgic makes, in the kernel's
- * order. Any other request would make the loop spin: it fails the test.
+ * order, and KVM_REQ_SUSPEND. Any other request would make the loop spin:
+ * it fails the test.
  */
 static int check_vcpu_requests(struct kvm_vcpu *vcpu)
 {
 	unsigned long known = BIT(KVM_REQ_VM_DEAD & KVM_REQUEST_MASK) |
 			      BIT(KVM_REQ_IRQ_PENDING & KVM_REQUEST_MASK) |
-			      BIT(KVM_REQ_RELOAD_GICv4 & KVM_REQUEST_MASK);
+			      BIT(KVM_REQ_RELOAD_GICv4 & KVM_REQUEST_MASK) |
+			      BIT(KVM_REQ_SUSPEND & KVM_REQUEST_MASK);
 
 	if (READ_ONCE(vcpu->requests)) {
 		if (test_bit(KVM_REQ_VM_DEAD & KVM_REQUEST_MASK, &vcpu->requests))
@@ -420,6 +463,9 @@ static int check_vcpu_requests(struct kvm_vcpu *vcpu)
 			}
 			preempt_enable();
 		}
+
+		if (kvm_check_request(KVM_REQ_SUSPEND, vcpu))
+			return kvm_vcpu_suspend(vcpu);
 
 		if (READ_ONCE(vcpu->requests) & ~known) {
 			vt_fail(__FILE__, __LINE__, "vCPU %d: request(s) 0x%lx not modelled",

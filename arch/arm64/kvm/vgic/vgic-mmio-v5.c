@@ -388,8 +388,10 @@ void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
  * guest has no IST entry for is dropped, like the IRS drops it. Can be
  * called from atomic context.
  *
- * Return: 1 if the LPI was made pending, 0 if it was dropped, or a negative
- * error code from the host IRS.
+ * Return: 1 if the LPI was made pending, 0 if it was dropped, -EAGAIN if
+ * userspace restored a valid IRS_IST_BASER and the IST restore has not
+ * created the LPI IST yet (see vgic_v5_irs_lpi_ist_restore_pending()), or
+ * a negative error code from the host IRS.
  */
 int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
 {
@@ -398,8 +400,12 @@ int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
 
 	guard(raw_spinlock_irqsave)(&frame->lpi_lock);
 
-	if (id >= frame->nr_lpis)
+	if (id >= frame->nr_lpis) {
+		if (!frame->nr_lpis &&
+		    FIELD_GET(GICV5_IRS_IST_BASER_VALID, READ_ONCE(frame->ist_baser)))
+			return -EAGAIN;
 		return 0;
+	}
 	if (frame->l2_map && !test_bit(id >> frame->l2_bits, frame->l2_map))
 		return 0;
 
@@ -418,8 +424,8 @@ int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
  *
  * Return: 1 if the LPI was made pending, 0 if the guest's IRS dropped it
  * (no IST entry for it), -EINVAL if @msi does not target the SETLPI frame
- * or the VM's IRS_IDR0.SETLPI is 0, or a negative error code from the host
- * IRS.
+ * or the VM's IRS_IDR0.SETLPI is 0, -EAGAIN while an LPI IST restore is
+ * pending, or a negative error code from the host IRS.
  */
 int vgic_v5_inject_msi(struct kvm *kvm, struct kvm_msi *msi)
 {
@@ -857,12 +863,18 @@ static void vgic_v5_irs_write_ist_baser(struct kvm_vcpu *vcpu, gpa_t addr,
 	if (was_valid && valid)
 		return;
 
-	if (was_valid)
+	/*
+	 * Invalid first: a valid IST_BASER with no LPI IST behind it is an
+	 * IST restore pending for LPI injection (vgic_v5_irs_set_lpi_pending()).
+	 */
+	if (was_valid) {
+		WRITE_ONCE(frame->ist_baser, baser);
 		vgic_v5_irs_unmap_guest_ist(vcpu->kvm);
-	else if (valid && vgic_v5_irs_map_guest_ist(vcpu->kvm, baser))
 		return;
+	}
 
-	WRITE_ONCE(frame->ist_baser, baser);
+	if (!valid || !vgic_v5_irs_map_guest_ist(vcpu->kvm, baser))
+		WRITE_ONCE(frame->ist_baser, baser);
 }
 
 static unsigned long vgic_v5_irs_read_ist_cfgr(struct kvm_vcpu *vcpu,
@@ -1164,7 +1176,8 @@ static int vgic_v5_irs_uaccess_write_ist_baser(struct kvm_vcpu *vcpu,
  * @kvm: the VM
  *
  * Userspace restored a valid IRS_IST_BASER, but the host LPI IST it needs
- * has not been created (by the IST restore) yet.
+ * has not been created (by the IST restore) yet. An IST restore in progress
+ * holds the frame's lock: this waits for it to end. Can sleep.
  *
  * Return: true if the VM must not run yet.
  */

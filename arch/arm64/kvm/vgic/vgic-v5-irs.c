@@ -1782,7 +1782,6 @@ void vgic_v5_irs_load(struct kvm_vcpu *vcpu)
 
 	cpu_if->irs_resident = true;
 	WRITE_ONCE(cpu_if->in_wfi, false);
-	WRITE_ONCE(cpu_if->db_pending, false);
 }
 
 /**
@@ -1807,6 +1806,12 @@ void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
 	 * its IRS asks for a doorbell, or is woken to ask for one.
 	 */
 	if (vcpu_get_flag(vcpu, IN_WFI)) {
+		/*
+		 * A doorbell is for this block only, and what it says stays
+		 * until the next: kvm_vcpu_suspend() looks for it after
+		 * kvm_vcpu_wfi() made the vPE resident again.
+		 */
+		WRITE_ONCE(cpu_if->db_pending, false);
 		WRITE_ONCE(cpu_if->in_wfi, true);
 		/* Pairs with the barrier in vgic_v5_irs_update_irsen() */
 		smp_mb();
@@ -1827,7 +1832,7 @@ unsigned int vgic_v5_irs_vpe_id_bits(struct kvm *kvm)
 	return vm ? vm->vpe_id_bits : 1;
 }
 
-/* Whether the vCPU's doorbell fired since its vPE was last resident. */
+/* Whether the vCPU's doorbell fired since the vCPU last blocked. */
 bool vgic_v5_irs_pending_doorbell(struct kvm_vcpu *vcpu)
 {
 	return READ_ONCE(vcpu->arch.vgic_cpu.vgic_v5.db_pending);

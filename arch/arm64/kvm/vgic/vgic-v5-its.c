@@ -324,7 +324,8 @@ static struct vgic_v5_its *vgic_v5_its_of_doorbell(struct kvm *kvm, gpa_t db)
  * Return: 1 if the LPI was made pending; 0 if the guest's tables or IRS
  * dropped the MSI; -EWOULDBLOCK if @atomic and the translation is not
  * cached; -ENOENT if @msi is not for an ITS, -EINVAL if it has no DeviceID,
- * -ENODEV if the VM has no IRS, or an error from the host IRS.
+ * -ENODEV if the VM has no IRS, -EAGAIN while an LPI IST restore is pending,
+ * or an error from the host IRS.
  */
 int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 {

@@ -30,6 +30,7 @@
 #define KVM_REQ_IRQ_PENDING	KVM_ARCH_REQ(1)
 #define KVM_REQ_VCPU_RESET	KVM_ARCH_REQ(2)
 #define KVM_REQ_RELOAD_GICv4	KVM_ARCH_REQ(4)
+#define KVM_REQ_SUSPEND		KVM_ARCH_REQ(6)
 #define KVM_REQ_VGIC_PROCESS_UPDATE	KVM_ARCH_REQ(11)
 
 /* include/linux/kvm_host.h: vcpu->mode */
@@ -115,6 +116,7 @@ struct kvm_vcpu_arch {
 	u8 sflags;
 	struct vgic_cpu vgic_cpu;
 	u64 mpidr;	/* __vcpu_sys_reg(vcpu, MPIDR_EL1) */
+	struct kvm_mp_state mp_state;
 	/* Fine-grained trap values (see vcpu_fgt()) */
 	u64 fgt[NR_HARNESS_FGT];
 };
@@ -148,6 +150,7 @@ struct kvm_vcpu {
 	unsigned int harness_entries;	/* guest entries */
 	unsigned int harness_sched_outs;	/* kvm_sched_out() calls */
 	unsigned int harness_sleeps;	/* sleeps in schedule() */
+	unsigned int harness_wakeups;	/* KVM_SYSTEM_EVENT_WAKEUP exits */
 };
 
 struct kvm_irq_routing_table;

@@ -436,10 +436,17 @@ VT_TEST(irs_doorbell_wakes_blocked_vcpu)
 	VT_EXPECT(kvm_vgic_vcpu_pending_irq(vcpu));
 	VT_EXPECT(!kvm_vgic_vcpu_pending_irq(kvm_get_vcpu(kvm, 0)));
 
-	/* Runs again: resident, the doorbell is consumed */
+	/*
+	 * Runs again: resident. What the doorbell said stays until the vCPU
+	 * blocks again (kvm_vcpu_suspend() looks for it after the load)
+	 */
 	vcpu_unblock(vcpu);
-	VT_EXPECT(!kvm_vgic_vcpu_pending_irq(vcpu));
+	VT_EXPECT(kvm_vgic_vcpu_pending_irq(vcpu));
 	VT_EXPECT_EQ(harness_guest_cdia(), GM_CDIA_VALID | GM_INTID(GM_TYPE_SPI, 3));
+	vcpu_block(vcpu, 31);
+	VT_EXPECT(!kvm_vgic_vcpu_pending_irq(vcpu));
+	VT_EXPECT_EQ(gm_doorbells_fired(harness_gm()), 1);
+	vcpu_unblock(vcpu);
 	harness_vcpu_put(vcpu);
 	harness_vm_destroy(kvm);
 }

@@ -1643,6 +1643,92 @@ VT_TEST(ist_failed_restore_keeps_spi_raised_meanwhile)
 }
 
 /*
+ * MSIs on the new VM around the IST restore: one before it, once the IRS
+ * registers say the guest has an LPI IST, is dropped, as the LPI IST does
+ * not exist yet. Those that come while the restore runs (KVM_SIGNAL_MSI,
+ * and an irqfd, whose fast path cannot inject then and falls back to its
+ * work item) wait for it, then make their LPIs pending if the restored IST
+ * covers them.
+ */
+struct msi_meanwhile {
+	struct kvm *kvm;
+	u32 lpi;		/* KVM_SIGNAL_MSI data, or */
+	u32 gsi;		/* the GSI of an irqfd */
+	int started;
+	int ret;
+	pthread_t thread;
+};
+
+static void *msi_meanwhile_thread(void *arg)
+{
+	struct msi_meanwhile *m = arg;
+
+	__atomic_store_n(&m->started, 1, __ATOMIC_SEQ_CST);
+	m->ret = m->gsi ? harness_irqfd_wakeup(m->kvm, m->gsi, false) : msi(m->kvm, m->lpi);
+	return NULL;
+}
+
+#define NR_MEANWHILE	3
+
+/* In the restore: start the MSIs, and let them reach the injection */
+static void start_msis(void *arg)
+{
+	struct msi_meanwhile *m = arg;
+
+	for (int i = 0; i < NR_MEANWHILE; i++) {
+		VT_ASSERT_EQ(pthread_create(&m[i].thread, NULL, msi_meanwhile_thread, &m[i]), 0);
+		while (!__atomic_load_n(&m[i].started, __ATOMIC_SEQ_CST))
+			usleep(100);
+	}
+	usleep(20000);
+}
+
+VT_TEST(ist_restore_keeps_msis_meanwhile)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 40, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = (u32)SETLPIR, .address_hi = SETLPIR >> 32,
+			   .data = 3000 },
+	};
+	struct msi_meanwhile m[NR_MEANWHILE] = {};
+	struct vgic_v5_state s = {};
+	struct vm src, dst;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	c.intr[c.nr++] = (struct intr){ LPI(3000), 6, 1, false, true, false };
+	VT_ASSERT(source_vm(&src, &c));
+	VT_ASSERT_EQ(vgic_v5_state_save(src.fd, &s, false), 0);
+	harness_vm_destroy(src.kvm);
+	VT_ASSERT(vm_create(&dst, &c));
+	VT_ASSERT_EQ(kvm_set_irq_routing(dst.kvm, &ue, 1, 0), 0);
+	VT_ASSERT_EQ(vgic_v5_irs_regs_restore(dst.fd, &s.regs, NULL), 0);
+	/* Before the IST restore: dropped */
+	VT_EXPECT_EQ(msi(dst.kvm, 3000), 0);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(dst.kvm, 40, false), 0);
+	/* During it: LPIs 2047, 3000 (irqfd), and 5000, beyond the IST */
+	m[0] = (struct msi_meanwhile){ .kvm = dst.kvm, .lpi = 2047 };
+	m[1] = (struct msi_meanwhile){ .kvm = dst.kvm, .gsi = 40 };
+	m[2] = (struct msi_meanwhile){ .kvm = dst.kvm, .lpi = 5000 };
+	/* The second 4 KiB chunk of the flat 2^12 LPI image */
+	harness_on_copy_from_user(4096, 2, start_msis, m);
+	VT_EXPECT_EQ(vgic_v5_ist_restore(dst.fd, &s.ist), 0);
+	for (int i = 0; i < NR_MEANWHILE; i++)
+		if (__atomic_load_n(&m[i].started, __ATOMIC_SEQ_CST))
+			pthread_join(m[i].thread, NULL);
+	VT_EXPECT_EQ(m[0].ret, 1);
+	VT_EXPECT_EQ(m[1].ret, 1);
+	VT_EXPECT_EQ(m[2].ret, 0);
+	for (int i = 0; i < c.nr; i++)
+		if (c.intr[i].intid == LPI(2047) || c.intr[i].intid == LPI(3000))
+			c.intr[i].pending = true;
+	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
+	VT_EXPECT_EQ(deliver(&dst, &c), 0);
+	vgic_v5_ist_free(&s.ist);
+	harness_vm_destroy(dst.kvm);
+}
+
+/*
  * SPIs raised on the new VM while its ISTs are restored (KVM_IRQ_LINE
  * from another thread, before and during GRP_IST) are not lost: the
  * restore keeps what was pending and what arrives meanwhile.

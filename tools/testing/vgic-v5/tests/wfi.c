@@ -862,3 +862,85 @@ VT_TEST(wfi_irs_command_failure_kills_the_vm)
 	gm_set_stuck(harness_gm(), false);
 	harness_vm_destroy(kvm);
 }
+
+/* ------------------------------------------------------ suspended vCPUs */
+
+/* Enables its CPU interface and exits; at its next entry, takes one */
+static enum harness_exit suspend_guest(struct kvm_vcpu *vcpu, void *arg)
+{
+	struct wfi_guest *g = arg;
+
+	if (!g->entries++) {
+		harness_sysreg_write(SYS_ICH_VMCR_EL2, "ICH_VMCR_EL2",
+				     FIELD_PREP(FEAT_GCIE_ICH_VMCR_EL2_EN, 1) |
+				     FIELD_PREP(FEAT_GCIE_ICH_VMCR_EL2_VPMR, g->vpmr));
+		return HARNESS_EXIT_USER;
+	}
+	g->taken[0] = harness_guest_take(vcpu, NULL);
+	return HARNESS_EXIT_USER;
+}
+
+/* pthread_join(), ending with signals a KVM_RUN that does not return */
+static void join_or_signal(struct vcpu_thread *t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 2;
+	if (!pthread_timedjoin_np(t->thread, NULL, &ts))
+		return;
+	vt_diag("KVM_RUN did not return: signalling it\n");
+	for (int i = 0; i < 10000; i++) {
+		harness_signal_vcpu(t->vcpu);
+		if (!pthread_tryjoin_np(t->thread, NULL))
+			return;
+		usleep(1000);
+	}
+	vt_fail(__FILE__, __LINE__, "KVM_RUN did not return");
+	_exit(1);
+}
+
+/*
+ * A vCPU the VMM suspended (KVM_MP_STATE_SUSPENDED, after a PSCI
+ * SYSTEM_SUSPEND) blocks in KVM_RUN, and leaves it with
+ * KVM_SYSTEM_EVENT_WAKEUP once it has an interrupt to take: after
+ * kvm_vcpu_wfi() made the vPE resident again, kvm_vcpu_suspend() asks
+ * whether the doorbell fired. Runnable again, the guest takes the SPI.
+ */
+VT_TEST(wfi_suspended_vcpu_wakes_for_spi)
+{
+	struct setup s = { .lpi_prio = 6 };
+	struct wfi_guest g = { .vpmr = 31 };
+	struct raise r = { .src = SRC_LINE, .spi = WFI_SPI };
+	struct vcpu_thread t = { .cpu = VCPU_CPU, .guest = suspend_guest, .arg = &g };
+	struct kvm_vcpu *v1;
+	struct kvm *kvm;
+
+	s.spi_prio[WFI_SPI] = 8;
+	kvm = wfi_vm(&s);
+	VT_ASSERT(kvm);
+	r.kvm = kvm;
+	v1 = kvm_get_vcpu(kvm, 1);
+	t.vcpu = v1;
+	vcpu_thread_start(&t);
+	pthread_join(t.thread, NULL);
+	VT_ASSERT_EQ(t.ret, 0);
+
+	harness_vcpu_set_suspended(v1, true);
+	vcpu_thread_start(&t);
+	VT_ASSERT(harness_wait_vcpu_asleep(v1));
+	on_other_cpu(raise_fn, &r);
+	join_or_signal(&t);
+	VT_EXPECT_EQ(r.ret, 0);
+	VT_EXPECT_EQ(t.ret, 0);
+	VT_EXPECT_EQ(v1->harness_wakeups, 1);
+	VT_EXPECT_EQ(gm_doorbells_fired(harness_gm()), 1);
+
+	harness_vcpu_set_suspended(v1, false);
+	vcpu_thread_start(&t);
+	pthread_join(t.thread, NULL);
+	VT_EXPECT_EQ(t.ret, 0);
+	VT_EXPECT_EQ(g.taken[0], SPI(WFI_SPI));
+	VT_EXPECT_EQ(v1->harness_wakeups, 1);
+	harness_vm_destroy(kvm);
+}
