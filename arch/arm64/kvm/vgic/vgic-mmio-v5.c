@@ -377,6 +377,31 @@ void vgic_v5_flush_eoi_trap(struct kvm_vcpu *vcpu)
 		vgic_v5_repend_level_spis(vcpu->kvm, true);
 }
 
+/**
+ * vgic_v5_wfi_eoi_trap() - Handle the high level SPIs as a vCPU blocks
+ * @vcpu:	the vCPU entering WFI, its vPE just made non-resident
+ *
+ * A level SPI that went high while the vCPU ran without the trap may have
+ * been taken, and its priority dropped and deactivated untrapped, by a
+ * guest that then entered WFI before the kick made it leave the guest:
+ * the vCPU would sleep with the line high and nothing pending. Handle the
+ * high level SPIs now, as vgic_v5_flush_eoi_trap() does at the first
+ * entry with the trap; the doorbell the vCPU asked for then wakes it for
+ * those it can take.
+ */
+void vgic_v5_wfi_eoi_trap(struct kvm_vcpu *vcpu)
+{
+	struct vgic_v5_cpu_if *cpu_if = &vcpu->arch.vgic_cpu.vgic_v5;
+
+	if (cpu_if->eoi_trapped ||
+	    !atomic_read(&vgic_v5_irs_frame(vcpu->kvm)->nr_level_high))
+		return;
+
+	/* What the next entry with the trap would do is done */
+	cpu_if->eoi_trapped = true;
+	vgic_v5_repend_level_spis(vcpu->kvm, true);
+}
+
 /* ----------------------------------------------------------- LPI injection */
 
 /**

@@ -944,3 +944,69 @@ VT_TEST(wfi_suspended_vcpu_wakes_for_spi)
 	VT_EXPECT_EQ(v1->harness_wakeups, 1);
 	harness_vm_destroy(kvm);
 }
+
+/* --------------------------------------------- level SPIs and WFI */
+
+/*
+ * A device raises a level line while the guest runs without GIC CDEOI
+ * trapped; the guest takes the SPI (acknowledge, priority drop and
+ * deactivation, all untrapped) and enters WFI before the kick reaches it.
+ * Then, with the line still high, it takes the SPI again.
+ */
+struct level_wfi_guest {
+	struct kvm *kvm;
+	int entries;
+	int ret;
+	u32 taken[2];
+};
+
+static enum harness_exit level_wfi_guest(struct kvm_vcpu *vcpu, void *arg)
+{
+	struct level_wfi_guest *g = arg;
+
+	if (g->entries++)  {
+		g->taken[1] = harness_guest_take(vcpu, NULL);
+		return HARNESS_EXIT_USER;
+	}
+	harness_sysreg_write(SYS_ICH_VMCR_EL2, "ICH_VMCR_EL2",
+			     FIELD_PREP(FEAT_GCIE_ICH_VMCR_EL2_EN, 1) |
+			     FIELD_PREP(FEAT_GCIE_ICH_VMCR_EL2_VPMR, 31));
+	g->ret = harness_irq_line(g->kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, WFI_SPI),
+				  true);
+	g->taken[0] = harness_guest_take(vcpu, NULL);
+	return HARNESS_EXIT_WFI;
+}
+
+/*
+ * The vCPU must not sleep with the line high and nothing pending: as it
+ * blocks, the high level SPIs are made pending again, as at the first
+ * entry with the trap, and the doorbell wakes it for the SPI.
+ */
+VT_TEST(wfi_level_spi_taken_untrapped_before_wfi)
+{
+	struct setup s = { .lpi_prio = 6 };
+	struct level_wfi_guest g = {};
+	struct vcpu_thread t = { .cpu = VCPU_CPU, .guest = level_wfi_guest, .arg = &g };
+	struct kvm_vcpu *v0, *v1;
+	struct kvm *kvm;
+
+	s.spi_prio[WFI_SPI] = 8;
+	kvm = wfi_vm(&s);
+	VT_ASSERT(kvm);
+	v0 = kvm_get_vcpu(kvm, 0);
+	harness_vcpu_load(v0);
+	harness_v5_guest_spi_type(v0, WFI_SPI, true);
+	harness_vcpu_put(v0);
+	g.kvm = kvm;
+	v1 = kvm_get_vcpu(kvm, 1);
+	t.vcpu = v1;
+	vcpu_thread_start(&t);
+	join_or_signal(&t);
+	VT_EXPECT_EQ(g.ret, 0);
+	VT_EXPECT_EQ(t.ret, 0);
+	VT_EXPECT_EQ(g.taken[0], SPI(WFI_SPI));
+	VT_EXPECT_EQ(g.taken[1], SPI(WFI_SPI));
+	VT_EXPECT_EQ(harness_irq_line(kvm, harness_irq_num(KVM_ARM_IRQ_TYPE_SPI, 0, WFI_SPI),
+				      false), 0);
+	harness_vm_destroy(kvm);
+}
