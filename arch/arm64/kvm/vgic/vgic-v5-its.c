@@ -351,18 +351,22 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 	if (atomic)
 		return -EWOULDBLOCK;
 
-	scoped_guard(mutex, &its->lock) {
-		if (vgic_v5_its_translate_msi(its, msi->devid, msi->data, &lpi))
-			return 0;
+	guard(mutex)(&its->lock);
 
-		/* Full, the cache takes no more: the next MSIs walk again */
-		if (its->nr_cached < ITS_CACHE_MAX &&
-		    !xa_insert(&its->cache,
-			       vgic_v5_its_key(msi->devid, msi->data),
-			       xa_mk_value(lpi), GFP_KERNEL_ACCOUNT))
-			its->nr_cached++;
-	}
+	if (vgic_v5_its_translate_msi(its, msi->devid, msi->data, &lpi))
+		return 0;
 
+	/* Full, the cache takes no more: the next MSIs walk again */
+	if (its->nr_cached < ITS_CACHE_MAX &&
+	    !xa_insert(&its->cache, vgic_v5_its_key(msi->devid, msi->data),
+		       xa_mk_value(lpi), GFP_KERNEL_ACCOUNT))
+		its->nr_cached++;
+
+	/*
+	 * Still under the lock: an invalidation, which takes it, completes
+	 * after the LPI this walk found is pending, never before. A guest
+	 * that then syncs (ITS_SYNCR) and reuses the LPI gets no stale MSI.
+	 */
 	return vgic_v5_irs_set_lpi_pending(kvm, lpi);
 }
 

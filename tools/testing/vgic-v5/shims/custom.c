@@ -408,6 +408,37 @@ static void held_locks_alloc(size_t size)
 		held[i].bytes += size;
 }
 
+/* What harness_on_unlock() asked for */
+static struct {
+	const char *name;
+	void (*fn)(void *arg);
+	void *arg;
+} unlock_hook;
+
+/*
+ * Run @fn(@arg) once, in the thread that next releases a lock named @name
+ * (as its init names it, e.g. "&its->lock"), just after the release: as
+ * if that thread were preempted there and another ran @fn.
+ */
+void harness_on_unlock(const char *name, void (*fn)(void *arg), void *arg)
+{
+	unlock_hook.name = name;
+	unlock_hook.arg = arg;
+	__atomic_store_n(&unlock_hook.fn, fn, __ATOMIC_RELEASE);
+}
+
+static void run_unlock_hook(const struct harness_lock *l)
+{
+	void (*fn)(void *arg);
+
+	fn = __atomic_load_n(&unlock_hook.fn, __ATOMIC_ACQUIRE);
+	if (!fn || strcmp(l->name, unlock_hook.name) ||
+	    !__atomic_compare_exchange_n(&unlock_hook.fn, &fn, NULL, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	fn(unlock_hook.arg);
+}
+
 void harness_lock_release(struct harness_lock *l, const char *file, int line)
 {
 	int i, ret;
@@ -440,6 +471,7 @@ void harness_lock_release(struct harness_lock *l, const char *file, int line)
 	if (ret)
 		harness_report(HR_LOCKDEP, file, line, "unlocking %s failed: %s",
 			       l->name, strerror(ret));
+	run_unlock_hook(l);
 }
 
 bool harness_lock_held(const struct harness_lock *l)

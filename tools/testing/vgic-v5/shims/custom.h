@@ -451,6 +451,7 @@ void harness_uffd_fault(const void *p, size_t n);
 #define HARNESS_BAD_UPTR ((void *)1)
 bool harness_uaccess_ok(const void *p, size_t n);
 void harness_uaccess_fault(const void *p, size_t n);
+void harness_on_unlock(const char *name, void (*fn)(void *arg), void *arg);
 void harness_on_copy_to_user(size_t size, unsigned int nth,
 			     void (*fn)(void *arg), void *arg);
 void harness_on_copy_from_user(size_t size, unsigned int nth,

@@ -692,6 +692,40 @@ VT_TEST(its_cache_bounded)
 /* ------------------------------------------------------------- irqfd */
 
 /*
+ * An MSI walked from irqfd's kworker while the guest unmaps its event and
+ * syncs the ITS, as gicv5_its_unmap_event() then gicv5_its_syncr() do
+ * before the LPI is freed and reused: the LPI is made pending before the
+ * invalidation completes, never after the sync. The guest's sequence runs
+ * as soon as the walk releases the ITS's lock.
+ */
+static int vdpends_at_sync;
+
+static void unmap_and_sync(void *arg)
+{
+	struct tvm *v = arg;
+
+	put(v->kvm, ITT(0), 0);
+	inv_event(v, ITS_BASE, 0, 0, INV_EVENT);
+	VT_EXPECT(grd(v, ITS_BASE, GICV5_ITS_STATUSR, 4) & GICV5_ITS_STATUSR_IDLE);
+	gwr(v, ITS_BASE, GICV5_ITS_SYNCR, 8, GICV5_ITS_SYNCR_SYNC);
+	VT_EXPECT(grd(v, ITS_BASE, GICV5_ITS_SYNC_STATUSR, 4) & GICV5_ITS_SYNC_STATUSR_IDLE);
+	vdpends_at_sync = harness_vdpends(NULL);
+}
+
+VT_TEST(its_walked_msi_lands_before_the_sync)
+{
+	struct tvm v;
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	map_std(&v, 1, 1);
+	harness_events_clear();
+	harness_on_unlock("&its->lock", unmap_and_sync, &v);
+	VT_EXPECT_EQ(msi_kworker(&v, 0, 0), 1);
+	VT_EXPECT_EQ(vdpends_at_sync, 1);
+	EXPECT_NO_LPI();
+	harness_vm_destroy(v.kvm);
+}
+/*
  * irqfd: the atomic fast path misses on a cold cache; the slow path then
  * runs in a kworker without an mm, and the walk must read guest memory
  * through the VMM's mm (kvm_read_guest() fails there); once the VMM's mm
