@@ -404,6 +404,16 @@ void vgic_v5_wfi_eoi_trap(struct kvm_vcpu *vcpu)
 
 /* ----------------------------------------------------------- LPI injection */
 
+/*
+ * Userspace restored a valid IRS_IST_BASER, and the IST restore has not
+ * created the LPI IST it needs yet. Under the frame's lock or lpi_lock.
+ */
+static bool vgic_v5_irs_awaits_lpi_ist(struct vgic_v5_irs_frame *frame)
+{
+	return FIELD_GET(GICV5_IRS_IST_BASER_VALID, READ_ONCE(frame->ist_baser)) &&
+	       !frame->nr_lpis;
+}
+
 /**
  * vgic_v5_irs_set_lpi_pending() - Make an LPI pending
  * @kvm: the VM, with an IRS
@@ -425,12 +435,8 @@ int vgic_v5_irs_set_lpi_pending(struct kvm *kvm, u32 id)
 
 	guard(raw_spinlock_irqsave)(&frame->lpi_lock);
 
-	if (id >= frame->nr_lpis) {
-		if (!frame->nr_lpis &&
-		    FIELD_GET(GICV5_IRS_IST_BASER_VALID, READ_ONCE(frame->ist_baser)))
-			return -EAGAIN;
-		return 0;
-	}
+	if (id >= frame->nr_lpis)
+		return vgic_v5_irs_awaits_lpi_ist(frame) ? -EAGAIN : 0;
 	if (frame->l2_map && !test_bit(id >> frame->l2_bits, frame->l2_map))
 		return 0;
 
@@ -1212,8 +1218,7 @@ bool vgic_v5_irs_lpi_ist_restore_pending(struct kvm *kvm)
 
 	guard(mutex)(&frame->lock);
 
-	return FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser) &&
-	       !frame->nr_lpis;
+	return vgic_v5_irs_awaits_lpi_ist(frame);
 }
 
 /* ---------------------------------------- KVM_DEV_ARM_VGIC_GRP_IST (ISTs) */
@@ -1439,8 +1444,7 @@ static int vgic_v5_irs_save_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	int ret;
 
 	/* Whatever IST_CFGR says, a pending LPI IST restore has no state */
-	if (FIELD_GET(GICV5_IRS_IST_BASER_VALID, frame->ist_baser) &&
-	    !frame->nr_lpis)
+	if (vgic_v5_irs_awaits_lpi_ist(frame))
 		return -ENXIO;
 
 	ret = vgic_v5_irs_ist_bufs(kvm, ist, compact, &img);

@@ -964,7 +964,7 @@ static enum harness_exit level_wfi_guest(struct kvm_vcpu *vcpu, void *arg)
 {
 	struct level_wfi_guest *g = arg;
 
-	if (g->entries++)  {
+	if (g->entries++) {
 		g->taken[1] = harness_guest_take(vcpu, NULL);
 		return HARNESS_EXIT_USER;
 	}
