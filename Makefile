@@ -146,7 +146,7 @@ check-harness: assemble
 	for s in model harness selftests tsan; do \
 		d=$(TREE)/tools/testing/vgic-v5; [ $$s = model ] && d=$$d/model; \
 		t=check; [ $$s = tsan ] && t=tsan; [ $$s = selftests ] && t=check-selftests; \
-		$(MAKE) -s -C $$d $$t > $(RES)/$$s.log 2>&1 || rc=1; \
+		$(MAKE) -s -j$(JOBS) -C $$d $$t > $(RES)/$$s.log 2>&1 || rc=1; \
 		grep -E '^(not ok|# FAIL)' $(RES)/$$s.log | head -40; \
 		python3 $(P)/tap-results.py $(RES)/$$s.log $$s >> $(RES)/harness.res; \
 		echo "$$s: $$(tail -1 $(RES)/$$s.log)"; \

@@ -6,8 +6,8 @@
 # (relative to the tree $SPARSE_TREE, separated by spaces) or listed in the
 # file $SPARSE_FILES. For any other file of the tree it does nothing: the
 # static layer counts only findings in the files the series touches, and
-# every header the series touches is included by an object of those
-# directories. A file outside the tree (kbuild's own probe of the checker,
+# it checks that the touched .c files include every header the series
+# touches. A file outside the tree (kbuild's own probe of the checker,
 # scripts/checker-valid.sh) always gets sparse.
 src=${!#}
 path=$(realpath -m -- "$src")

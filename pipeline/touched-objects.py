@@ -4,7 +4,9 @@
 under OUT/DIR..., the objects built from a .c file listed in TOUCHED (paths
 relative to the kernel tree TREE, one per line). Prints "obj PATH" for each
 such object (PATH relative to OUT), then "dep PATH" for each file of TREE
-that those objects include."""
+that those objects include, then "target TARGET SOURCE" for each object:
+the name kbuild builds it by (TARGET, which may hold "..") and its .c file
+(SOURCE, relative to TREE)."""
 import os
 import re
 import sys
@@ -12,7 +14,7 @@ import sys
 tree, out, touched_file = (os.path.realpath(sys.argv[1]), sys.argv[2],
                            sys.argv[3])
 touched = set(open(touched_file).read().split())
-objs, deps = [], set()
+objs, deps, targets = [], set(), []
 src_re = re.compile(r'^source_(\S+) := (\S+)$', re.M)
 dep_re = re.compile(r'^\s+(/\S+)\s*\\?$', re.M)
 
@@ -34,6 +36,7 @@ for d in sys.argv[4:]:
             if not m or rel(m.group(2)) not in touched:
                 continue
             objs.append(os.path.normpath(m.group(1)))
+            targets.append((m.group(1), rel(m.group(2))))
             for h in dep_re.findall(text):
                 r = rel(h)
                 if r:
@@ -42,3 +45,5 @@ for o in sorted(objs):
     print('obj', o)
 for h in sorted(deps):
     print('dep', h)
+for t, src in sorted(targets):
+    print('target', t, src)
