@@ -1479,6 +1479,7 @@ static void harness_after_each(void)
 	fault_inject_nth_alloc(0);
 	harness_uaccess_fault(NULL, 0);
 	harness_on_copy_to_user(0, 0, NULL, NULL);
+	harness_on_xa_load(0, NULL, NULL);
 	harness_uffd_missing(NULL, 0);
 	if (harness_locks_held())
 		vt_fail(__FILE__, __LINE__, "test ended with %d locks held",

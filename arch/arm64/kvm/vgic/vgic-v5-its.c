@@ -21,8 +21,13 @@
  * Locking:
  *   kvm->arch.config_lock	userspace register accesses (all vCPUs locked)
  *     its->lock (mutex)	guest register accesses, table walks, cache
- *				updates; walks read guest memory and may sleep
- *   its->cache (xarray)	read locklessly (RCU) by the irqfd fast path
+ *				updates; walks read guest memory and may sleep.
+ *				A kworker walks once without it first, reading
+ *				the registers locklessly (READ_ONCE())
+ *   its->cache (xarray)	read locklessly (RCU) by the irqfd fast path,
+ *				which injects what it found in the same RCU
+ *				read-side critical section: ITS_SYNCR waits
+ *				for those in progress when it drops entries
  */
 
 #include <linux/bitfield.h>
@@ -31,6 +36,7 @@
 #include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/xarray.h>
 #include <kvm/iodev.h>
@@ -92,6 +98,7 @@
  * @lock:	serializes register accesses, walks and cache updates
  * @cache:	(DeviceID << 32 | EventID) to xa_mk_value(LPI ID)
  * @nr_cached:	entries in @cache
+ * @drop_gp:	RCU grace period state when entries were last dropped
  * @idr1:	ITS_IDR1
  * @idr2:	ITS_IDR2
  * @cr0:	ITS_CR0.ITSEN
@@ -108,6 +115,7 @@ struct vgic_v5_its {
 	struct mutex		lock;		/* see the top of the file */
 	struct xarray		cache;
 	unsigned int		nr_cached;
+	unsigned long		drop_gp;
 	u32			idr1;
 	u32			idr2;
 	u32			cr0;
@@ -125,10 +133,14 @@ static unsigned long vgic_v5_its_key(u32 devid, u32 eventid)
 	return (unsigned long)devid << 32 | eventid;
 }
 
-/* Drop the cached translations of keys @first to @last */
+/*
+ * Drop the cached translations of keys @first to @last. The irqfd fast
+ * path may still inject one it found before: ITS_SYNCR waits for it.
+ */
 static void vgic_v5_its_drop_range(struct vgic_v5_its *its, unsigned long first,
 				   unsigned long last)
 {
+	unsigned int nr = its->nr_cached;
 	unsigned long key;
 	void *entry;
 
@@ -138,6 +150,9 @@ static void vgic_v5_its_drop_range(struct vgic_v5_its *its, unsigned long first,
 		xa_erase(&its->cache, key);
 		its->nr_cached--;
 	}
+
+	if (its->nr_cached != nr)
+		WRITE_ONCE(its->drop_gp, get_state_synchronize_rcu());
 }
 
 static void vgic_v5_its_drop_cache(struct vgic_v5_its *its)
@@ -171,7 +186,7 @@ static int vgic_v5_its_walk_l1(struct vgic_v5_its *its, gpa_t l1, u32 id,
 	u64 l1e;
 	int ret;
 
-	if (!(FIELD_GET(GICV5_ITS_IDR1_L2SZ, its->idr1) & BIT(l2sz)))
+	if (!(FIELD_GET(GICV5_ITS_IDR1_L2SZ, READ_ONCE(its->idr1)) & BIT(l2sz)))
 		return -ENOENT;
 	l2_bits = ITS_L2_BITS(l2sz);
 
@@ -193,10 +208,13 @@ static int vgic_v5_its_walk_l1(struct vgic_v5_its *its, gpa_t l1, u32 id,
 
 /**
  * vgic_v5_its_translate() - Walk the guest's tables for an MSI
- * @its:	the ITS, locked
+ * @its:	the ITS
  * @devid:	the DeviceID
  * @eventid:	the EventID
  * @lpi:	the LPI ID of the ITT entry
+ *
+ * The result counts only with its->lock held. Without it, the registers
+ * may change under the walk, which then just brings the tables' pages in.
  *
  * Return: 0, or -ENOENT if the guest's ITS drops the MSI: ITS disabled,
  * an ID out of the range the tables cover, an invalid or reserved entry,
@@ -205,29 +223,28 @@ static int vgic_v5_its_walk_l1(struct vgic_v5_its *its, gpa_t l1, u32 id,
 static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
 				 u32 eventid, u32 *lpi)
 {
+	u32 idr1 = READ_ONCE(its->idr1), dt_cfgr = READ_ONCE(its->dt_cfgr);
 	struct kvm *kvm = its->dev->kvm;
 	unsigned int bits;
 	u64 dte, itte;
 	gpa_t entry;
 	int ret;
 
-	lockdep_assert_held(&its->lock);
-
-	if (!(its->cr0 & GICV5_ITS_CR0_ITSEN))
+	if (!(READ_ONCE(its->cr0) & GICV5_ITS_CR0_ITSEN))
 		return -ENOENT;
 
-	bits = FIELD_GET(GICV5_ITS_DT_CFGR_DEVICEID_BITS, its->dt_cfgr);
-	if (bits > FIELD_GET(GICV5_ITS_IDR1_DEVICEID_BITS, its->idr1) ||
+	bits = FIELD_GET(GICV5_ITS_DT_CFGR_DEVICEID_BITS, dt_cfgr);
+	if (bits > FIELD_GET(GICV5_ITS_IDR1_DEVICEID_BITS, idr1) ||
 	    devid >= BIT_ULL(bits))
 		return -ENOENT;
 
-	entry = its->dt_baser & GICV5_ITS_DT_BASER_ADDR_MASK;
-	if (FIELD_GET(GICV5_ITS_DT_CFGR_STRUCTURE, its->dt_cfgr)) {
-		if (!(its->idr1 & GICV5_ITS_IDR1_DT_LEVELS))
+	entry = READ_ONCE(its->dt_baser) & GICV5_ITS_DT_BASER_ADDR_MASK;
+	if (FIELD_GET(GICV5_ITS_DT_CFGR_STRUCTURE, dt_cfgr)) {
+		if (!(idr1 & GICV5_ITS_IDR1_DT_LEVELS))
 			return -ENOENT;
 		ret = vgic_v5_its_walk_l1(its, entry, devid,
 					  FIELD_GET(GICV5_ITS_DT_CFGR_L2SZ,
-						    its->dt_cfgr), &entry);
+						    dt_cfgr), &entry);
 		if (ret)
 			return ret;
 	} else {
@@ -239,13 +256,13 @@ static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
 		return -ENOENT;
 
 	bits = FIELD_GET(GICV5_DTL2E_EVENT_ID_BITS, dte);
-	if (bits > FIELD_GET(GICV5_ITS_IDR2_EVENTID_BITS, its->idr2) ||
+	if (bits > FIELD_GET(GICV5_ITS_IDR2_EVENTID_BITS, READ_ONCE(its->idr2)) ||
 	    eventid >= BIT(bits))
 		return -ENOENT;
 
 	entry = dte & GICV5_DTL2E_ITT_ADDR_MASK;
 	if (FIELD_GET(GICV5_DTL2E_ITT_STRUCTURE, dte)) {
-		if (!(its->idr1 & GICV5_ITS_IDR1_ITT_LEVELS))
+		if (!(idr1 & GICV5_ITS_IDR1_ITT_LEVELS))
 			return -ENOENT;
 		ret = vgic_v5_its_walk_l1(its, entry, eventid,
 					  FIELD_GET(GICV5_DTL2E_ITT_L2SZ, dte),
@@ -267,29 +284,63 @@ static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
 /* ------------------------------------------------------------- MSIs */
 
 /*
- * Translate an MSI that missed the cache. The irqfd slow path runs in a
+ * Walk for an MSI that missed the cache, cache what the walk found and
+ * make the LPI pending, all under its->lock: an invalidation, which takes
+ * it, completes after the LPI this walk found is pending, never before. A
+ * guest that then syncs (ITS_SYNCR) and reuses the LPI gets no stale MSI.
+ */
+static int vgic_v5_its_walk_and_inject(struct vgic_v5_its *its, u32 devid,
+				       u32 eventid)
+{
+	u32 lpi;
+
+	guard(mutex)(&its->lock);
+
+	if (vgic_v5_its_translate(its, devid, eventid, &lpi))
+		return 0;
+
+	/* Full, the cache takes no more: the next MSIs walk again */
+	if (its->nr_cached < ITS_CACHE_MAX &&
+	    !xa_insert(&its->cache, vgic_v5_its_key(devid, eventid),
+		       xa_mk_value(lpi), GFP_KERNEL_ACCOUNT))
+		its->nr_cached++;
+
+	return vgic_v5_irs_set_lpi_pending(its->dev->kvm, lpi);
+}
+
+/*
+ * Inject an MSI that missed the cache. The irqfd slow path runs in a
  * kworker, on behalf of vhost or VFIO, without the VM's mm: it borrows the
  * VMM's, so that the walk's reads of guest memory fault and wait as they
  * would in the VMM's thread. A remote access (get_user_pages_remote())
  * could not wait for a page that userfaultfd has yet to bring in during a
  * post-copy migration, and the MSI would be lost.
+ *
+ * A kworker cannot be killed: it waits for such a page as long as it
+ * takes, for good if the migration's source died. So it walks once
+ * without its->lock, to bring the pages in, before the walk that counts.
+ * A vCPU thread or the VMM that takes the lock meanwhile is not stuck
+ * behind it: they wait for a mutex uninterruptibly, and the VMM, unable
+ * to exit, would never close the userfaultfd that ends the wait.
  */
-static int vgic_v5_its_translate_msi(struct vgic_v5_its *its, u32 devid,
-				     u32 eventid, u32 *lpi)
+static int vgic_v5_its_inject_uncached(struct vgic_v5_its *its, u32 devid,
+				       u32 eventid)
 {
 	struct kvm *kvm = its->dev->kvm;
+	u32 lpi;
 	int ret;
 
 	if (current->mm == kvm->mm)
-		return vgic_v5_its_translate(its, devid, eventid, lpi);
+		return vgic_v5_its_walk_and_inject(its, devid, eventid);
 
 	/* Only a kthread without an mm can borrow one; the VMM may be gone */
 	if (current->mm || !(current->flags & PF_KTHREAD) ||
 	    !mmget_not_zero(kvm->mm))
-		return -EFAULT;
+		return 0;
 
 	kthread_use_mm(kvm->mm);
-	ret = vgic_v5_its_translate(its, devid, eventid, lpi);
+	vgic_v5_its_translate(its, devid, eventid, &lpi);
+	ret = vgic_v5_its_walk_and_inject(its, devid, eventid);
 	kthread_unuse_mm(kvm->mm);
 	mmput(kvm->mm);
 
@@ -332,7 +383,6 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 	gpa_t db = (u64)msi->address_hi << 32 | msi->address_lo;
 	struct vgic_v5_its *its;
 	void *entry;
-	u32 lpi;
 
 	guard(srcu)(&kvm->srcu);
 
@@ -344,30 +394,18 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 	if (!vgic_v5_has_irs(kvm))
 		return -ENODEV;
 
-	entry = xa_load(&its->cache,
-			vgic_v5_its_key(msi->devid, msi->data));
-	if (entry)
-		return vgic_v5_irs_set_lpi_pending(kvm, xa_to_value(entry));
+	/* A translation found is injected before the RCU section ends */
+	scoped_guard(rcu) {
+		entry = xa_load(&its->cache,
+				vgic_v5_its_key(msi->devid, msi->data));
+		if (entry)
+			return vgic_v5_irs_set_lpi_pending(kvm,
+							   xa_to_value(entry));
+	}
 	if (atomic)
 		return -EWOULDBLOCK;
 
-	guard(mutex)(&its->lock);
-
-	if (vgic_v5_its_translate_msi(its, msi->devid, msi->data, &lpi))
-		return 0;
-
-	/* Full, the cache takes no more: the next MSIs walk again */
-	if (its->nr_cached < ITS_CACHE_MAX &&
-	    !xa_insert(&its->cache, vgic_v5_its_key(msi->devid, msi->data),
-		       xa_mk_value(lpi), GFP_KERNEL_ACCOUNT))
-		its->nr_cached++;
-
-	/*
-	 * Still under the lock: an invalidation, which takes it, completes
-	 * after the LPI this walk found is pending, never before. A guest
-	 * that then syncs (ITS_SYNCR) and reuses the LPI gets no stale MSI.
-	 */
-	return vgic_v5_irs_set_lpi_pending(kvm, lpi);
+	return vgic_v5_its_inject_uncached(its, msi->devid, msi->data);
 }
 
 /* ------------------------------------------------------ guest registers */
@@ -545,6 +583,23 @@ static void vgic_v5_its_write_inv_devicer(struct vgic_v5_its *its, gpa_t addr,
 			       vgic_v5_its_key(last, U32_MAX));
 }
 
+/*
+ * ITS_SYNCR: once the write completes, the MSIs translated before it have
+ * made their LPIs pending (the guest then reads SYNC_STATUSR.IDLE). A walk
+ * injects under its->lock, which an invalidation takes. The irqfd fast
+ * path injects a cached translation without it, in an RCU read-side
+ * critical section: if entries were dropped since the last grace period,
+ * wait for those in progress. Otherwise the MSI of an unmapped event could
+ * make its LPI pending after the sync, when the guest may have given the
+ * LPI to another device. The same for any DeviceID, and for SYNCALL.
+ */
+static void vgic_v5_its_write_syncr(struct vgic_v5_its *its, gpa_t addr,
+				    unsigned int len, unsigned long val)
+{
+	if (update_64bit_reg(0, addr & 7, len, val) & GICV5_ITS_SYNCR_SYNC)
+		cond_synchronize_rcu(READ_ONCE(its->drop_gp));
+}
+
 #define ITS_REG(off, rd, wr, length, acc)				\
 	{								\
 		.reg_offset = off,					\
@@ -593,8 +648,8 @@ static const struct vgic_register_region vgic_v5_its_registers[] = {
 	ITS_REG32(GICV5_ITS_INV_DEVICER, vgic_v5_its_read_raz,
 		  vgic_v5_its_write_inv_devicer),
 	ITS_REG32(GICV5_ITS_STATUSR, vgic_v5_its_read_idle, vgic_v5_its_write_wi),
-	/* A synchronization completes at once */
-	ITS_REG64(GICV5_ITS_SYNCR, vgic_v5_its_read_raz, vgic_v5_its_write_wi),
+	/* A synchronization completes within the write */
+	ITS_REG64(GICV5_ITS_SYNCR, vgic_v5_its_read_raz, vgic_v5_its_write_syncr),
 	ITS_REG32(GICV5_ITS_SYNC_STATUSR, vgic_v5_its_read_idle,
 		  vgic_v5_its_write_wi),
 	/* A CPU's write has no DeviceID: ignored */
@@ -655,24 +710,24 @@ static int vgic_v5_its_uaccess_write(struct vgic_v5_its *its, u32 offset,
 	case GICV5_ITS_IDR1:
 		ret = vgic_v5_its_check_idr1(val);
 		if (!ret)
-			its->idr1 = val;
+			WRITE_ONCE(its->idr1, val);
 		break;
 	case GICV5_ITS_IDR2:
 		ret = vgic_v5_its_check_idr2(val);
 		if (!ret)
-			its->idr2 = val;
+			WRITE_ONCE(its->idr2, val);
 		break;
 	case GICV5_ITS_CR0:
-		its->cr0 = val & GICV5_ITS_CR0_ITSEN;
+		WRITE_ONCE(its->cr0, val & GICV5_ITS_CR0_ITSEN);
 		break;
 	case GICV5_ITS_CR1:
 		its->cr1 = val & ITS_CR1_MASK;
 		break;
 	case GICV5_ITS_DT_BASER:
-		its->dt_baser = val & GICV5_ITS_DT_BASER_ADDR_MASK;
+		WRITE_ONCE(its->dt_baser, val & GICV5_ITS_DT_BASER_ADDR_MASK);
 		break;
 	case GICV5_ITS_DT_CFGR:
-		its->dt_cfgr = val & ITS_DT_CFGR_MASK;
+		WRITE_ONCE(its->dt_cfgr, val & ITS_DT_CFGR_MASK);
 		break;
 	case GICV5_ITS_DIDR:
 		its->didr = val & GICV5_ITS_DIDR_DEVICEID;
@@ -778,10 +833,10 @@ static int vgic_v5_its_reset(struct kvm_device *dev)
 	if (ret)
 		return ret;
 
-	its->cr0 = 0;
+	WRITE_ONCE(its->cr0, 0);
 	its->cr1 = 0;
-	its->dt_baser = 0;
-	its->dt_cfgr = 0;
+	WRITE_ONCE(its->dt_baser, 0);
+	WRITE_ONCE(its->dt_cfgr, 0);
 	its->didr = 0;
 	its->eidr = 0;
 	vgic_v5_its_drop_cache(its);
@@ -909,6 +964,7 @@ static int vgic_v5_its_create(struct kvm_device *dev, u32 type)
 
 	mutex_init(&its->lock);
 	xa_init(&its->cache);
+	its->drop_gp = get_completed_synchronize_rcu();
 	its->dev = dev;
 	its->base = VGIC_ADDR_UNDEF;
 	its->idr1 = ITS_IDR1_DEFAULT;

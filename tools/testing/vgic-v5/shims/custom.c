@@ -145,6 +145,49 @@ struct held_lock {
 static __thread struct held_lock held[MAX_HELD];
 static __thread int nheld, nspin_held, irq_disabled, preempt_depth, hardirq_depth;
 
+/*
+ * RCU: a thread is in a read-side critical section while it has preemption
+ * (rcu_read_lock()) or interrupts disabled, or holds a spinlock, as in the
+ * kernel. Each thread that has been in one has a record, on a list that
+ * synchronize_rcu() walks: its seq is odd while it is in one. Not kept
+ * with HARNESS_BENCH, where nothing waits for a grace period.
+ */
+struct rcu_thread {
+	struct rcu_thread *next;
+	unsigned long seq;
+};
+
+static struct rcu_thread *rcu_threads;
+static pthread_mutex_t rcu_mutex = PTHREAD_MUTEX_INITIALIZER;
+static __thread struct rcu_thread *rcu_self;
+/* Grace periods started and completed (the polled API's cookies) */
+static unsigned long rcu_gp_started, rcu_gp_completed;
+
+/* After a change of the counts: note entering or leaving a section */
+static void rcu_update(void)
+{
+	bool in = nspin_held || irq_disabled || preempt_depth;
+	unsigned long seq;
+
+	if (!LOCK_CHECKS)
+		return;
+	if (!rcu_self) {
+		if (!in)
+			return;
+		rcu_self = calloc(1, sizeof(*rcu_self));
+		if (!rcu_self)
+			abort();
+		pthread_mutex_lock(&rcu_mutex);
+		rcu_self->next = rcu_threads;
+		rcu_threads = rcu_self;
+		pthread_mutex_unlock(&rcu_mutex);
+	}
+	seq = __atomic_load_n(&rcu_self->seq, __ATOMIC_RELAXED);
+	/* A full barrier, as the kernel's RCU readers have one with updaters */
+	if (in != (seq & 1))
+		__atomic_store_n(&rcu_self->seq, seq + 1, __ATOMIC_SEQ_CST);
+}
+
 /* A dependency "class A (subclass) was held when class B was taken". */
 struct lock_dep {
 	const void *a, *b;
@@ -308,6 +351,7 @@ static void push_held(struct harness_lock *l, int subclass, const char *file, in
 	held[nheld++] = (struct held_lock) { l, subclass, file, line };
 	if (l->spin)
 		nspin_held++;
+	rcu_update();
 	l->owner = pthread_self();
 	WRITE_ONCE(l->owned, true);
 }
@@ -465,6 +509,7 @@ void harness_lock_release(struct harness_lock *l, const char *file, int line)
 	nheld--;
 	if (l->spin)
 		nspin_held--;
+	rcu_update();
 	WRITE_ONCE(l->owned, false);
 	vt_insn_resume();
 	ret = pthread_mutex_unlock(&l->m);
@@ -501,14 +546,21 @@ void harness_assert_not_held(const struct harness_lock *l, const char *what,
 			       "lockdep_assert_not_held(%s) but it is held", what);
 }
 
-void harness_irq_disable(void) { irq_disabled++; }
+void harness_irq_disable(void)
+{
+	irq_disabled++;
+	rcu_update();
+}
+
 void harness_irq_enable(void)
 {
 	if (!irq_disabled)
 		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced irq enable");
 	/* Interrupts that came in meanwhile are taken now. */
-	if (!--irq_disabled)
+	if (!--irq_disabled) {
+		rcu_update();
 		harness_irq_take_pending();
+	}
 }
 
 static __thread bool rq_locked;
@@ -558,13 +610,71 @@ void harness_hardirq_exit(void)
 bool harness_in_hardirq(void) { return hardirq_depth != 0; }
 
 bool harness_irqs_disabled(void) { return irq_disabled != 0; }
-void harness_preempt_disable(void) { preempt_depth++; }
+void harness_preempt_disable(void)
+{
+	preempt_depth++;
+	rcu_update();
+}
 
 void harness_preempt_enable(void)
 {
 	if (!preempt_depth)
 		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced preempt enable");
 	preempt_depth--;
+	rcu_update();
+}
+
+/*
+ * Wait until every thread that is in a read-side critical section now
+ * has left it. A thread that enters one later sees what the caller did
+ * before (its record's store is a full barrier, and so is our load).
+ */
+void synchronize_rcu(void)
+{
+	unsigned long gp, seq;
+
+	might_sleep();
+	if (!LOCK_CHECKS) {
+		WARN(1, "%s() with HARNESS_BENCH", __func__);
+		return;
+	}
+	gp = __atomic_add_fetch(&rcu_gp_started, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&rcu_mutex);
+	for (struct rcu_thread *t = rcu_threads; t; t = t->next) {
+		if (t == rcu_self)
+			continue;
+		seq = __atomic_load_n(&t->seq, __ATOMIC_SEQ_CST);
+		while ((seq & 1) && __atomic_load_n(&t->seq, __ATOMIC_SEQ_CST) == seq)
+			usleep(50);
+	}
+	pthread_mutex_unlock(&rcu_mutex);
+	/* Grace period @gp covers every one that started before it */
+	seq = __atomic_load_n(&rcu_gp_completed, __ATOMIC_SEQ_CST);
+	while (seq < gp && !__atomic_compare_exchange_n(&rcu_gp_completed, &seq, gp, false,
+							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+}
+
+/* The cookie of a grace period yet to start */
+unsigned long get_state_synchronize_rcu(void)
+{
+	return __atomic_load_n(&rcu_gp_started, __ATOMIC_SEQ_CST) + 1;
+}
+
+unsigned long get_completed_synchronize_rcu(void)
+{
+	return 0;
+}
+
+bool poll_state_synchronize_rcu(unsigned long oldstate)
+{
+	return __atomic_load_n(&rcu_gp_completed, __ATOMIC_SEQ_CST) >= oldstate;
+}
+
+void cond_synchronize_rcu(unsigned long oldstate)
+{
+	if (!poll_state_synchronize_rcu(oldstate))
+		synchronize_rcu();
 }
 
 int harness_preempt_count(void) { return preempt_depth; }
@@ -923,6 +1033,8 @@ void harness_uaccess_fault(const void *p, size_t n)
 static const void *uffd_at;
 static size_t uffd_len;
 static unsigned int uffd_faults;
+static void (*uffd_hook)(void *arg);
+static void *uffd_hook_arg;
 
 /*
  * Make [@p, @p + @n) pages of a userfaultfd range that the VMM has yet to
@@ -933,6 +1045,17 @@ void harness_uffd_missing(const void *p, size_t n)
 	uffd_at = p;
 	uffd_len = n;
 	uffd_faults = 0;
+	uffd_hook = NULL;
+}
+
+/*
+ * Call @fn(@arg) in the next fault on the missing pages, once, before the
+ * VMM brings them in: what other threads do while the faulting task waits.
+ */
+void harness_uffd_on_fault(void (*fn)(void *arg), void *arg)
+{
+	uffd_hook = fn;
+	uffd_hook_arg = arg;
 }
 
 /* The faults that waited for the missing pages */
@@ -951,10 +1074,15 @@ void harness_uffd_fault(const void *p, size_t n)
 {
 	const char *a = p, *m = uffd_at;
 
+	void (*fn)(void *arg) = uffd_hook;
+
 	if (!uffd_len || a + n <= m || a >= m + uffd_len)
 		return;
 	uffd_faults++;
 	uffd_len = 0;
+	uffd_hook = NULL;
+	if (fn)
+		fn(uffd_hook_arg);
 }
 
 /* What harness_on_copy_to_user() or harness_on_copy_from_user() asked for */
@@ -1441,14 +1569,48 @@ void mmput(struct mm_struct *mm)
 DEFINE_GUARD(pthread_mutex, pthread_mutex_t *, pthread_mutex_lock(_T), pthread_mutex_unlock(_T))
 #define XA_ARRAY(xa)	guard(pthread_mutex)(&(xa)->harness_mu)
 
+/* What harness_on_xa_load() asked for */
+static struct {
+	unsigned long index;
+	void (*fn)(void *arg);
+	void *arg;
+} xa_load_hook;
+
+/*
+ * Run @fn(@arg) once, in the thread that next loads @index from an
+ * xarray, just after the load: what other CPUs do before that one uses
+ * what it found. (@fn NULL: none.)
+ */
+void harness_on_xa_load(unsigned long index, void (*fn)(void *arg), void *arg)
+{
+	xa_load_hook.index = index;
+	xa_load_hook.arg = arg;
+	__atomic_store_n(&xa_load_hook.fn, fn, __ATOMIC_RELEASE);
+}
+
+static void run_xa_load_hook(unsigned long index)
+{
+	void (*fn)(void *arg);
+
+	fn = __atomic_load_n(&xa_load_hook.fn, __ATOMIC_ACQUIRE);
+	if (fn && index == xa_load_hook.index &&
+	    __atomic_compare_exchange_n(&xa_load_hook.fn, &fn, NULL, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		fn(xa_load_hook.arg);
+}
+
 void *xa_load(struct xarray *xa, unsigned long index)
 {
+	void *entry;
 	bool found;
 	long i;
 
-	XA_ARRAY(xa);
-	i = xa_pos(xa, index, &found);
-	return found && xa->ent[i] != XA_ZERO_ENTRY ? xa->ent[i] : NULL;
+	scoped_guard(pthread_mutex, &xa->harness_mu) {
+		i = xa_pos(xa, index, &found);
+		entry = found && xa->ent[i] != XA_ZERO_ENTRY ? xa->ent[i] : NULL;
+	}
+	run_xa_load_hook(index);
+	return entry;
 }
 
 /* A reserved entry is no entry to whoever reads, erases or replaces it */

@@ -201,6 +201,11 @@ void mutex_destroy(struct mutex *lock);
 #define cond_resched()		({ might_sleep(); 0; })
 #define rcu_read_lock()		harness_preempt_disable()
 #define rcu_read_unlock()	harness_preempt_enable()
+void synchronize_rcu(void);
+unsigned long get_state_synchronize_rcu(void);
+unsigned long get_completed_synchronize_rcu(void);
+bool poll_state_synchronize_rcu(unsigned long oldstate);
+void cond_synchronize_rcu(unsigned long oldstate);
 
 /* Hard interrupt context (the fake irq layer runs handlers in it). */
 void harness_hardirq_enter(void);
@@ -442,6 +447,7 @@ void kthread_unuse_mm(struct mm_struct *mm);
 
 /* Pages userfaultfd has yet to bring in, as after a post-copy migration */
 void harness_uffd_missing(const void *p, size_t n);
+void harness_uffd_on_fault(void (*fn)(void *arg), void *arg);
 unsigned int harness_uffd_faults(void);
 void harness_uffd_fault(const void *p, size_t n);
 
@@ -452,6 +458,7 @@ void harness_uffd_fault(const void *p, size_t n);
 bool harness_uaccess_ok(const void *p, size_t n);
 void harness_uaccess_fault(const void *p, size_t n);
 void harness_on_unlock(const char *name, void (*fn)(void *arg), void *arg);
+void harness_on_xa_load(unsigned long index, void (*fn)(void *arg), void *arg);
 void harness_on_copy_to_user(size_t size, unsigned int nth,
 			     void (*fn)(void *arg), void *arg);
 void harness_on_copy_from_user(size_t size, unsigned int nth,

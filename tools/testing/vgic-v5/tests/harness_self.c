@@ -4,6 +4,7 @@
  * passing run means nothing. Each misuse runs in the test's own process
  * with the report expected, or in a forked child that must die of it.
  */
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -189,6 +190,73 @@ VT_TEST(harness_uaccess_bad_pointers_efault)
 	VT_EXPECT_EQ(get_user(w, (u32 __user *)NULL), -EFAULT);
 	VT_EXPECT_EQ(put_user(w, (u32 __user *)HARNESS_BAD_UPTR), -EFAULT);
 	VT_EXPECT_EQ(copy_to_user(NULL, &v, sizeof(v)), sizeof(v));
+}
+
+/*
+ * synchronize_rcu() waits for the threads in a read-side critical section
+ * (rcu_read_lock(), interrupts off, a spinlock held) when it starts, and
+ * only for them; the polled API tells a grace period that has elapsed.
+ */
+struct rcu_self {
+	int stage;		/* 1: in the section, 2: told to leave it */
+	int synced;
+};
+
+static void *rcu_self_reader(void *arg)
+{
+	struct rcu_self *r = arg;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	__atomic_store_n(&r->stage, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&r->stage, __ATOMIC_SEQ_CST) != 2)
+		usleep(100);
+	/* Still a reader: the grace period cannot have ended */
+	usleep(20000);
+	__atomic_store_n(&r->synced, -__atomic_load_n(&r->synced, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
+	local_irq_restore(flags);
+	return NULL;
+}
+
+static void *rcu_self_updater(void *arg)
+{
+	struct rcu_self *r = arg;
+
+	synchronize_rcu();
+	/* The reader negated this once, before it left its section */
+	__atomic_store_n(&r->synced, __atomic_load_n(&r->synced, __ATOMIC_SEQ_CST) == -1 ? 2 : 3,
+			 __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+VT_TEST(harness_synchronize_rcu_waits_for_readers)
+{
+	struct rcu_self r = { .synced = 1 };
+	pthread_t reader, updater;
+	unsigned long gp;
+
+	/* No reader: no wait, and a grace period elapses */
+	gp = get_state_synchronize_rcu();
+	VT_EXPECT(!poll_state_synchronize_rcu(gp));
+	VT_EXPECT(poll_state_synchronize_rcu(get_completed_synchronize_rcu()));
+	synchronize_rcu();
+	VT_EXPECT(poll_state_synchronize_rcu(gp));
+
+	VT_ASSERT_EQ(pthread_create(&reader, NULL, rcu_self_reader, &r), 0);
+	while (!__atomic_load_n(&r.stage, __ATOMIC_SEQ_CST))
+		usleep(100);
+	gp = get_state_synchronize_rcu();
+	VT_ASSERT_EQ(pthread_create(&updater, NULL, rcu_self_updater, &r), 0);
+	usleep(20000);
+	/* The updater waits while the reader is in its section */
+	VT_EXPECT_EQ(__atomic_load_n(&r.synced, __ATOMIC_SEQ_CST), 1);
+	VT_EXPECT(!poll_state_synchronize_rcu(gp));
+	__atomic_store_n(&r.stage, 2, __ATOMIC_SEQ_CST);
+	pthread_join(reader, NULL);
+	pthread_join(updater, NULL);
+	VT_EXPECT_EQ(r.synced, 2);
+	VT_EXPECT(poll_state_synchronize_rcu(gp));
 }
 
 #ifdef __SANITIZE_ADDRESS__

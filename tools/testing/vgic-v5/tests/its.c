@@ -725,6 +725,79 @@ VT_TEST(its_walked_msi_lands_before_the_sync)
 	EXPECT_NO_LPI();
 	harness_vm_destroy(v.kvm);
 }
+
+/*
+ * The same with an MSI found in the cache, which the irqfd fast path (or
+ * KVM_SIGNAL_MSI) injects without the ITS's lock: the guest's unmap and
+ * sync run on a vCPU thread as soon as the injector found the translation,
+ * and the sync must not complete before its VDPEND. The injector is in an
+ * RCU read-side critical section (the fast path has interrupts off).
+ */
+struct cached_sync {
+	struct tvm *v;
+	int done;
+	bool done_early;
+	pthread_t thread;
+};
+
+static void *cached_sync_vcpu(void *arg)
+{
+	struct cached_sync *c = arg;
+	struct kvm_vcpu *vcpu = c->v->vcpu;
+
+	harness_vcpu_load(vcpu);
+	mutex_lock(&vcpu->mutex);
+	unmap_and_sync(c->v);
+	mutex_unlock(&vcpu->mutex);
+	harness_vcpu_put(vcpu);
+	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Before the injector's VDPEND: the vCPU's unmap and sync, given 100 ms */
+static void cached_sync_meanwhile(void *arg)
+{
+	struct cached_sync *c = arg;
+
+	if (pthread_create(&c->thread, NULL, cached_sync_vcpu, c)) {
+		vt_fail(__FILE__, __LINE__, "pthread_create");
+		return;
+	}
+	for (int i = 0; i < 100 && !__atomic_load_n(&c->done, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	c->done_early = __atomic_load_n(&c->done, __ATOMIC_SEQ_CST);
+}
+
+static void cached_msi_then_sync(bool atomic)
+{
+	struct cached_sync c = {};
+	struct tvm v;
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	map_std(&v, 1, 1);
+	EXPECT_WALK(&v, 0, 0, LPI(0, 0));
+	harness_events_clear();
+	c.v = &v;
+	vdpends_at_sync = -1;
+	/* The translation cache's key of DeviceID 0, EventID 0 */
+	harness_on_xa_load(0, cached_sync_meanwhile, &c);
+	VT_EXPECT_EQ(atomic ? msi_atomic(&v, 0, 0) : msi(&v, 0, 0), 1);
+	pthread_join(c.thread, NULL);
+	VT_EXPECT(!c.done_early);
+	VT_EXPECT_EQ(vdpends_at_sync, 1);
+	EXPECT_NO_LPI();
+	/* Unmapped: the next MSI is dropped */
+	VT_EXPECT_EQ(msi_atomic(&v, 0, 0), -EWOULDBLOCK);
+	EXPECT_DROP(&v, 0, 0);
+	harness_vm_destroy(v.kvm);
+}
+
+VT_TEST(its_cached_msi_lands_before_the_sync)
+{
+	cached_msi_then_sync(true);
+	cached_msi_then_sync(false);
+}
+
 /*
  * irqfd: the atomic fast path misses on a cold cache; the slow path then
  * runs in a kworker without an mm, and the walk must read guest memory
@@ -828,6 +901,80 @@ VT_TEST(its_irqfd_walk_waits_for_postcopy_pages)
 	/* The kworker gave the VMM's mm back */
 	VT_EXPECT_EQ(atomic_read(&harness_mm.mm_users), 1);
 	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
+	harness_vm_destroy(v.kvm);
+}
+
+/*
+ * Post-copy, a kworker's walk waits for a page: a vCPU that writes an ITS
+ * register meanwhile is not held up. It would wait for the ITS's lock
+ * uninterruptibly, and the page may never come if the migration's source
+ * died: a VMM killed then could not exit, nor close the userfaultfd that
+ * ends the kworker's wait. The guest moves the event to another LPI and
+ * invalidates it meanwhile: the MSI lands on the new LPI.
+ */
+struct uffd_vcpu {
+	struct tvm *v;
+	int done;
+	bool held_up;
+	pthread_t thread;
+};
+
+static void *uffd_vcpu_thread(void *arg)
+{
+	struct uffd_vcpu *u = arg;
+	struct kvm_vcpu *vcpu = u->v->vcpu;
+
+	harness_vcpu_load(vcpu);
+	mutex_lock(&vcpu->mutex);
+	put(u->v->kvm, ITT(2) + 1 * 8, ITTE(LPI(2, 5)));
+	inv_event(u->v, ITS_BASE, 2, 1, INV_EVENT);
+	mutex_unlock(&vcpu->mutex);
+	harness_vcpu_put(vcpu);
+	__atomic_store_n(&u->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* While the kworker waits: the vCPU's accesses, given a second */
+static void uffd_vcpu_meanwhile(void *arg)
+{
+	struct uffd_vcpu *u = arg;
+
+	if (pthread_create(&u->thread, NULL, uffd_vcpu_thread, u)) {
+		vt_fail(__FILE__, __LINE__, "pthread_create");
+		return;
+	}
+	for (int i = 0; i < 1000 && !__atomic_load_n(&u->done, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	u->held_up = !__atomic_load_n(&u->done, __ATOMIC_SEQ_CST);
+}
+
+VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_no_lock)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
+		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
+	};
+	struct uffd_vcpu u = {};
+	struct tvm v;
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	map_std(&v, 3, 2);
+	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+	u.v = &v;
+
+	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
+	harness_uffd_on_fault(uffd_vcpu_meanwhile, &u);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	pthread_join(u.thread, NULL);
+	VT_EXPECT(!u.held_up);
+	/* Once: the walk under the lock found the page in */
+	VT_EXPECT_EQ(harness_uffd_faults(), 1);
+	EXPECT_LPI_PENDING(LPI(2, 5));
+	EXPECT_HIT(&v, 2, 1, LPI(2, 5));
+
+	VT_EXPECT_EQ(atomic_read(&harness_mm.mm_users), 1);
+	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 0);
 	harness_vm_destroy(v.kvm);
 }
 
