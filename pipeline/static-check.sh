@@ -150,8 +150,10 @@ for f in $touched; do
 		break
 	fi
 done
-if [ "$rebuild" = touched ] && grep -q '^obj ' "$work/touched-objs.txt"; then
-	sed -n "s#^obj #$out/#p" "$work/touched-objs.txt" | xargs -r rm -f
+if [ "$rebuild" = touched ] && grep -q '^target ' "$work/touched-objs.txt"; then
+	# (rm takes kbuild's "dir/../file.o" names as they are)
+	awk -v out="$out" '$1 == "target" { print out "/" $2 }' "$work/touched-objs.txt" |
+		xargs -r rm -f
 else
 	for d in "${dirs[@]}"; do
 		[ -d "$out/$d" ] && find "$out/$d" -name '*.o' -delete

@@ -2,11 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """touched-objects.py TREE OUT TOUCHED DIR...: from kbuild's .cmd files
 under OUT/DIR..., the objects built from a .c file listed in TOUCHED (paths
-relative to the kernel tree TREE, one per line). Prints "obj PATH" for each
-such object (PATH relative to OUT), then "dep PATH" for each file of TREE
-that those objects include, then "target TARGET SOURCE" for each object:
-the name kbuild builds it by (TARGET, which may hold "..") and its .c file
-(SOURCE, relative to TREE)."""
+relative to the kernel tree TREE, one per line). Prints "dep PATH" for each
+file of TREE that those objects include, then "target TARGET SOURCE" for
+each object: the name kbuild builds it by (TARGET, relative to OUT, which
+may hold "..") and its .c file (SOURCE, relative to TREE)."""
 import os
 import re
 import sys
@@ -14,7 +13,7 @@ import sys
 tree, out, touched_file = (os.path.realpath(sys.argv[1]), sys.argv[2],
                            sys.argv[3])
 touched = set(open(touched_file).read().split())
-objs, deps, targets = [], set(), []
+deps, targets = set(), []
 src_re = re.compile(r'^source_(\S+) := (\S+)$', re.M)
 dep_re = re.compile(r'^\s+(/\S+)\s*\\?$', re.M)
 
@@ -35,14 +34,11 @@ for d in sys.argv[4:]:
             m = src_re.search(text)
             if not m or rel(m.group(2)) not in touched:
                 continue
-            objs.append(os.path.normpath(m.group(1)))
             targets.append((m.group(1), rel(m.group(2))))
             for h in dep_re.findall(text):
                 r = rel(h)
                 if r:
                     deps.add(r)
-for o in sorted(objs):
-    print('obj', o)
 for h in sorted(deps):
     print('dep', h)
 for t, src in sorted(targets):
