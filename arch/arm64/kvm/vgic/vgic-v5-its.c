@@ -25,9 +25,10 @@
  *				A kworker walks once without it first, reading
  *				the registers locklessly (READ_ONCE())
  *   its->cache (xarray)	read locklessly (RCU) by the irqfd fast path,
- *				which injects what it found in the same RCU
- *				read-side critical section: ITS_SYNCR waits
- *				for those in progress when it drops entries
+ *				which injects what it found in the same
+ *				its->srcu read-side critical section: ITS_SYNCR
+ *				waits for those in progress after an
+ *				invalidation dropped entries
  */
 
 #include <linux/bitfield.h>
@@ -36,7 +37,6 @@
 #include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
-#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/xarray.h>
 #include <kvm/iodev.h>
@@ -98,7 +98,9 @@
  * @lock:	serializes register accesses, walks and cache updates
  * @cache:	(DeviceID << 32 | EventID) to xa_mk_value(LPI ID)
  * @nr_cached:	entries in @cache
- * @drop_gp:	RCU grace period state when entries were last dropped
+ * @srcu:	the read-side critical sections of cache lookups that inject
+ *		what they find, without @lock
+ * @drop_gp:	@srcu's grace period state when entries were last dropped
  * @idr1:	ITS_IDR1
  * @idr2:	ITS_IDR2
  * @cr0:	ITS_CR0.ITSEN
@@ -115,6 +117,7 @@ struct vgic_v5_its {
 	struct mutex		lock;		/* see the top of the file */
 	struct xarray		cache;
 	unsigned int		nr_cached;
+	struct srcu_struct	srcu;
 	unsigned long		drop_gp;
 	u32			idr1;
 	u32			idr2;
@@ -152,7 +155,7 @@ static void vgic_v5_its_drop_range(struct vgic_v5_its *its, unsigned long first,
 	}
 
 	if (its->nr_cached != nr)
-		WRITE_ONCE(its->drop_gp, get_state_synchronize_rcu());
+		WRITE_ONCE(its->drop_gp, get_state_synchronize_srcu(&its->srcu));
 }
 
 static void vgic_v5_its_drop_cache(struct vgic_v5_its *its)
@@ -319,9 +322,11 @@ static int vgic_v5_its_walk_and_inject(struct vgic_v5_its *its, u32 devid,
  * A kworker cannot be killed: it waits for such a page as long as it
  * takes, for good if the migration's source died. So it walks once
  * without its->lock, to bring the pages in, before the walk that counts.
- * A vCPU thread or the VMM that takes the lock meanwhile is not stuck
- * behind it: they wait for a mutex uninterruptibly, and the VMM, unable
- * to exit, would never close the userfaultfd that ends the wait.
+ * A vCPU thread or the VMM that takes the lock during that first walk is
+ * not stuck behind it: they wait for a mutex uninterruptibly, and the
+ * VMM, unable to exit, would never close the userfaultfd that ends the
+ * wait. The second walk faults only if the guest changed its tables in
+ * between.
  */
 static int vgic_v5_its_inject_uncached(struct vgic_v5_its *its, u32 devid,
 				       u32 eventid)
@@ -394,8 +399,8 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 	if (!vgic_v5_has_irs(kvm))
 		return -ENODEV;
 
-	/* A translation found is injected before the RCU section ends */
-	scoped_guard(rcu) {
+	/* A translation found is injected before the SRCU section ends */
+	scoped_guard(srcu, &its->srcu) {
 		entry = xa_load(&its->cache,
 				vgic_v5_its_key(msi->devid, msi->data));
 		if (entry)
@@ -422,7 +427,7 @@ static unsigned long vgic_v5_its_read_idr2(struct vgic_v5_its *its,
 	return its->idr2;
 }
 
-/* Every ITS operation completes at once */
+/* Every ITS operation completes within the write that starts it */
 static unsigned long vgic_v5_its_read_idle(struct vgic_v5_its *its,
 					   gpa_t addr, unsigned int len)
 {
@@ -587,17 +592,21 @@ static void vgic_v5_its_write_inv_devicer(struct vgic_v5_its *its, gpa_t addr,
  * ITS_SYNCR: once the write completes, the MSIs translated before it have
  * made their LPIs pending (the guest then reads SYNC_STATUSR.IDLE). A walk
  * injects under its->lock, which an invalidation takes. The irqfd fast
- * path injects a cached translation without it, in an RCU read-side
+ * path injects a cached translation without it, in an its->srcu read-side
  * critical section: if entries were dropped since the last grace period,
  * wait for those in progress. Otherwise the MSI of an unmapped event could
  * make its LPI pending after the sync, when the guest may have given the
  * LPI to another device. The same for any DeviceID, and for SYNCALL.
+ *
+ * The ITS's own SRCU waits for this ITS's injectors only, and never sends
+ * IPIs: a guest that syncs in a loop slows its own vCPU, not the host.
  */
 static void vgic_v5_its_write_syncr(struct vgic_v5_its *its, gpa_t addr,
 				    unsigned int len, unsigned long val)
 {
-	if (update_64bit_reg(0, addr & 7, len, val) & GICV5_ITS_SYNCR_SYNC)
-		cond_synchronize_rcu(READ_ONCE(its->drop_gp));
+	if ((update_64bit_reg(0, addr & 7, len, val) & GICV5_ITS_SYNCR_SYNC) &&
+	    !poll_state_synchronize_srcu(&its->srcu, READ_ONCE(its->drop_gp)))
+		synchronize_srcu(&its->srcu);
 }
 
 #define ITS_REG(off, rd, wr, length, acc)				\
@@ -962,9 +971,14 @@ static int vgic_v5_its_create(struct kvm_device *dev, u32 type)
 	if (!its)
 		return -ENOMEM;
 
+	if (init_srcu_struct(&its->srcu)) {
+		kfree(its);
+		return -ENOMEM;
+	}
+
 	mutex_init(&its->lock);
 	xa_init(&its->cache);
-	its->drop_gp = get_completed_synchronize_rcu();
+	its->drop_gp = get_completed_synchronize_srcu();
 	its->dev = dev;
 	its->base = VGIC_ADDR_UNDEF;
 	its->idr1 = ITS_IDR1_DEFAULT;
@@ -985,6 +999,7 @@ static void vgic_v5_its_destroy(struct kvm_device *dev)
 	struct vgic_v5_its *its = dev->private;
 
 	xa_destroy(&its->cache);
+	cleanup_srcu_struct(&its->srcu);
 	kfree(its);
 	kfree(dev);
 }

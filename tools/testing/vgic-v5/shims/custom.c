@@ -145,49 +145,6 @@ struct held_lock {
 static __thread struct held_lock held[MAX_HELD];
 static __thread int nheld, nspin_held, irq_disabled, preempt_depth, hardirq_depth;
 
-/*
- * RCU: a thread is in a read-side critical section while it has preemption
- * (rcu_read_lock()) or interrupts disabled, or holds a spinlock, as in the
- * kernel. Each thread that has been in one has a record, on a list that
- * synchronize_rcu() walks: its seq is odd while it is in one. Not kept
- * with HARNESS_BENCH, where nothing waits for a grace period.
- */
-struct rcu_thread {
-	struct rcu_thread *next;
-	unsigned long seq;
-};
-
-static struct rcu_thread *rcu_threads;
-static pthread_mutex_t rcu_mutex = PTHREAD_MUTEX_INITIALIZER;
-static __thread struct rcu_thread *rcu_self;
-/* Grace periods started and completed (the polled API's cookies) */
-static unsigned long rcu_gp_started, rcu_gp_completed;
-
-/* After a change of the counts: note entering or leaving a section */
-static void rcu_update(void)
-{
-	bool in = nspin_held || irq_disabled || preempt_depth;
-	unsigned long seq;
-
-	if (!LOCK_CHECKS)
-		return;
-	if (!rcu_self) {
-		if (!in)
-			return;
-		rcu_self = calloc(1, sizeof(*rcu_self));
-		if (!rcu_self)
-			abort();
-		pthread_mutex_lock(&rcu_mutex);
-		rcu_self->next = rcu_threads;
-		rcu_threads = rcu_self;
-		pthread_mutex_unlock(&rcu_mutex);
-	}
-	seq = __atomic_load_n(&rcu_self->seq, __ATOMIC_RELAXED);
-	/* A full barrier, as the kernel's RCU readers have one with updaters */
-	if (in != (seq & 1))
-		__atomic_store_n(&rcu_self->seq, seq + 1, __ATOMIC_SEQ_CST);
-}
-
 /* A dependency "class A (subclass) was held when class B was taken". */
 struct lock_dep {
 	const void *a, *b;
@@ -351,7 +308,6 @@ static void push_held(struct harness_lock *l, int subclass, const char *file, in
 	held[nheld++] = (struct held_lock) { l, subclass, file, line };
 	if (l->spin)
 		nspin_held++;
-	rcu_update();
 	l->owner = pthread_self();
 	WRITE_ONCE(l->owned, true);
 }
@@ -509,7 +465,6 @@ void harness_lock_release(struct harness_lock *l, const char *file, int line)
 	nheld--;
 	if (l->spin)
 		nspin_held--;
-	rcu_update();
 	WRITE_ONCE(l->owned, false);
 	vt_insn_resume();
 	ret = pthread_mutex_unlock(&l->m);
@@ -546,21 +501,14 @@ void harness_assert_not_held(const struct harness_lock *l, const char *what,
 			       "lockdep_assert_not_held(%s) but it is held", what);
 }
 
-void harness_irq_disable(void)
-{
-	irq_disabled++;
-	rcu_update();
-}
-
+void harness_irq_disable(void) { irq_disabled++; }
 void harness_irq_enable(void)
 {
 	if (!irq_disabled)
 		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced irq enable");
 	/* Interrupts that came in meanwhile are taken now. */
-	if (!--irq_disabled) {
-		rcu_update();
+	if (!--irq_disabled)
 		harness_irq_take_pending();
-	}
 }
 
 static __thread bool rq_locked;
@@ -610,71 +558,13 @@ void harness_hardirq_exit(void)
 bool harness_in_hardirq(void) { return hardirq_depth != 0; }
 
 bool harness_irqs_disabled(void) { return irq_disabled != 0; }
-void harness_preempt_disable(void)
-{
-	preempt_depth++;
-	rcu_update();
-}
+void harness_preempt_disable(void) { preempt_depth++; }
 
 void harness_preempt_enable(void)
 {
 	if (!preempt_depth)
 		harness_report(HR_LOCKDEP, __FILE__, __LINE__, "unbalanced preempt enable");
 	preempt_depth--;
-	rcu_update();
-}
-
-/*
- * Wait until every thread that is in a read-side critical section now
- * has left it. A thread that enters one later sees what the caller did
- * before (its record's store is a full barrier, and so is our load).
- */
-void synchronize_rcu(void)
-{
-	unsigned long gp, seq;
-
-	might_sleep();
-	if (!LOCK_CHECKS) {
-		WARN(1, "%s() with HARNESS_BENCH", __func__);
-		return;
-	}
-	gp = __atomic_add_fetch(&rcu_gp_started, 1, __ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&rcu_mutex);
-	for (struct rcu_thread *t = rcu_threads; t; t = t->next) {
-		if (t == rcu_self)
-			continue;
-		seq = __atomic_load_n(&t->seq, __ATOMIC_SEQ_CST);
-		while ((seq & 1) && __atomic_load_n(&t->seq, __ATOMIC_SEQ_CST) == seq)
-			usleep(50);
-	}
-	pthread_mutex_unlock(&rcu_mutex);
-	/* Grace period @gp covers every one that started before it */
-	seq = __atomic_load_n(&rcu_gp_completed, __ATOMIC_SEQ_CST);
-	while (seq < gp && !__atomic_compare_exchange_n(&rcu_gp_completed, &seq, gp, false,
-							__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
-}
-
-/* The cookie of a grace period yet to start */
-unsigned long get_state_synchronize_rcu(void)
-{
-	return __atomic_load_n(&rcu_gp_started, __ATOMIC_SEQ_CST) + 1;
-}
-
-unsigned long get_completed_synchronize_rcu(void)
-{
-	return 0;
-}
-
-bool poll_state_synchronize_rcu(unsigned long oldstate)
-{
-	return __atomic_load_n(&rcu_gp_completed, __ATOMIC_SEQ_CST) >= oldstate;
-}
-
-void cond_synchronize_rcu(unsigned long oldstate)
-{
-	if (!poll_state_synchronize_rcu(oldstate))
-		synchronize_rcu();
 }
 
 int harness_preempt_count(void) { return preempt_depth; }
@@ -966,14 +856,23 @@ unsigned long harness_dump_live_allocs(void)
 static __thread const struct srcu_struct *srcu_held[MAX_SRCU_HELD];
 static __thread int nsrcu_held;
 
+/*
+ * A reader counts itself in the counter of the index it found (a full
+ * barrier), then reads. An updater flips the index and waits until the
+ * old one's counter is zero: a reader it did not wait for counted itself
+ * after the updater looked, and so reads what the updater wrote before.
+ */
 int srcu_read_lock(struct srcu_struct *ssp)
 {
+	int idx = __atomic_load_n(&ssp->idx, __ATOMIC_SEQ_CST) & 1;
+
+	__atomic_add_fetch(&ssp->readers[idx], 1, __ATOMIC_SEQ_CST);
 	if (nsrcu_held == MAX_SRCU_HELD)
 		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
 			       "%s(): too many nested", __func__);
 	else
 		srcu_held[nsrcu_held++] = ssp;
-	return 0;
+	return idx;
 }
 
 void srcu_read_unlock(struct srcu_struct *ssp, int idx)
@@ -984,10 +883,56 @@ void srcu_read_unlock(struct srcu_struct *ssp, int idx)
 		memmove(&srcu_held[i], &srcu_held[i + 1],
 			(nsrcu_held - i - 1) * sizeof(srcu_held[0]));
 		nsrcu_held--;
+		__atomic_sub_fetch(&ssp->readers[idx & 1], 1, __ATOMIC_SEQ_CST);
 		return;
 	}
 	harness_report(HR_LOCKDEP, __FILE__, __LINE__,
 		       "%s() without srcu_read_lock()", __func__);
+}
+
+/* Grace periods, one at a time */
+static pthread_mutex_t srcu_gp_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+int init_srcu_struct(struct srcu_struct *ssp)
+{
+	memset(ssp, 0, sizeof(*ssp));
+	return 0;
+}
+
+void cleanup_srcu_struct(struct srcu_struct *ssp)
+{
+	WARN_ON(__atomic_load_n(&ssp->readers[0], __ATOMIC_SEQ_CST) ||
+		__atomic_load_n(&ssp->readers[1], __ATOMIC_SEQ_CST));
+}
+
+/* Wait for the readers of @ssp in a read-side critical section now */
+void synchronize_srcu(struct srcu_struct *ssp)
+{
+	unsigned long gp;
+	int old;
+
+	might_sleep();
+	if (srcu_read_lock_held(ssp))
+		harness_report(HR_LOCKDEP, __FILE__, __LINE__,
+			       "%s() in its own read-side critical section", __func__);
+	pthread_mutex_lock(&srcu_gp_mutex);
+	gp = __atomic_add_fetch(&ssp->gp_started, 1, __ATOMIC_SEQ_CST);
+	old = __atomic_fetch_xor(&ssp->idx, 1, __ATOMIC_SEQ_CST) & 1;
+	while (__atomic_load_n(&ssp->readers[old], __ATOMIC_SEQ_CST))
+		usleep(50);
+	__atomic_store_n(&ssp->gp_completed, gp, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&srcu_gp_mutex);
+}
+
+/* The cookie of a grace period yet to start: the next one, or later */
+unsigned long get_state_synchronize_srcu(struct srcu_struct *ssp)
+{
+	return __atomic_load_n(&ssp->gp_started, __ATOMIC_SEQ_CST) + 1;
+}
+
+bool poll_state_synchronize_srcu(struct srcu_struct *ssp, unsigned long cookie)
+{
+	return __atomic_load_n(&ssp->gp_completed, __ATOMIC_SEQ_CST) >= cookie;
 }
 
 bool srcu_read_lock_held(const struct srcu_struct *ssp)

@@ -201,11 +201,6 @@ void mutex_destroy(struct mutex *lock);
 #define cond_resched()		({ might_sleep(); 0; })
 #define rcu_read_lock()		harness_preempt_disable()
 #define rcu_read_unlock()	harness_preempt_enable()
-void synchronize_rcu(void);
-unsigned long get_state_synchronize_rcu(void);
-unsigned long get_completed_synchronize_rcu(void);
-bool poll_state_synchronize_rcu(unsigned long oldstate);
-void cond_synchronize_rcu(unsigned long oldstate);
 
 /* Hard interrupt context (the fake irq layer runs handlers in it). */
 void harness_hardirq_enter(void);
@@ -389,17 +384,26 @@ void harness_allocs_announce(void);
 /* ------------------------------------------------------------------- SRCU */
 
 /*
- * SRCU read-side sections are counted per thread and per srcu_struct (no
- * grace periods: nothing here waits for readers). They may sleep, as the
- * kernel's. srcu_read_lock_held() is what kvm_read/write_guest() check.
+ * SRCU read-side sections are counted per thread and per srcu_struct, for
+ * srcu_read_lock_held(), which kvm_read/write_guest() check, and per
+ * srcu_struct and index, for synchronize_srcu() (a zeroed srcu_struct is
+ * ready for use). They may sleep, as the kernel's.
  */
 struct srcu_struct {
-	int unused;
+	int idx;
+	int readers[2];
+	unsigned long gp_started, gp_completed;
 };
 
 int srcu_read_lock(struct srcu_struct *ssp);
 void srcu_read_unlock(struct srcu_struct *ssp, int idx);
 bool srcu_read_lock_held(const struct srcu_struct *ssp);
+int init_srcu_struct(struct srcu_struct *ssp);
+void cleanup_srcu_struct(struct srcu_struct *ssp);
+void synchronize_srcu(struct srcu_struct *ssp);
+unsigned long get_state_synchronize_srcu(struct srcu_struct *ssp);
+bool poll_state_synchronize_srcu(struct srcu_struct *ssp, unsigned long cookie);
+#define get_completed_synchronize_srcu()	0UL
 DEFINE_LOCK_GUARD_1(srcu, struct srcu_struct,
 		    _T->idx = srcu_read_lock(_T->lock),
 		    srcu_read_unlock(_T->lock, _T->idx),

@@ -193,70 +193,79 @@ VT_TEST(harness_uaccess_bad_pointers_efault)
 }
 
 /*
- * synchronize_rcu() waits for the threads in a read-side critical section
- * (rcu_read_lock(), interrupts off, a spinlock held) when it starts, and
- * only for them; the polled API tells a grace period that has elapsed.
+ * synchronize_srcu() waits for the readers of its srcu_struct that are in
+ * a read-side critical section when it starts, until they leave it, and
+ * not for the readers of another; the polled API tells a grace period
+ * that has elapsed.
  */
-struct rcu_self {
+struct srcu_self {
+	struct srcu_struct ss, other;
 	int stage;		/* 1: in the section, 2: told to leave it */
-	int synced;
+	int left;		/* the reader left its section */
+	int synced;		/* the updater's grace period ended */
+	int left_at_sync;	/* what the updater saw of @left then */
 };
 
-static void *rcu_self_reader(void *arg)
+static void *srcu_self_reader(void *arg)
 {
-	struct rcu_self *r = arg;
-	unsigned long flags;
+	struct srcu_self *r = arg;
+	int idx = srcu_read_lock(&r->ss);
 
-	local_irq_save(flags);
 	__atomic_store_n(&r->stage, 1, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&r->stage, __ATOMIC_SEQ_CST) != 2)
 		usleep(100);
-	/* Still a reader: the grace period cannot have ended */
-	usleep(20000);
-	__atomic_store_n(&r->synced, -__atomic_load_n(&r->synced, __ATOMIC_SEQ_CST),
-			 __ATOMIC_SEQ_CST);
-	local_irq_restore(flags);
+	__atomic_store_n(&r->left, 1, __ATOMIC_SEQ_CST);
+	srcu_read_unlock(&r->ss, idx);
 	return NULL;
 }
 
-static void *rcu_self_updater(void *arg)
+static void *srcu_self_updater(void *arg)
 {
-	struct rcu_self *r = arg;
+	struct srcu_self *r = arg;
 
-	synchronize_rcu();
-	/* The reader negated this once, before it left its section */
-	__atomic_store_n(&r->synced, __atomic_load_n(&r->synced, __ATOMIC_SEQ_CST) == -1 ? 2 : 3,
+	synchronize_srcu(&r->ss);
+	__atomic_store_n(&r->left_at_sync, __atomic_load_n(&r->left, __ATOMIC_SEQ_CST),
 			 __ATOMIC_SEQ_CST);
+	__atomic_store_n(&r->synced, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
-VT_TEST(harness_synchronize_rcu_waits_for_readers)
+VT_TEST(harness_synchronize_srcu_waits_for_readers)
 {
-	struct rcu_self r = { .synced = 1 };
+	struct srcu_self *r = calloc(1, sizeof(*r));
 	pthread_t reader, updater;
 	unsigned long gp;
+	int idx;
 
+	VT_ASSERT(r);
+	VT_ASSERT_EQ(init_srcu_struct(&r->ss), 0);
 	/* No reader: no wait, and a grace period elapses */
-	gp = get_state_synchronize_rcu();
-	VT_EXPECT(!poll_state_synchronize_rcu(gp));
-	VT_EXPECT(poll_state_synchronize_rcu(get_completed_synchronize_rcu()));
-	synchronize_rcu();
-	VT_EXPECT(poll_state_synchronize_rcu(gp));
+	gp = get_state_synchronize_srcu(&r->ss);
+	VT_EXPECT(!poll_state_synchronize_srcu(&r->ss, gp));
+	VT_EXPECT(poll_state_synchronize_srcu(&r->ss, get_completed_synchronize_srcu()));
+	synchronize_srcu(&r->ss);
+	VT_EXPECT(poll_state_synchronize_srcu(&r->ss, gp));
 
-	VT_ASSERT_EQ(pthread_create(&reader, NULL, rcu_self_reader, &r), 0);
-	while (!__atomic_load_n(&r.stage, __ATOMIC_SEQ_CST))
+	VT_ASSERT_EQ(pthread_create(&reader, NULL, srcu_self_reader, r), 0);
+	while (!__atomic_load_n(&r->stage, __ATOMIC_SEQ_CST))
 		usleep(100);
-	gp = get_state_synchronize_rcu();
-	VT_ASSERT_EQ(pthread_create(&updater, NULL, rcu_self_updater, &r), 0);
+	/* A reader of another srcu_struct, here, is not waited for */
+	idx = srcu_read_lock(&r->other);
+	gp = get_state_synchronize_srcu(&r->ss);
+	VT_ASSERT_EQ(pthread_create(&updater, NULL, srcu_self_updater, r), 0);
 	usleep(20000);
-	/* The updater waits while the reader is in its section */
-	VT_EXPECT_EQ(__atomic_load_n(&r.synced, __ATOMIC_SEQ_CST), 1);
-	VT_EXPECT(!poll_state_synchronize_rcu(gp));
-	__atomic_store_n(&r.stage, 2, __ATOMIC_SEQ_CST);
-	pthread_join(reader, NULL);
+	VT_EXPECT(!__atomic_load_n(&r->synced, __ATOMIC_SEQ_CST));
+	VT_EXPECT(!poll_state_synchronize_srcu(&r->ss, gp));
+	/* Once the reader leaves, the grace period ends */
+	__atomic_store_n(&r->stage, 2, __ATOMIC_SEQ_CST);
 	pthread_join(updater, NULL);
-	VT_EXPECT_EQ(r.synced, 2);
-	VT_EXPECT(poll_state_synchronize_rcu(gp));
+	srcu_read_unlock(&r->other, idx);
+	pthread_join(reader, NULL);
+	VT_EXPECT_EQ(r->left_at_sync, 1);
+	VT_EXPECT(poll_state_synchronize_srcu(&r->ss, gp));
+	cleanup_srcu_struct(&r->ss);
+	cleanup_srcu_struct(&r->other);
+	free(r);
 }
 
 #ifdef __SANITIZE_ADDRESS__

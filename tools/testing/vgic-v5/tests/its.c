@@ -700,16 +700,19 @@ VT_TEST(its_cache_bounded)
  */
 static int vdpends_at_sync;
 
-static void unmap_and_sync(void *arg)
+static void unmap_and_sync_event(struct tvm *v, u32 d, u32 e)
 {
-	struct tvm *v = arg;
-
-	put(v->kvm, ITT(0), 0);
-	inv_event(v, ITS_BASE, 0, 0, INV_EVENT);
+	put(v->kvm, ITT(d) + e * 8, 0);
+	inv_event(v, ITS_BASE, d, e, INV_EVENT);
 	VT_EXPECT(grd(v, ITS_BASE, GICV5_ITS_STATUSR, 4) & GICV5_ITS_STATUSR_IDLE);
-	gwr(v, ITS_BASE, GICV5_ITS_SYNCR, 8, GICV5_ITS_SYNCR_SYNC);
+	gwr(v, ITS_BASE, GICV5_ITS_SYNCR, 8, GICV5_ITS_SYNCR_SYNC | d);
 	VT_EXPECT(grd(v, ITS_BASE, GICV5_ITS_SYNC_STATUSR, 4) & GICV5_ITS_SYNC_STATUSR_IDLE);
 	vdpends_at_sync = harness_vdpends(NULL);
+}
+
+static void unmap_and_sync(void *arg)
+{
+	unmap_and_sync_event(arg, 0, 0);
 }
 
 VT_TEST(its_walked_msi_lands_before_the_sync)
@@ -730,13 +733,13 @@ VT_TEST(its_walked_msi_lands_before_the_sync)
  * The same with an MSI found in the cache, which the irqfd fast path (or
  * KVM_SIGNAL_MSI) injects without the ITS's lock: the guest's unmap and
  * sync run on a vCPU thread as soon as the injector found the translation,
- * and the sync must not complete before its VDPEND. The injector is in an
- * RCU read-side critical section (the fast path has interrupts off).
+ * and the sync must not complete before its VDPEND. The injector is in a
+ * read-side critical section of the ITS's SRCU.
  */
 struct cached_sync {
 	struct tvm *v;
 	int done;
-	bool done_early;
+	bool started, done_early;
 	pthread_t thread;
 };
 
@@ -747,7 +750,7 @@ static void *cached_sync_vcpu(void *arg)
 
 	harness_vcpu_load(vcpu);
 	mutex_lock(&vcpu->mutex);
-	unmap_and_sync(c->v);
+	unmap_and_sync_event(c->v, 1, 1);
 	mutex_unlock(&vcpu->mutex);
 	harness_vcpu_put(vcpu);
 	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
@@ -763,6 +766,7 @@ static void cached_sync_meanwhile(void *arg)
 		vt_fail(__FILE__, __LINE__, "pthread_create");
 		return;
 	}
+	c->started = true;
 	for (int i = 0; i < 100 && !__atomic_load_n(&c->done, __ATOMIC_SEQ_CST); i++)
 		usleep(1000);
 	c->done_early = __atomic_load_n(&c->done, __ATOMIC_SEQ_CST);
@@ -774,21 +778,22 @@ static void cached_msi_then_sync(bool atomic)
 	struct tvm v;
 
 	ITS_VM_INIT(&v, 1, RAM_SIZE);
-	map_std(&v, 1, 1);
-	EXPECT_WALK(&v, 0, 0, LPI(0, 0));
+	map_std(&v, 2, 2);
+	EXPECT_WALK(&v, 1, 1, LPI(1, 1));
 	harness_events_clear();
 	c.v = &v;
 	vdpends_at_sync = -1;
-	/* The translation cache's key of DeviceID 0, EventID 0 */
-	harness_on_xa_load(0, cached_sync_meanwhile, &c);
-	VT_EXPECT_EQ(atomic ? msi_atomic(&v, 0, 0) : msi(&v, 0, 0), 1);
+	/* The translation cache's key of DeviceID 1, EventID 1 */
+	harness_on_xa_load(BIT_ULL(32) | 1, cached_sync_meanwhile, &c);
+	VT_EXPECT_EQ(atomic ? msi_atomic(&v, 1, 1) : msi(&v, 1, 1), 1);
+	VT_ASSERT(c.started);
 	pthread_join(c.thread, NULL);
 	VT_EXPECT(!c.done_early);
 	VT_EXPECT_EQ(vdpends_at_sync, 1);
 	EXPECT_NO_LPI();
 	/* Unmapped: the next MSI is dropped */
-	VT_EXPECT_EQ(msi_atomic(&v, 0, 0), -EWOULDBLOCK);
-	EXPECT_DROP(&v, 0, 0);
+	VT_EXPECT_EQ(msi_atomic(&v, 1, 1), -EWOULDBLOCK);
+	EXPECT_DROP(&v, 1, 1);
 	harness_vm_destroy(v.kvm);
 }
 
