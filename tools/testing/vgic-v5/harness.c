@@ -193,8 +193,9 @@ struct kvm_io_range {
  * Readers find the bus with srcu_dereference(); a change makes a new copy,
  * sized for its ranges, and publishes it (rcu_assign_pointer()), as
  * kvm_io_bus_register_dev() does, up to NR_IOBUS_DEVS ranges. The kernel
- * frees the old copy after synchronize_srcu(); SRCU here has no grace
- * periods, so old copies are kept until the VM goes, or until
+ * frees the old copy after synchronize_srcu(); the harness does not wait
+ * for kvm->srcu's grace periods, which the tests' vCPU threads would hold
+ * up, so old copies are kept until the VM goes, or until
  * harness_io_bus_reclaim() is told that no reader can hold them.
  */
 struct kvm_io_bus {
