@@ -1017,9 +1017,8 @@ unsigned int harness_uffd_faults(void)
  */
 void harness_uffd_fault(const void *p, size_t n)
 {
-	const char *a = p, *m = uffd_at;
-
 	void (*fn)(void *arg) = uffd_hook;
+	const char *a = p, *m = uffd_at;
 
 	if (!uffd_len || a + n <= m || a >= m + uffd_len)
 		return;

@@ -310,6 +310,50 @@ static void inv_device(struct tvm *v, u64 base, u32 d, u32 val)
 #define INV_DEVICE	GICV5_ITS_INV_DEVICER_I
 #define INV_DT_L2	(GICV5_ITS_INV_DEVICER_I | GICV5_ITS_INV_DEVICER_L1)
 
+/*
+ * A vCPU thread started from a hook, while the hook's thread is held up
+ * inside KVM: it runs @fn(@v) with vCPU 0 loaded and its mutex held, as
+ * the guest's accesses run. @done_in_time: it returned within @wait_ms.
+ */
+struct vcpu_meanwhile {
+	struct tvm *v;
+	void (*fn)(struct tvm *v);
+	unsigned int wait_ms;
+	int done;
+	bool started, done_in_time;
+	pthread_t thread;
+};
+
+static void *vcpu_meanwhile_thread(void *arg)
+{
+	struct vcpu_meanwhile *m = arg;
+	struct kvm_vcpu *vcpu = m->v->vcpu;
+
+	harness_vcpu_load(vcpu);
+	mutex_lock(&vcpu->mutex);
+	m->fn(m->v);
+	mutex_unlock(&vcpu->mutex);
+	harness_vcpu_put(vcpu);
+	__atomic_store_n(&m->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* The hook: start the vCPU thread, and give it @wait_ms to return */
+static void vcpu_meanwhile(void *arg)
+{
+	struct vcpu_meanwhile *m = arg;
+
+	if (pthread_create(&m->thread, NULL, vcpu_meanwhile_thread, m)) {
+		vt_fail(__FILE__, __LINE__, "pthread_create");
+		return;
+	}
+	m->started = true;
+	for (unsigned int i = 0;
+	     i < m->wait_ms && !__atomic_load_n(&m->done, __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	m->done_in_time = __atomic_load_n(&m->done, __ATOMIC_SEQ_CST);
+}
+
 /* The registers userspace saves and restores, CR0 last */
 static const u32 its_state_regs[] = {
 	GICV5_ITS_IDR1, GICV5_ITS_IDR2, GICV5_ITS_CR1, GICV5_ITS_DT_BASER,
@@ -736,59 +780,29 @@ VT_TEST(its_walked_msi_lands_before_the_sync)
  * and the sync must not complete before its VDPEND. The injector is in a
  * read-side critical section of the ITS's SRCU.
  */
-struct cached_sync {
-	struct tvm *v;
-	int done;
-	bool started, done_early;
-	pthread_t thread;
-};
-
-static void *cached_sync_vcpu(void *arg)
+/* Before the injector's VDPEND: the vCPU unmaps event 1 of device 1 */
+static void unmap_and_sync_1_1(struct tvm *v)
 {
-	struct cached_sync *c = arg;
-	struct kvm_vcpu *vcpu = c->v->vcpu;
-
-	harness_vcpu_load(vcpu);
-	mutex_lock(&vcpu->mutex);
-	unmap_and_sync_event(c->v, 1, 1);
-	mutex_unlock(&vcpu->mutex);
-	harness_vcpu_put(vcpu);
-	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-/* Before the injector's VDPEND: the vCPU's unmap and sync, given 100 ms */
-static void cached_sync_meanwhile(void *arg)
-{
-	struct cached_sync *c = arg;
-
-	if (pthread_create(&c->thread, NULL, cached_sync_vcpu, c)) {
-		vt_fail(__FILE__, __LINE__, "pthread_create");
-		return;
-	}
-	c->started = true;
-	for (int i = 0; i < 100 && !__atomic_load_n(&c->done, __ATOMIC_SEQ_CST); i++)
-		usleep(1000);
-	c->done_early = __atomic_load_n(&c->done, __ATOMIC_SEQ_CST);
+	unmap_and_sync_event(v, 1, 1);
 }
 
 static void cached_msi_then_sync(bool atomic)
 {
-	struct cached_sync c = {};
 	struct tvm v;
+	/* Given 100 ms */
+	struct vcpu_meanwhile m = { .v = &v, .fn = unmap_and_sync_1_1, .wait_ms = 100 };
 
 	ITS_VM_INIT(&v, 1, RAM_SIZE);
 	map_std(&v, 2, 2);
 	EXPECT_WALK(&v, 1, 1, LPI(1, 1));
 	harness_events_clear();
-	c.v = &v;
 	vdpends_at_sync = -1;
 	/* The translation cache's key of DeviceID 1, EventID 1 */
-	harness_on_xa_load(BIT_ULL(32) | 1, cached_sync_meanwhile, &c);
+	harness_on_xa_load(BIT_ULL(32) | 1, vcpu_meanwhile, &m);
 	VT_EXPECT_EQ(atomic ? msi_atomic(&v, 1, 1) : msi(&v, 1, 1), 1);
-	VT_ASSERT(c.started);
-	pthread_join(c.thread, NULL);
-	VT_EXPECT(!c.done_early);
+	VT_ASSERT(m.started);
+	pthread_join(m.thread, NULL);
+	VT_EXPECT(!m.done_in_time);
 	VT_EXPECT_EQ(vdpends_at_sync, 1);
 	EXPECT_NO_LPI();
 	/* Unmapped: the next MSI is dropped */
@@ -917,40 +931,11 @@ VT_TEST(its_irqfd_walk_waits_for_postcopy_pages)
  * ends the kworker's wait. The guest moves the event to another LPI and
  * invalidates it meanwhile: the MSI lands on the new LPI.
  */
-struct uffd_vcpu {
-	struct tvm *v;
-	int done;
-	bool held_up;
-	pthread_t thread;
-};
-
-static void *uffd_vcpu_thread(void *arg)
+/* While the kworker waits: the vCPU moves event 1 of device 2 */
+static void remap_event(struct tvm *v)
 {
-	struct uffd_vcpu *u = arg;
-	struct kvm_vcpu *vcpu = u->v->vcpu;
-
-	harness_vcpu_load(vcpu);
-	mutex_lock(&vcpu->mutex);
-	put(u->v->kvm, ITT(2) + 1 * 8, ITTE(LPI(2, 5)));
-	inv_event(u->v, ITS_BASE, 2, 1, INV_EVENT);
-	mutex_unlock(&vcpu->mutex);
-	harness_vcpu_put(vcpu);
-	__atomic_store_n(&u->done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
-/* While the kworker waits: the vCPU's accesses, given a second */
-static void uffd_vcpu_meanwhile(void *arg)
-{
-	struct uffd_vcpu *u = arg;
-
-	if (pthread_create(&u->thread, NULL, uffd_vcpu_thread, u)) {
-		vt_fail(__FILE__, __LINE__, "pthread_create");
-		return;
-	}
-	for (int i = 0; i < 1000 && !__atomic_load_n(&u->done, __ATOMIC_SEQ_CST); i++)
-		usleep(1000);
-	u->held_up = !__atomic_load_n(&u->done, __ATOMIC_SEQ_CST);
+	put(v->kvm, ITT(2) + 1 * 8, ITTE(LPI(2, 5)));
+	inv_event(v, ITS_BASE, 2, 1, INV_EVENT);
 }
 
 VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_no_lock)
@@ -959,19 +944,19 @@ VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_no_lock)
 		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
 		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
 	};
-	struct uffd_vcpu u = {};
 	struct tvm v;
+	/* Given a second */
+	struct vcpu_meanwhile m = { .v = &v, .fn = remap_event, .wait_ms = 1000 };
 
 	ITS_VM_INIT(&v, 1, RAM_SIZE);
 	map_std(&v, 3, 2);
 	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
-	u.v = &v;
 
 	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
-	harness_uffd_on_fault(uffd_vcpu_meanwhile, &u);
+	harness_uffd_on_fault(vcpu_meanwhile, &m);
 	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
-	pthread_join(u.thread, NULL);
-	VT_EXPECT(!u.held_up);
+	pthread_join(m.thread, NULL);
+	VT_EXPECT(m.done_in_time);
 	/* Once: the walk under the lock found the page in */
 	VT_EXPECT_EQ(harness_uffd_faults(), 1);
 	EXPECT_LPI_PENDING(LPI(2, 5));
