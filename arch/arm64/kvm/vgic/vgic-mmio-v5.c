@@ -1782,6 +1782,9 @@ static int vgic_v5_irs_restore_ist(struct kvm *kvm, struct kvm_vgic_v5_ist *ist,
 	if (ret) {
 		if (img.id_bits)
 			vgic_v5_irs_unmap_lpi_ist(kvm);
+		/* SPIs raised meanwhile were latched: hand them to the IRS */
+		if (ret == -EBUSY)
+			vgic_v5_irs_requeue_spis(kvm);
 		goto out;
 	}
 
@@ -2129,6 +2132,19 @@ int vgic_v5_irs_uaccess(struct kvm *kvm, u32 offset, bool is_write, u64 *val)
 	return 0;
 }
 
+/* The registers' reset values, but for the ID registers */
+static void vgic_v5_irs_reset_regs(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+
+	WRITE_ONCE(kvm->arch.vgic.gicv5_vm.irs_enabled, false);
+	frame->cr1 = 0;
+	frame->spi_selr = FIELD_MAX(GICV5_IRS_SPI_SELR_ID);
+	frame->pe_selr = FIELD_MAX(GICV5_IRS_PE_SELR_IAFFID);
+	WRITE_ONCE(frame->ist_cfgr, 0);
+	WRITE_ONCE(frame->ist_baser, 0);
+}
+
 /**
  * vgic_v5_irs_frame_reset() - Reset the guest's IRS registers
  * @kvm: the VM, being initialised by vgic_init()
@@ -2139,17 +2155,83 @@ void vgic_v5_irs_frame_reset(struct kvm *kvm)
 
 	lockdep_assert_held(&kvm->arch.config_lock);
 
-	kvm->arch.vgic.gicv5_vm.irs_enabled = false;
 	frame->idr0 = vgic_v5_irs_offered_idr0(kvm);
 	frame->pri_bits = vgic_v5_irs_offered_pri_bits();
 	frame->idr2 = vgic_v5_irs_offered_idr2();
-	frame->cr1 = 0;
-	frame->spi_selr = FIELD_MAX(GICV5_IRS_SPI_SELR_ID);
-	frame->pe_selr = FIELD_MAX(GICV5_IRS_PE_SELR_IAFFID);
-	frame->ist_cfgr = 0;
-	frame->ist_baser = 0;
+	vgic_v5_irs_reset_regs(kvm);
 	bitmap_zero(frame->level_high, VGIC_V5_MAX_SPIS);
 	atomic_set(&frame->nr_level_high, 0);
+}
+
+/**
+ * vgic_v5_irs_reset() - Put the guest's IRS back as CTRL_INIT left it
+ * @kvm: the VM, initialised with an IRS, all its vCPUs locked
+ *
+ * For a VMM's system reset (KVM_DEV_ARM_VGIC_CTRL_RESET), which may come
+ * after the VM ran. The SPI ISTEs are zeroed with the VM out of the IRS's
+ * view, the LPI IST is dropped with what was pending in it, each SPI is
+ * edge-triggered with no latched edge, and the registers are reset but
+ * for the ID registers, which are the VM's configuration. The SPIs' input
+ * lines stay as the VMM drives them: a level SPI whose line is high is
+ * pending again once the guest configures it as level.
+ *
+ * Return: 0, or -ENOMEM or -EBUSY (the VM does not quiesce) with nothing
+ * changed, -ENXIO (the VM is dead), -EINVAL or -ETIMEDOUT (the IRS did
+ * not carry out a VM table command: the VM is then dead).
+ */
+int vgic_v5_irs_reset(struct kvm *kvm)
+{
+	struct vgic_v5_irs_frame *frame = vgic_v5_irs_frame(kvm);
+	u32 i, nr_spis = kvm->arch.vgic.nr_spis;
+	__le32 *zero;
+	int ret, end;
+
+	lockdep_assert_held(&kvm->arch.config_lock);
+
+	zero = kvcalloc(nr_spis, sizeof(*zero), GFP_KERNEL_ACCOUNT);
+	if (!zero)
+		return -ENOMEM;
+
+	guard(mutex)(&frame->lock);
+
+	ret = vgic_v5_irs_restore_begin(kvm);
+	if (ret) {
+		/* SPIs raised meanwhile were latched: hand them to the IRS */
+		if (ret == -EBUSY)
+			vgic_v5_irs_requeue_spis(kvm);
+		goto out;
+	}
+
+	ret = vgic_v5_irs_write_istes(kvm, GICV5_HWIRQ_TYPE_SPI, 0, nr_spis,
+				      zero, true);
+	end = vgic_v5_irs_restore_end(kvm);
+	if (ret || end) {
+		if (!end)
+			vgic_v5_irs_requeue_spis(kvm);
+		ret = ret ?: end;
+		goto out;
+	}
+
+	if (frame->nr_lpis)
+		vgic_v5_irs_unmap_guest_ist(kvm);
+
+	for (i = 0; i < nr_spis; i++) {
+		struct vgic_irq *irq = vgic_get_irq(kvm, vgic_v5_make_spi(i));
+
+		if (!irq)
+			continue;
+		scoped_guard(raw_spinlock_irqsave, &irq->irq_lock) {
+			irq->config = VGIC_CONFIG_EDGE;
+			irq->pending_latch = false;
+			vgic_v5_spi_track_level(kvm, irq);
+		}
+		vgic_put_irq(kvm, irq);
+	}
+
+	vgic_v5_irs_reset_regs(kvm);
+out:
+	kvfree(zero);
+	return ret;
 }
 
 /**

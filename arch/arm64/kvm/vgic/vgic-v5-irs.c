@@ -1391,21 +1391,27 @@ static int irs_save_vm(struct vgic_v5_irs_vm *vm, bool writeback)
  * @kvm:	the VM, with no vCPU running
  * @writeback:	SAVE_VMR.S (write back) as well as Q (quiescence query)
  *
- * Nothing is freed or changed: on failure the VM can run on.
+ * Nothing is freed or changed: after -EBUSY the VM can run on.
  *
  * Return: 0, -EBUSY if the VM is not quiescent, -ENXIO without usable IRS
- * state, -ETIMEDOUT if the IRS does not complete the command.
+ * state, -ETIMEDOUT if the IRS does not complete the command: what it
+ * holds of the VM is then unknown, and the VM is dead.
  */
 int vgic_v5_irs_save_vm(struct kvm *kvm, bool writeback)
 {
 	struct vgic_v5_irs_vm *vm = kvm->arch.vgic.gicv5_vm.irs;
+	int ret;
 
 	guard(mutex)(&v5_irs.lock);
 
 	if (!vm || vm->dead)
 		return -ENXIO;
 
-	return irs_save_vm(vm, writeback);
+	ret = irs_save_vm(vm, writeback);
+	if (ret == -ETIMEDOUT)
+		irs_vm_kill(kvm, vm);
+
+	return ret;
 }
 
 /**
@@ -1517,7 +1523,7 @@ int vgic_v5_irs_read_istes(struct kvm *kvm, u8 type, u32 first, u32 nr,
 /**
  * vgic_v5_irs_restore_begin() - Take the VM out of the IRS's view to write
  * its ISTEs
- * @kvm:	the VM, never run, its vCPUs locked
+ * @kvm:	the VM, its vCPUs locked
  *
  * From now on VDPEND for the VM waits (-EAGAIN to its callers) until
  * vgic_v5_irs_restore_end(). Then the IRS writes what it holds of the
@@ -1812,6 +1818,11 @@ void vgic_v5_irs_put(struct kvm_vcpu *vcpu)
 		 * kvm_vcpu_wfi() made the vPE resident again.
 		 */
 		WRITE_ONCE(cpu_if->db_pending, false);
+		/*
+		 * A vCPU that sees in_wfi sets db_pending after this clears
+		 * it: the wake-up of vgic_v5_irs_update_irsen() is not lost.
+		 */
+		smp_wmb();
 		WRITE_ONCE(cpu_if->in_wfi, true);
 		/* Pairs with the barrier in vgic_v5_irs_update_irsen() */
 		smp_mb();

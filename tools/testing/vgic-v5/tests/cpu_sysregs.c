@@ -220,6 +220,88 @@ VT_TEST(cpu_sysregs_round_trip)
 	harness_vm_destroy(kvm);
 }
 
+static int ctrl_reset(struct kvm_device *dev)
+{
+	return harness_set_attr(dev, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				KVM_DEV_ARM_VGIC_CTRL_RESET, NULL);
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_CTRL_RESET, a VMM's system reset, after the VM ran:
+ * each register of the state reads as a new vCPU's, and so does what the
+ * rest of KVM uses, with and without an IRS. Before init, and while a
+ * vCPU runs, -EBUSY and nothing changes.
+ */
+VT_TEST(cpu_sysregs_ctrl_reset)
+{
+	u64 fresh[2][ARRAY_SIZE(regs)], got[ARRAY_SIZE(regs)];
+	const int sw = GICV5_ARCH_PPI_SW_PPI, cntv = GICV5_ARCH_PPI_CNTV;
+	struct harness_vcpu_holder *t;
+	struct kvm_device *dev;
+	struct kvm_vcpu *vcpu;
+	struct ppi irq;
+	struct kvm *kvm;
+
+	kvm = harness_vm_with(2, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+	VT_ASSERT(kvm);
+	VT_EXPECT_EQ(harness_has_attr(dev, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				      KVM_DEV_ARM_VGIC_CTRL_RESET), 0);
+	VT_EXPECT_EQ(ctrl_reset(dev), -EBUSY);
+	harness_vm_destroy(kvm);
+
+	for (int irs = 0; irs < 2; irs++) {
+		if (irs) {
+			kvm = harness_v5_vm_dev(2, 0, false, &dev);
+		} else {
+			kvm = harness_vm_with(2, KVM_DEV_TYPE_ARM_VGIC_V5, &dev);
+			if (kvm && harness_vgic_init(dev))
+				vt_fail(__FILE__, __LINE__, "CTRL_INIT failed");
+		}
+		VT_ASSERT(kvm);
+		for (int v = 0; v < 2; v++)
+			save_vcpu(dev, kvm_get_vcpu(kvm, v), fresh[v]);
+
+		vcpu = kvm_get_vcpu(kvm, 1);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_ICSR_EL1, 0x1234), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_ENABLER0_EL1, ~0ULL), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SACTIVER0_EL1, BIT(cntv)), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1, BIT(sw)), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR0_EL1, 0x07ULL << 24), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, BIT(7)), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_CR0_EL1, ICC_CR0_EL1_EN), 0);
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PCR_EL1, 0x1f), 0);
+		VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)), 0);
+
+		/* A vCPU is running: KVM_RUN holds its mutex, in another thread */
+		t = harness_hold_vcpu(kvm_get_vcpu(kvm, 0));
+		VT_ASSERT(t);
+		VT_EXPECT_EQ(ctrl_reset(dev), -EBUSY);
+		harness_release_vcpu(t);
+		VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_APR_EL1), BIT(7));
+
+		VT_EXPECT_EQ(ctrl_reset(dev), 0);
+		for (int v = 0; v < 2; v++) {
+			save_vcpu(dev, kvm_get_vcpu(kvm, v), got);
+			for (int i = 0; i < ARRAY_SIZE(regs); i++)
+				if (got[i] != fresh[v][i])
+					vt_fail(__FILE__, __LINE__,
+						"IRS %d vCPU %d reg %d: 0x%llx != 0x%llx",
+						irs, v, i, (unsigned long long)got[i],
+						(unsigned long long)fresh[v][i]);
+		}
+		irq = ppi_state(vcpu, sw);
+		VT_EXPECT(!irq.enabled && !irq.pending_latch && !irq.active);
+		VT_EXPECT_EQ(irq.priority, 0);
+		irq = ppi_state(vcpu, cntv);
+		VT_EXPECT(!irq.enabled && !irq.active);
+		VT_EXPECT_EQ(vcpu->arch.vgic_cpu.vgic_v5.vgic_apr, 0);
+		VT_EXPECT_EQ(vcpu->arch.vgic_cpu.vgic_v5.vgic_icsr, 0);
+		/* Still no restore once the VM has run */
+		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, 1), -EBUSY);
+		harness_vm_destroy(kvm);
+	}
+}
+
 /*
  * A restored pending bit sticks to an edge PPI only: a level PPI (the
  * timer's) is pending while its line is high, so once its device lowers

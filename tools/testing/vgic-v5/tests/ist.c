@@ -159,19 +159,15 @@ static int spi_line(struct kvm *kvm, u32 spi, bool level)
 }
 
 /*
- * The source VM: it runs, its guest brings its IRS up as Linux does (each
- * PE, IRSEN, the LPI IST, L2 tables through IRS_MAP_L2_ISTR), routes the
- * interrupts, and devices make some of them pending.
+ * The guest brings its IRS up as Linux does (each PE, IRSEN, the LPI IST,
+ * L2 tables through IRS_MAP_L2_ISTR) and routes the interrupts, and
+ * devices make some of them pending.
  */
-static bool source_vm(struct vm *vm, const struct cfg *c)
+static bool guest_boot(struct vm *vm, const struct cfg *c)
 {
 	struct kvm_vcpu *v0;
 	u32 cfgr;
 
-	if (!vm_create(vm, c))
-		return false;
-	vm_ram(vm, NULL);
-	TRY((first_run_all(vm, c)) == (0), false);
 	v0 = vcpu_of(vm->kvm, c->vcpu_ids[0]);
 	harness_vcpu_load(v0);
 	for (int i = 0; i < c->nr_vcpus; i++) {
@@ -226,6 +222,16 @@ static bool source_vm(struct vm *vm, const struct cfg *c)
 				     spi_line(vm->kvm, id, false), 0);
 	}
 	return true;
+}
+
+/* The source VM: it runs, and its guest boots (guest_boot()) */
+static bool source_vm(struct vm *vm, const struct cfg *c)
+{
+	if (!vm_create(vm, c))
+		return false;
+	vm_ram(vm, NULL);
+	TRY((first_run_all(vm, c)) == (0), false);
+	return guest_boot(vm, c);
 }
 
 static int prio_cmp(const void *a, const void *b)
@@ -1313,6 +1319,169 @@ VT_TEST(ist_failed_save_leaves_vm_runnable)
 	c.intr[1].pending = false;
 	VT_EXPECT_EQ(deliver(&src, &c), 0);
 	harness_vm_destroy(src.kvm);
+}
+
+static int ctrl_reset(struct vm *vm)
+{
+	return harness_set_attr(vm->dev, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				KVM_DEV_ARM_VGIC_CTRL_RESET, NULL);
+}
+
+/*
+ * A guest reboot under a VMM that resets its devices in place (QEMU):
+ * CTRL_RESET after the VM ran puts the IRS back as CTRL_INIT left it, the
+ * ID registers kept, so that the rebooted guest's IRS driver, which
+ * refuses an IST_BASER that is already valid, brings it up again on the
+ * same VM. Nothing pending from the first boot is taken after it, but for
+ * the level SPI whose line is still high. A VM that does not quiesce
+ * refuses the reset with -EBUSY and keeps its state.
+ */
+VT_TEST(ist_ctrl_reset_lets_the_guest_boot_again)
+{
+	const u32 regs[] = { GICV5_IRS_IDR0, GICV5_IRS_IDR1, GICV5_IRS_IDR2 };
+	struct vgic_v5_ist_image img = {};
+	u64 before[ARRAY_SIZE(regs)], val;
+	struct cfg c, reboot;
+	struct vm vm;
+
+	cfg_basic(&c, TWO_LEVEL, false);
+	VT_ASSERT(source_vm(&vm, &c));
+	for (int i = 0; i < ARRAY_SIZE(regs); i++)
+		VT_ASSERT_EQ(get_irs_reg(&vm, regs[i], &before[i]), 0);
+
+	gm_set_quiesce(harness_gm(), false);
+	VT_EXPECT_EQ(ctrl_reset(&vm), -EBUSY);
+	gm_set_quiesce(harness_gm(), true);
+	fault_inject_nth_alloc(1);
+	VT_EXPECT_EQ(ctrl_reset(&vm), -ENOMEM);
+	fault_inject_nth_alloc(0);
+	VT_EXPECT_EQ(get_irs_reg(&vm, GICV5_IRS_IST_BASER, &val), 0);
+	VT_EXPECT(val & GICV5_IRS_IST_BASER_VALID);
+
+	VT_EXPECT_EQ(ctrl_reset(&vm), 0);
+	VT_EXPECT(!vm.kvm->vm_dead);
+	for (int i = 0; i < ARRAY_SIZE(regs); i++) {
+		VT_EXPECT_EQ(get_irs_reg(&vm, regs[i], &val), 0);
+		VT_EXPECT_EQ(val, before[i]);
+	}
+	VT_EXPECT_EQ(get_irs_reg(&vm, GICV5_IRS_IST_BASER, &val), 0);
+	VT_EXPECT_EQ(val, 0);
+	VT_EXPECT_EQ(get_irs_reg(&vm, GICV5_IRS_IST_CFGR, &val), 0);
+	VT_EXPECT_EQ(val, 0);
+	VT_EXPECT_EQ(get_irs_reg(&vm, GICV5_IRS_CR0, &val), 0);
+	VT_EXPECT_EQ(val, GICV5_IRS_CR0_IDLE);
+	/* The SPI IST is as new, and there is no LPI IST */
+	VT_ASSERT_EQ(vgic_v5_ist_save(vm.fd, &img, false), 0);
+	VT_EXPECT_EQ(img.lpi_size, 0);
+	for (u32 i = 0; i < img.spi_size / 4; i++)
+		VT_EXPECT_EQ(le32_to_cpu(((__le32 *)img.spi)[i]), 0);
+	vgic_v5_ist_free(&img);
+
+	/* The guest boots again; only the level SPI's device still asserts */
+	reboot = c;
+	for (int i = 0; i < reboot.nr; i++)
+		reboot.intr[i].pending = reboot.intr[i].intid == SPI(7);
+	VT_ASSERT(guest_boot(&vm, &reboot));
+	VT_EXPECT_EQ(deliver(&vm, &reboot), 0);
+	/* Its LPIs work: one raised now is taken */
+	for (int i = 0; i < reboot.nr; i++)
+		reboot.intr[i].pending = reboot.intr[i].intid == LPI(1500);
+	VT_EXPECT_EQ(msi(vm.kvm, 1500), 1);
+	VT_EXPECT_EQ(deliver(&vm, &reboot), 0);
+	harness_vm_destroy(vm.kvm);
+
+	/* An IRS that does not carry out the reset's commands: the VM is dead */
+	VT_ASSERT(source_vm(&vm, &c));
+	gm_set_stuck_after(harness_gm(), 0);
+	VT_EXPECT_EQ(ctrl_reset(&vm), -ETIMEDOUT);
+	gm_set_stuck(harness_gm(), false);
+	gm_drain(harness_gm());
+	VT_EXPECT(vm.kvm->vm_dead);
+	harness_vm_destroy(vm.kvm);
+}
+
+/* A save whose SAVE_VMR the IRS does not complete: -ETIMEDOUT, the VM dead */
+VT_TEST(ist_save_timeout_kills_the_vm)
+{
+	struct vgic_v5_ist_image img = {};
+	struct vm src;
+	struct cfg c;
+
+	cfg_basic(&c, LINEAR, false);
+	VT_ASSERT(source_vm(&src, &c));
+	gm_set_stuck_after(harness_gm(), 0);
+	VT_EXPECT_EQ(vgic_v5_ist_save(src.fd, &img, false), -ETIMEDOUT);
+	gm_set_stuck(harness_gm(), false);
+	gm_drain(harness_gm());
+	VT_EXPECT(src.kvm->vm_dead);
+	vgic_v5_ist_free(&img);
+	harness_vm_destroy(src.kvm);
+}
+
+struct busy_raise {
+	struct kvm *kvm;
+	bool ran, latched;
+	int ret;
+};
+
+static bool spi_latched(struct kvm *kvm, u32 spi)
+{
+	struct vgic_irq *irq = vgic_get_irq(kvm, SPI(spi));
+	bool latched;
+
+	scoped_guard(raw_spinlock_irqsave, &irq->irq_lock)
+		latched = irq->pending_latch;
+	vgic_put_irq(kvm, irq);
+	return latched;
+}
+
+/* A device raises edge SPI 3 while the VM is out of the IRS's view */
+static void raise_spi3(void *arg)
+{
+	struct busy_raise *r = arg;
+
+	r->ran = true;
+	r->ret = spi_line(r->kvm, 3, true) ?: spi_line(r->kvm, 3, false);
+	r->latched = spi_latched(r->kvm, 3);
+}
+
+/*
+ * An edge SPI raised while an IST restore, or a reset, takes the VM out of
+ * the IRS's view is latched, its VDPEND held back. If the VM then turns out
+ * not to be quiescent (-EBUSY), the edge is handed to the IRS once the VM
+ * is back in its view: it was left latched, and a VM that ran without
+ * retrying did not see it until the SPI was raised again.
+ */
+VT_TEST(ist_spi_raised_during_a_busy_restore_reaches_the_irs)
+{
+	struct vgic_v5_ist_image img = {};
+	struct busy_raise r;
+	struct vm vm;
+	struct cfg c;
+	int ret;
+
+	cfg_basic(&c, NO_LPIS, false);
+	for (int reset = 0; reset < 2; reset++) {
+		VT_ASSERT(vm_create(&vm, &c));
+		img.spi_size = c.nr_spis * 4;
+		img.spi = calloc(1, img.spi_size);
+		VT_ASSERT(img.spi);
+		r = (struct busy_raise){ .kvm = vm.kvm };
+		harness_events_clear();
+		gm_set_quiesce(harness_gm(), false);
+		/* Just after restoring is set, before SAVE_VMR */
+		harness_on_unlock("&vm->lock", raise_spi3, &r);
+		ret = reset ? ctrl_reset(&vm) : vgic_v5_ist_restore(vm.fd, &img);
+		gm_set_quiesce(harness_gm(), true);
+		VT_EXPECT_EQ(ret, -EBUSY);
+		VT_EXPECT(r.ran);
+		VT_EXPECT_EQ(r.ret, 0);
+		VT_EXPECT(r.latched);
+		VT_EXPECT(!spi_latched(vm.kvm, 3));
+		HARNESS_EXPECT_ONE_VDPEND(SPI(3), 1);
+		vgic_v5_ist_free(&img);
+		harness_vm_destroy(vm.kvm);
+	}
 }
 
 /* ------------------------------------------------------------ randomized */
