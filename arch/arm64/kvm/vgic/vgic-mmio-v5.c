@@ -1034,7 +1034,8 @@ static int vgic_v5_irs_uaccess_write_idr0(struct kvm_vcpu *vcpu, gpa_t addr,
 		    GICV5_IRS_IDR0_ONE_N | GICV5_IRS_IDR0_VIRT |
 		    GICV5_IRS_IDR0_INT_DOM;
 
-	if ((val & fixed) != (offered & fixed))
+	/* Bits [15:13] are RES0 */
+	if ((val & fixed) != (offered & fixed) || (val & GENMASK(15, 13)))
 		return -EINVAL;
 	if ((val & GICV5_IRS_IDR0_SETLPI) && !(offered & GICV5_IRS_IDR0_SETLPI))
 		return -EINVAL;
@@ -1090,9 +1091,10 @@ static int vgic_v5_irs_uaccess_write_idr2(struct kvm_vcpu *vcpu, gpa_t addr,
 	id_bits = FIELD_GET(GICV5_IRS_IDR2_ID_BITS, val);
 	min_id_bits = FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, val);
 
+	/* Bits [31:20] are RES0 */
 	if (!FIELD_GET(GICV5_IRS_IDR2_LPI, val) ||
 	    FIELD_GET(GICV5_IRS_IDR2_ISTMD, val) ||
-	    FIELD_GET(GICV5_IRS_IDR2_ISTMD_SZ, val))
+	    FIELD_GET(GICV5_IRS_IDR2_ISTMD_SZ, val) || (val & GENMASK(31, 20)))
 		return -EINVAL;
 	if (id_bits > FIELD_GET(GICV5_IRS_IDR2_ID_BITS, offered) ||
 	    min_id_bits < FIELD_GET(GICV5_IRS_IDR2_MIN_LPI_ID_BITS, offered) ||

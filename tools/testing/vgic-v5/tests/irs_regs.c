@@ -172,6 +172,9 @@ VT_TEST(irs_regs_einval_values)
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR0, idr0 | GICV5_IRS_IDR0_MEC), -EINVAL);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR0, idr0 | GICV5_IRS_IDR0_MPAM), -EINVAL);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR0, idr0 | GICV5_IRS_IDR0_SWE), -EINVAL);
+	/* RES0 bits */
+	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR0, idr0 | BIT(13)), -EINVAL);
+	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR0, idr0 | BIT(15)), -EINVAL);
 	/* ... PA_RANGE and IRSID taken as given, upper half ignored */
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR0, idr0 | GENMASK_ULL(63, 32)), 0);
 
@@ -187,6 +190,8 @@ VT_TEST(irs_regs_einval_values)
 	/* IDR2 */
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR2, idr2 & ~GICV5_IRS_IDR2_LPI), -EINVAL);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR2, idr2 | GICV5_IRS_IDR2_ISTMD), -EINVAL);
+	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR2, idr2 | BIT(20)), -EINVAL);
+	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR2, idr2 | BIT(31)), -EINVAL);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR2,
 			     idr2 | FIELD_PREP(GICV5_IRS_IDR2_ISTMD_SZ, 20)), -EINVAL);
 	VT_EXPECT_EQ(set_reg(dev, GICV5_IRS_IDR2,
