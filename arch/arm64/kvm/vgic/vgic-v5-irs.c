@@ -516,9 +516,12 @@ static void irs_ist_free(struct vgic_v5_ist *ist)
 	unsigned int i;
 
 	if (ist->l2) {
-		for (i = 0; i < vgic_v5_ist_nr_l1(&ist->fmt); i++)
+		/* Up to 2^16 L2 tables */
+		for (i = 0; i < vgic_v5_ist_nr_l1(&ist->fmt); i++) {
 			irs_table_free(ist->l2[i], vgic_v5_ist_l2_size(&ist->fmt));
-		kfree(ist->l2);
+			cond_resched();
+		}
+		kvfree(ist->l2);
 	}
 	irs_table_free(ist->table, ist->fmt.size);
 	memset(ist, 0, sizeof(*ist));
@@ -543,8 +546,8 @@ static int irs_ist_alloc(struct vgic_v5_ist *ist, unsigned int id_bits,
 		return -ENOMEM;
 
 	if (ist->fmt.two_level) {
-		ist->l2 = kcalloc(vgic_v5_ist_nr_l1(&ist->fmt), sizeof(void *),
-				  GFP_KERNEL_ACCOUNT);
+		ist->l2 = kvcalloc(vgic_v5_ist_nr_l1(&ist->fmt), sizeof(void *),
+				   GFP_KERNEL_ACCOUNT);
 		if (!ist->l2)
 			goto out_nomem;
 	}
@@ -558,6 +561,7 @@ static int irs_ist_alloc(struct vgic_v5_ist *ist, unsigned int id_bits,
 			l1[i] = cpu_to_le64((virt_to_phys(ist->l2[i]) &
 					     GICV5_ISTL1E_L2_ADDR_MASK) |
 					    GICV5_ISTL1E_VALID);
+			cond_resched();
 		}
 	}
 

@@ -135,6 +135,27 @@ static void save_vcpu(struct kvm_device *dev, struct kvm_vcpu *vcpu, u64 *vals)
 }
 
 /*
+ * Give @vcpu state in each register: every PPI enabled, CNTV active,
+ * SW_PPI pending, priorities of PPIs 3 and 27, an active priority, the
+ * CPU interface enabled, a priority mask.
+ */
+static void give_state(struct kvm_device *dev, struct kvm_vcpu *vcpu)
+{
+	const int sw = GICV5_ARCH_PPI_SW_PPI, cntv = GICV5_ARCH_PPI_CNTV;
+
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_ICSR_EL1, 0x1234), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_ENABLER0_EL1, ~0ULL), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SACTIVER0_EL1, BIT(cntv)), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1, BIT(sw)), 0);
+	/* PPI 3 in PRIORITYR0 byte 3, PPI 27 in PRIORITYR3 byte 3 */
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR0_EL1, 0x07ULL << 24), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR3_EL1, 0x1eULL << 24 | 0xe0), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, BIT(7)), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_CR0_EL1, ICC_CR0_EL1_EN), 0);
+	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PCR_EL1, 0x1f), 0);
+}
+
+/*
  * Give vCPU 1 state, save both vCPUs, restore into a fresh VM in reverse
  * order, save again: identical, and the same in the vgic_irqs.
  */
@@ -154,16 +175,7 @@ VT_TEST(cpu_sysregs_round_trip)
 	VT_ASSERT(impl & BIT(sw));
 	VT_ASSERT(impl & BIT(cntv));
 	vcpu = kvm_get_vcpu(kvm, 1);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_ICSR_EL1, 0x1234), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_ENABLER0_EL1, ~0ULL), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SACTIVER0_EL1, BIT(cntv)), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1, BIT(sw)), 0);
-	/* PPI 3 in PRIORITYR0 byte 3, PPI 27 in PRIORITYR3 byte 3 */
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR0_EL1, 0x07ULL << 24), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR3_EL1, 0x1eULL << 24 | 0xe0), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, BIT(7)), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_CR0_EL1, ICC_CR0_EL1_EN), 0);
-	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PCR_EL1, 0x1f), 0);
+	give_state(dev, vcpu);
 	/* PPIs 64..127: none */
 	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_ENABLER1_EL1, ~0ULL), 0);
 	VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR8_EL1, ~0ULL), 0);
@@ -262,14 +274,7 @@ VT_TEST(cpu_sysregs_ctrl_reset)
 			save_vcpu(dev, kvm_get_vcpu(kvm, v), fresh[v]);
 
 		vcpu = kvm_get_vcpu(kvm, 1);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_ICSR_EL1, 0x1234), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_ENABLER0_EL1, ~0ULL), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SACTIVER0_EL1, BIT(cntv)), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_SPENDR0_EL1, BIT(sw)), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PPI_PRIORITYR0_EL1, 0x07ULL << 24), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_APR_EL1, BIT(7)), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_CR0_EL1, ICC_CR0_EL1_EN), 0);
-		VT_EXPECT_EQ(set_sr(dev, vcpu, SYS_ICC_PCR_EL1, 0x1f), 0);
+		give_state(dev, vcpu);
 		VT_ASSERT_EQ(harness_vcpu_first_run(kvm_get_vcpu(kvm, 0)), 0);
 
 		/* A vCPU is running: KVM_RUN holds its mutex, in another thread */

@@ -75,6 +75,7 @@ enum {
 	STAGE_SEND_AGAIN,
 	STAGE_MSI,
 	STAGE_MSI_UNMAPPED,
+	STAGE_REBOOT,
 };
 
 /* Set by the host before the guest runs */
@@ -464,6 +465,27 @@ static void guest_code_linear(void)
 	GUEST_DONE();
 }
 
+/*
+ * A guest that reboots: it brings up its IRS and a linear IST and takes an
+ * LPI, then has the VMM reboot it in place. It then boots again as Linux
+ * does, which requires IRS_IST_BASER not to be valid and IRS_CR0.IRSEN
+ * clear, and takes an LPI again.
+ */
+static void guest_code_reboot(void)
+{
+	for (int boot = 0; boot < 2; boot++) {
+		guest_cpu_setup();
+		GUEST_ASSERT(!(irs_read32(GICV5_IRS_CR0) & GICV5_IRS_CR0_IRSEN));
+		guest_irs_enable();
+		guest_ist_setup(false, LINEAR_LPI_ID_BITS, false);
+		guest_take_lpi(5);
+		if (!boot)
+			GUEST_SYNC(STAGE_REBOOT);
+	}
+
+	GUEST_DONE();
+}
+
 /* The LPIs vCPU 0 sends to vCPU 1, at the top of the IST */
 static u32 cross_lpis[2];
 
@@ -791,6 +813,30 @@ static void msi_on_sync(struct lpi_vm *v, struct kvm_vcpu *vcpu, struct ucall *u
 	}
 }
 
+/* The VMM's part of a guest reboot carried out in place, as QEMU does */
+static void reboot_on_sync(struct lpi_vm *v, struct kvm_vcpu *vcpu, struct ucall *uc)
+{
+	TEST_ASSERT_EQ(uc->args[1], STAGE_REBOOT);
+	kvm_device_attr_set(v->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			    KVM_DEV_ARM_VGIC_CTRL_RESET, NULL);
+}
+
+/* KVM_DEV_ARM_VGIC_CTRL_RESET lets a guest boot again in the same VM. */
+static void test_reboot(void)
+{
+	struct lpi_vm v;
+
+	lpi_vm_create(&v, 1, guest_code_reboot);
+	if (__kvm_has_device_attr(v.gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
+				  KVM_DEV_ARM_VGIC_CTRL_RESET)) {
+		ksft_print_msg("no KVM_DEV_ARM_VGIC_CTRL_RESET\n");
+		test_skipped = true;
+	} else {
+		lpi_vcpu_run(&v, v.vcpus[0], reboot_on_sync);
+	}
+	lpi_vm_destroy(&v);
+}
+
 /* MSIs to the SETLPI frame, for LPIs of a two-level IST and beyond it. */
 static void test_setlpi_msi(void)
 {
@@ -811,6 +857,7 @@ static const struct {
 	{ "linear_ist_top_max",		test_linear_ist_top_max },
 	{ "cross_vcpu_lpi",		test_cross_vcpu_lpi },
 	{ "setlpi_msi",			test_setlpi_msi },
+	{ "reboot",			test_reboot },
 };
 
 int main(void)
