@@ -1949,6 +1949,67 @@ VT_TEST(ist_restore_keeps_concurrent_spis)
 	harness_vm_destroy(dst.kvm);
 }
 
+/* LPI 5 through the SETLPI frame, again and again, as a device would */
+struct msi_thread {
+	struct kvm *kvm;
+	bool stop;
+	unsigned long sent;
+};
+
+static void *send_msis(void *arg)
+{
+	struct msi_thread *t = arg;
+
+	while (!READ_ONCE(t->stop)) {
+		msi(t->kvm, 5);
+		WRITE_ONCE(t->sent, t->sent + 1);
+	}
+	return NULL;
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_CTRL_RESET while device threads raise an SPI
+ * (KVM_IRQ_LINE) and send MSIs (KVM_SIGNAL_MSI) into the IST it drops:
+ * each reset completes, the guest boots again after each, and once the
+ * devices stop, a last reset leaves nothing pending but the level SPI
+ * whose line is still high.
+ */
+VT_TEST(ist_ctrl_reset_concurrent_with_devices)
+{
+	struct line_thread t = {};
+	struct msi_thread m = {};
+	pthread_t lines, msis;
+	struct cfg c, reboot;
+	struct vm vm;
+
+	cfg_basic(&c, LINEAR, false);
+	c.intr[c.nr++] = (struct intr){ SPI(40), 12, 0, false, true, false };
+	VT_ASSERT(source_vm(&vm, &c));
+	reboot = c;
+	for (int i = 0; i < reboot.nr; i++)
+		reboot.intr[i].pending = reboot.intr[i].intid == SPI(7);
+	t.kvm = vm.kvm;
+	m.kvm = vm.kvm;
+	VT_ASSERT_EQ(pthread_create(&lines, NULL, raise_lines, &t), 0);
+	VT_ASSERT_EQ(pthread_create(&msis, NULL, send_msis, &m), 0);
+	while (!READ_ONCE(t.raised) || !READ_ONCE(m.sent))
+		usleep(10);
+	for (int i = 0; i < 20; i++) {
+		VT_EXPECT_EQ(ctrl_reset(&vm), 0);
+		VT_ASSERT(guest_boot(&vm, &reboot));
+	}
+	WRITE_ONCE(t.stop, true);
+	WRITE_ONCE(m.stop, true);
+	pthread_join(lines, NULL);
+	pthread_join(msis, NULL);
+	VT_EXPECT(!vm.kvm->vm_dead);
+
+	VT_EXPECT_EQ(ctrl_reset(&vm), 0);
+	VT_ASSERT(guest_boot(&vm, &reboot));
+	VT_EXPECT_EQ(deliver(&vm, &reboot), 0);
+	harness_vm_destroy(vm.kvm);
+}
+
 /* ------------------------------------------------------------------ figures */
 
 /*
