@@ -1321,6 +1321,14 @@ VT_TEST(ist_failed_save_leaves_vm_runnable)
 	harness_vm_destroy(src.kvm);
 }
 
+/* @c's interrupts into @dst, with only @intid pending */
+static void pending_only(struct cfg *dst, const struct cfg *c, u32 intid)
+{
+	*dst = *c;
+	for (int i = 0; i < dst->nr; i++)
+		dst->intr[i].pending = dst->intr[i].intid == intid;
+}
+
 static int ctrl_reset(struct vm *vm)
 {
 	return harness_set_attr(vm->dev, KVM_DEV_ARM_VGIC_GRP_CTRL,
@@ -1378,14 +1386,11 @@ VT_TEST(ist_ctrl_reset_lets_the_guest_boot_again)
 	vgic_v5_ist_free(&img);
 
 	/* The guest boots again; only the level SPI's device still asserts */
-	reboot = c;
-	for (int i = 0; i < reboot.nr; i++)
-		reboot.intr[i].pending = reboot.intr[i].intid == SPI(7);
+	pending_only(&reboot, &c, SPI(7));
 	VT_ASSERT(guest_boot(&vm, &reboot));
 	VT_EXPECT_EQ(deliver(&vm, &reboot), 0);
 	/* Its LPIs work: one raised now is taken */
-	for (int i = 0; i < reboot.nr; i++)
-		reboot.intr[i].pending = reboot.intr[i].intid == LPI(1500);
+	pending_only(&reboot, &c, LPI(1500));
 	VT_EXPECT_EQ(msi(vm.kvm, 1500), 1);
 	VT_EXPECT_EQ(deliver(&vm, &reboot), 0);
 	harness_vm_destroy(vm.kvm);
@@ -1898,34 +1903,62 @@ VT_TEST(ist_restore_keeps_msis_meanwhile)
 }
 
 /*
- * SPIs raised on the new VM while its ISTs are restored (KVM_IRQ_LINE
- * from another thread, before and during GRP_IST) are not lost: the
- * restore keeps what was pending and what arrives meanwhile.
+ * An interrupt source in a thread of its own, again and again until
+ * stopped: an edge on SPI 40 (KVM_IRQ_LINE), or LPI 5 through the SETLPI
+ * frame (KVM_SIGNAL_MSI).
  */
-struct line_thread {
+struct source_thread {
 	struct kvm *kvm;
+	bool msi;
 	bool stop;
-	unsigned long raised;
+	unsigned long count;
+	pthread_t thread;
 };
 
-static void *raise_lines(void *arg)
+static void *source_loop(void *arg)
 {
-	struct line_thread *t = arg;
+	struct source_thread *t = arg;
 
 	while (!READ_ONCE(t->stop)) {
-		spi_line(t->kvm, 40, true);
-		spi_line(t->kvm, 40, false);
-		WRITE_ONCE(t->raised, t->raised + 1);
+		if (t->msi) {
+			msi(t->kvm, 5);
+		} else {
+			spi_line(t->kvm, 40, true);
+			spi_line(t->kvm, 40, false);
+		}
+		WRITE_ONCE(t->count, t->count + 1);
 	}
 	return NULL;
 }
 
+/* Start the source, and return once it has raised its interrupt once */
+static bool source_start(struct source_thread *t, struct kvm *kvm, bool msi)
+{
+	*t = (struct source_thread){ .kvm = kvm, .msi = msi };
+	if (pthread_create(&t->thread, NULL, source_loop, t))
+		return false;
+	while (!READ_ONCE(t->count))
+		usleep(10);
+	return true;
+}
+
+static void source_stop(struct source_thread *t)
+{
+	WRITE_ONCE(t->stop, true);
+	pthread_join(t->thread, NULL);
+}
+
+/*
+ * SPIs raised on the new VM while its ISTs are restored (KVM_IRQ_LINE
+ * from another thread, before and during GRP_IST) are not lost: the
+ * restore keeps what was pending and what arrives meanwhile.
+ */
+
 VT_TEST(ist_restore_keeps_concurrent_spis)
 {
 	struct vgic_v5_state s = {};
-	struct line_thread t = {};
+	struct source_thread t;
 	struct vm src, dst;
-	pthread_t thread;
 	struct cfg c;
 
 	cfg_basic(&c, LINEAR, false);
@@ -1936,35 +1969,13 @@ VT_TEST(ist_restore_keeps_concurrent_spis)
 	/* SPI 40 not pending in the image: only the new VM's line makes it so */
 	s.ist.spi[40] &= ~cpu_to_le32(GICV5_ISTL2E_PENDING);
 	VT_ASSERT(vm_create(&dst, &c));
-	t.kvm = dst.kvm;
-	VT_ASSERT_EQ(pthread_create(&thread, NULL, raise_lines, &t), 0);
-	while (!READ_ONCE(t.raised))
-		usleep(10);
+	VT_ASSERT(source_start(&t, dst.kvm, false));
 	VT_EXPECT_EQ(vgic_v5_state_restore(dst.fd, &s), 0);
-	WRITE_ONCE(t.stop, true);
-	pthread_join(thread, NULL);
+	source_stop(&t);
 	VT_EXPECT_EQ(first_run_all(&dst, &c), 0);
 	VT_EXPECT_EQ(deliver(&dst, &c), 0);
 	vgic_v5_ist_free(&s.ist);
 	harness_vm_destroy(dst.kvm);
-}
-
-/* LPI 5 through the SETLPI frame, again and again, as a device would */
-struct msi_thread {
-	struct kvm *kvm;
-	bool stop;
-	unsigned long sent;
-};
-
-static void *send_msis(void *arg)
-{
-	struct msi_thread *t = arg;
-
-	while (!READ_ONCE(t->stop)) {
-		msi(t->kvm, 5);
-		WRITE_ONCE(t->sent, t->sent + 1);
-	}
-	return NULL;
 }
 
 /*
@@ -1976,32 +1987,22 @@ static void *send_msis(void *arg)
  */
 VT_TEST(ist_ctrl_reset_concurrent_with_devices)
 {
-	struct line_thread t = {};
-	struct msi_thread m = {};
-	pthread_t lines, msis;
+	struct source_thread lines, msis;
 	struct cfg c, reboot;
 	struct vm vm;
 
 	cfg_basic(&c, LINEAR, false);
 	c.intr[c.nr++] = (struct intr){ SPI(40), 12, 0, false, true, false };
 	VT_ASSERT(source_vm(&vm, &c));
-	reboot = c;
-	for (int i = 0; i < reboot.nr; i++)
-		reboot.intr[i].pending = reboot.intr[i].intid == SPI(7);
-	t.kvm = vm.kvm;
-	m.kvm = vm.kvm;
-	VT_ASSERT_EQ(pthread_create(&lines, NULL, raise_lines, &t), 0);
-	VT_ASSERT_EQ(pthread_create(&msis, NULL, send_msis, &m), 0);
-	while (!READ_ONCE(t.raised) || !READ_ONCE(m.sent))
-		usleep(10);
+	pending_only(&reboot, &c, SPI(7));
+	VT_ASSERT(source_start(&lines, vm.kvm, false));
+	VT_ASSERT(source_start(&msis, vm.kvm, true));
 	for (int i = 0; i < 20; i++) {
 		VT_EXPECT_EQ(ctrl_reset(&vm), 0);
 		VT_ASSERT(guest_boot(&vm, &reboot));
 	}
-	WRITE_ONCE(t.stop, true);
-	WRITE_ONCE(m.stop, true);
-	pthread_join(lines, NULL);
-	pthread_join(msis, NULL);
+	source_stop(&lines);
+	source_stop(&msis);
 	VT_EXPECT(!vm.kvm->vm_dead);
 
 	VT_EXPECT_EQ(ctrl_reset(&vm), 0);
