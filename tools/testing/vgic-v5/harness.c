@@ -882,15 +882,16 @@ int harness_set_irq(struct kvm *kvm, u32 gsi, int level)
 /*
  * irqfd_wakeup() in virt/kvm/eventfd.c: with a single route for the GSI,
  * kvm_arch_set_irq_inatomic() from the eventfd's wake-up, with interrupts
- * disabled; when that would block, irqfd_inject() runs in a kworker, which
- * has no mm, and does kvm_set_irq().
+ * disabled, in a kvm->irq_srcu read-side critical section; when that would
+ * block, irqfd_inject() runs in a kworker, which has no mm, and does
+ * kvm_set_irq().
  */
 int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample)
 {
 	struct kvm_irq_routing_table *rt = kvm->irq_routing;
 	struct kvm_kernel_irq_routing_entry e = {};
 	unsigned long flags;
-	int ret, n = 0;
+	int ret, idx, n = 0;
 
 	for (unsigned int i = 0; rt && i < rt->nr; i++) {
 		if (rt->e[i].gsi == gsi) {
@@ -899,10 +900,12 @@ int harness_irqfd_wakeup(struct kvm *kvm, u32 gsi, bool resample)
 		}
 	}
 	if (n == 1 && !resample) {
+		idx = srcu_read_lock(&kvm->irq_srcu);
 		local_irq_save(flags);
 		ret = kvm_arch_set_irq_inatomic(&e, kvm, KVM_USERSPACE_IRQ_SOURCE_ID,
 						1, false);
 		local_irq_restore(flags);
+		srcu_read_unlock(&kvm->irq_srcu, idx);
 		if (ret != -EWOULDBLOCK)
 			return ret;
 	}
@@ -1225,7 +1228,9 @@ int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 	int offset = offset_in_page(gpa), seg;
 	unsigned long hva;
 
-	might_sleep();	/* __copy_from_user() may fault */
+	/* __copy_from_user() may fault, unless page faults are disabled */
+	if (!pagefault_disabled())
+		might_sleep();
 	/* __copy_from_user() of a kworker, which has no mm, fails */
 	if (current->mm != kvm->mm)
 		return -EFAULT;
@@ -1233,7 +1238,8 @@ int kvm_read_guest(struct kvm *kvm, gpa_t gpa, void *data, unsigned long len)
 		hva = slot_gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, false);
 		if (!hva)
 			return -EFAULT;
-		harness_uffd_fault((void *)(hva + offset), seg);
+		if (harness_uffd_fault((void *)(hva + offset), seg))
+			return -EFAULT;
 		memcpy(data, (void *)(hva + offset), seg);
 		offset = 0;
 		len -= seg;

@@ -26,8 +26,8 @@
  *				the registers locklessly (READ_ONCE())
  *   its->cache (xarray)	read locklessly (RCU) by the irqfd fast path,
  *				which injects what it found in the same
- *				its->srcu read-side critical section: ITS_SYNCR
- *				waits for those in progress after an
+ *				kvm->irq_srcu read-side critical section:
+ *				ITS_SYNCR waits for those in progress after an
  *				invalidation dropped entries
  */
 
@@ -38,6 +38,7 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/uaccess.h>
 #include <linux/xarray.h>
 #include <kvm/iodev.h>
 #include <kvm/arm_vgic.h>
@@ -90,6 +91,12 @@
  */
 #define ITS_CACHE_MAX			1024
 
+/*
+ * Walks of a kworker for an MSI whose tables the guest keeps changing
+ * under it (vgic_v5_its_inject_uncached()), before it drops the MSI
+ */
+#define ITS_WALK_TRIES			3
+
 /**
  * struct vgic_v5_its - A guest GICv5 ITS
  * @dev:	the KVM device
@@ -98,9 +105,9 @@
  * @lock:	serializes register accesses, walks and cache updates
  * @cache:	(DeviceID << 32 | EventID) to xa_mk_value(LPI ID)
  * @nr_cached:	entries in @cache
- * @srcu:	the read-side critical sections of cache lookups that inject
- *		what they find, without @lock
- * @drop_gp:	@srcu's grace period state when entries were last dropped
+ * @drop_gp:	kvm->irq_srcu's grace period state when entries were last
+ *		dropped: cache lookups inject what they find in its read-side
+ *		critical sections, without @lock
  * @idr1:	ITS_IDR1
  * @idr2:	ITS_IDR2
  * @cr0:	ITS_CR0.ITSEN
@@ -117,7 +124,6 @@ struct vgic_v5_its {
 	struct mutex		lock;		/* see the top of the file */
 	struct xarray		cache;
 	unsigned int		nr_cached;
-	struct srcu_struct	srcu;
 	unsigned long		drop_gp;
 	u32			idr1;
 	u32			idr2;
@@ -155,7 +161,8 @@ static void vgic_v5_its_drop_range(struct vgic_v5_its *its, unsigned long first,
 	}
 
 	if (its->nr_cached != nr)
-		WRITE_ONCE(its->drop_gp, get_state_synchronize_srcu(&its->srcu));
+		WRITE_ONCE(its->drop_gp,
+			   get_state_synchronize_srcu(&its->dev->kvm->irq_srcu));
 }
 
 static void vgic_v5_its_drop_cache(struct vgic_v5_its *its)
@@ -165,13 +172,31 @@ static void vgic_v5_its_drop_cache(struct vgic_v5_its *its)
 
 /* -------------------------------------------------------- table walks */
 
-/* Read the table entry at @gpa, in the VMM's mm */
-static int vgic_v5_its_read_entry(struct kvm *kvm, gpa_t gpa, u64 *entry)
+/*
+ * Read the table entry at @gpa, in the VMM's mm: in kvm->srcu, or, for a
+ * walk that only brings the tables' pages in (@prefetch), through the
+ * VMM's mapping of the page, outside kvm->srcu, so that a fault that
+ * waits for the page holds up no memslot update. An entry is 8-byte
+ * aligned, in one page.
+ */
+static int vgic_v5_its_read_entry(struct kvm *kvm, gpa_t gpa, u64 *entry,
+				  bool prefetch)
 {
+	unsigned long hva;
 	__le64 val;
 	int ret;
 
-	ret = kvm_read_guest(kvm, gpa, &val, sizeof(val));
+	if (prefetch) {
+		scoped_guard(srcu, &kvm->srcu)
+			hva = gfn_to_hva_prot(kvm, gpa_to_gfn(gpa), NULL);
+		ret = -EFAULT;
+		if (!kvm_is_error_hva(hva) &&
+		    !copy_from_user(&val, (void __user *)(hva + offset_in_page(gpa)),
+				    sizeof(val)))
+			ret = 0;
+	} else {
+		ret = kvm_read_guest(kvm, gpa, &val, sizeof(val));
+	}
 	if (!ret)
 		*entry = le64_to_cpu(val);
 	return ret;
@@ -183,7 +208,7 @@ static int vgic_v5_its_read_entry(struct kvm *kvm, gpa_t gpa, u64 *entry)
  * (GICV5_DTL1E_* and GICV5_ITTL1E_*).
  */
 static int vgic_v5_its_walk_l1(struct vgic_v5_its *its, gpa_t l1, u32 id,
-			       unsigned int l2sz, gpa_t *l2e)
+			       unsigned int l2sz, bool prefetch, gpa_t *l2e)
 {
 	unsigned int l2_bits, span;
 	u64 l1e;
@@ -194,8 +219,10 @@ static int vgic_v5_its_walk_l1(struct vgic_v5_its *its, gpa_t l1, u32 id,
 	l2_bits = ITS_L2_BITS(l2sz);
 
 	ret = vgic_v5_its_read_entry(its->dev->kvm, l1 + (id >> l2_bits) * 8,
-				     &l1e);
-	if (ret || !(l1e & GICV5_DTL1E_VALID))
+				     &l1e, prefetch);
+	if (ret)
+		return ret;
+	if (!(l1e & GICV5_DTL1E_VALID))
 		return -ENOENT;
 
 	/* A SPAN makes the L2 table smaller, never larger than L2SZ */
@@ -215,16 +242,20 @@ static int vgic_v5_its_walk_l1(struct vgic_v5_its *its, gpa_t l1, u32 id,
  * @devid:	the DeviceID
  * @eventid:	the EventID
  * @lpi:	the LPI ID of the ITT entry
+ * @prefetch:	read outside kvm->srcu (vgic_v5_its_read_entry())
  *
- * The result counts only with its->lock held. Without it, the registers
- * may change under the walk, which then just brings the tables' pages in.
+ * The result counts only with its->lock held, and in kvm->srcu. Without
+ * them, the registers may change under the walk, which then just brings
+ * the tables' pages in (@prefetch).
  *
  * Return: 0, or -ENOENT if the guest's ITS drops the MSI: ITS disabled,
  * an ID out of the range the tables cover, an invalid or reserved entry,
- * a table outside guest memory, or an ITT entry for a virtual LPI.
+ * or an ITT entry for a virtual LPI; -EFAULT if a table entry could not be
+ * read: outside guest memory, or a page not there with page faults
+ * disabled.
  */
 static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
-				 u32 eventid, u32 *lpi)
+				 u32 eventid, u32 *lpi, bool prefetch)
 {
 	u32 idr1 = READ_ONCE(its->idr1), dt_cfgr = READ_ONCE(its->dt_cfgr);
 	struct kvm *kvm = its->dev->kvm;
@@ -247,15 +278,17 @@ static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
 			return -ENOENT;
 		ret = vgic_v5_its_walk_l1(its, entry, devid,
 					  FIELD_GET(GICV5_ITS_DT_CFGR_L2SZ,
-						    dt_cfgr), &entry);
+						    dt_cfgr), prefetch, &entry);
 		if (ret)
 			return ret;
 	} else {
 		entry += (gpa_t)devid * 8;
 	}
 
-	if (vgic_v5_its_read_entry(kvm, entry, &dte) ||
-	    !(dte & GICV5_DTL2E_VALID))
+	ret = vgic_v5_its_read_entry(kvm, entry, &dte, prefetch);
+	if (ret)
+		return ret;
+	if (!(dte & GICV5_DTL2E_VALID))
 		return -ENOENT;
 
 	bits = FIELD_GET(GICV5_DTL2E_EVENT_ID_BITS, dte);
@@ -269,15 +302,17 @@ static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
 			return -ENOENT;
 		ret = vgic_v5_its_walk_l1(its, entry, eventid,
 					  FIELD_GET(GICV5_DTL2E_ITT_L2SZ, dte),
-					  &entry);
+					  prefetch, &entry);
 		if (ret)
 			return ret;
 	} else {
 		entry += (gpa_t)eventid * 8;
 	}
 
-	if (vgic_v5_its_read_entry(kvm, entry, &itte) ||
-	    !(itte & GICV5_ITTL2E_VALID) || (itte & GICV5_ITTL2E_VIRTUAL))
+	ret = vgic_v5_its_read_entry(kvm, entry, &itte, prefetch);
+	if (ret)
+		return ret;
+	if (!(itte & GICV5_ITTL2E_VALID) || (itte & GICV5_ITTL2E_VIRTUAL))
 		return -ENOENT;
 
 	*lpi = FIELD_GET(GICV5_ITTL2E_LPI_ID, itte);
@@ -291,16 +326,27 @@ static int vgic_v5_its_translate(struct vgic_v5_its *its, u32 devid,
  * make the LPI pending, all under its->lock: an invalidation, which takes
  * it, completes after the LPI this walk found is pending, never before. A
  * guest that then syncs (ITS_SYNCR) and reuses the LPI gets no stale MSI.
+ *
+ * With @nofault, the walk takes no page fault: a table page that is not
+ * there fails it (-EFAULT) rather than being waited for under the lock.
+ * Otherwise the MSI is dropped (0) if a table entry cannot be read.
  */
 static int vgic_v5_its_walk_and_inject(struct vgic_v5_its *its, u32 devid,
-				       u32 eventid)
+				       u32 eventid, bool nofault)
 {
 	u32 lpi;
+	int ret;
 
+	guard(srcu)(&its->dev->kvm->srcu);
 	guard(mutex)(&its->lock);
 
-	if (vgic_v5_its_translate(its, devid, eventid, &lpi))
-		return 0;
+	if (nofault)
+		pagefault_disable();
+	ret = vgic_v5_its_translate(its, devid, eventid, &lpi, false);
+	if (nofault)
+		pagefault_enable();
+	if (ret)
+		return nofault && ret == -EFAULT ? -EFAULT : 0;
 
 	/* Full, the cache takes no more: the next MSIs walk again */
 	if (its->nr_cached < ITS_CACHE_MAX &&
@@ -320,23 +366,27 @@ static int vgic_v5_its_walk_and_inject(struct vgic_v5_its *its, u32 devid,
  * post-copy migration, and the MSI would be lost.
  *
  * A kworker cannot be killed: it waits for such a page as long as it
- * takes, for good if the migration's source died. So it walks once
- * without its->lock, to bring the pages in, before the walk that counts.
- * A vCPU thread or the VMM that takes the lock during that first walk is
- * not stuck behind it: they wait for a mutex uninterruptibly, and the
- * VMM, unable to exit, would never close the userfaultfd that ends the
- * wait. The second walk faults only if the guest changed its tables in
- * between.
+ * takes, for good if the migration's source died. So it waits for pages
+ * only where nothing waits for it: it first walks without its->lock and
+ * outside kvm->srcu, to bring the pages in. The walk that counts, under
+ * the lock, then takes no page fault. If the guest changed its tables in
+ * between, a page that walk needs may not be there: the kworker brings it
+ * in the same way and walks again, ITS_WALK_TRIES times in all, then drops
+ * the MSI, as for a table outside guest memory. A vCPU thread or the VMM
+ * that takes the lock, waiting for a mutex uninterruptibly, and a memslot
+ * update, waiting for kvm->srcu's readers, never wait for a page with it:
+ * the VMM, unable to exit, would never close the userfaultfd that ends
+ * the wait. The irqfd's shutdown still waits for its injection to end.
  */
 static int vgic_v5_its_inject_uncached(struct vgic_v5_its *its, u32 devid,
 				       u32 eventid)
 {
 	struct kvm *kvm = its->dev->kvm;
+	int ret = -EFAULT, i;
 	u32 lpi;
-	int ret;
 
 	if (current->mm == kvm->mm)
-		return vgic_v5_its_walk_and_inject(its, devid, eventid);
+		return vgic_v5_its_walk_and_inject(its, devid, eventid, false);
 
 	/* Only a kthread without an mm can borrow one; the VMM may be gone */
 	if (current->mm || !(current->flags & PF_KTHREAD) ||
@@ -344,15 +394,21 @@ static int vgic_v5_its_inject_uncached(struct vgic_v5_its *its, u32 devid,
 		return 0;
 
 	kthread_use_mm(kvm->mm);
-	vgic_v5_its_translate(its, devid, eventid, &lpi);
-	ret = vgic_v5_its_walk_and_inject(its, devid, eventid);
+	for (i = 0; i < ITS_WALK_TRIES && ret == -EFAULT; i++) {
+		vgic_v5_its_translate(its, devid, eventid, &lpi, true);
+		ret = vgic_v5_its_walk_and_inject(its, devid, eventid, true);
+	}
 	kthread_unuse_mm(kvm->mm);
 	mmput(kvm->mm);
 
-	return ret;
+	return ret == -EFAULT ? 0 : ret;
 }
 
-/* The ITS whose ITS_TRANSLATER is at @db, under kvm->srcu */
+/*
+ * The ITS whose ITS_TRANSLATER is at @db, under kvm->srcu. It outlives
+ * the read-side critical section: it stays on the bus, and is destroyed
+ * with the VM (vgic_v5_its_destroy()).
+ */
 static struct vgic_v5_its *vgic_v5_its_of_doorbell(struct kvm *kvm, gpa_t db)
 {
 	struct kvm_io_device *kvm_io_dev;
@@ -389,9 +445,8 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 	struct vgic_v5_its *its;
 	void *entry;
 
-	guard(srcu)(&kvm->srcu);
-
-	its = vgic_v5_its_of_doorbell(kvm, db);
+	scoped_guard(srcu, &kvm->srcu)
+		its = vgic_v5_its_of_doorbell(kvm, db);
 	if (!its)
 		return -ENOENT;
 	if (!(msi->flags & KVM_MSI_VALID_DEVID))
@@ -399,8 +454,11 @@ int vgic_v5_its_inject_msi(struct kvm *kvm, struct kvm_msi *msi, bool atomic)
 	if (!vgic_v5_has_irs(kvm))
 		return -ENODEV;
 
-	/* A translation found is injected before the SRCU section ends */
-	scoped_guard(srcu, &its->srcu) {
+	/*
+	 * A translation found is injected before the SRCU section ends. The
+	 * irqfd fast path is in one already, irqfd_wakeup()'s.
+	 */
+	scoped_guard(srcu, &kvm->irq_srcu) {
 		entry = xa_load(&its->cache,
 				vgic_v5_its_key(msi->devid, msi->data));
 		if (entry)
@@ -592,21 +650,26 @@ static void vgic_v5_its_write_inv_devicer(struct vgic_v5_its *its, gpa_t addr,
  * ITS_SYNCR: once the write completes, the MSIs translated before it have
  * made their LPIs pending (the guest then reads SYNC_STATUSR.IDLE). A walk
  * injects under its->lock, which an invalidation takes. The irqfd fast
- * path injects a cached translation without it, in an its->srcu read-side
- * critical section: if entries were dropped since the last grace period,
- * wait for those in progress. Otherwise the MSI of an unmapped event could
- * make its LPI pending after the sync, when the guest may have given the
- * LPI to another device. The same for any DeviceID, and for SYNCALL.
+ * path injects a cached translation without it, in a kvm->irq_srcu
+ * read-side critical section: if entries were dropped since the last grace
+ * period, wait for those in progress. Otherwise the MSI of an unmapped
+ * event could make its LPI pending after the sync, when the guest may have
+ * given the LPI to another device. The same for any DeviceID, and for
+ * SYNCALL.
  *
- * The ITS's own SRCU waits for this ITS's injectors only, and never sends
- * IPIs: a guest that syncs in a loop slows its own vCPU, not the host.
+ * The VM's irq_srcu waits for the VM's own injectors only, whose read-side
+ * critical sections are short, and never sends IPIs: a guest that syncs in
+ * a loop slows its own vCPU, not the host. No vCPU's MMIO access is in an
+ * irq_srcu read-side critical section, which would deadlock here.
  */
 static void vgic_v5_its_write_syncr(struct vgic_v5_its *its, gpa_t addr,
 				    unsigned int len, unsigned long val)
 {
+	struct srcu_struct *ssp = &its->dev->kvm->irq_srcu;
+
 	if ((update_64bit_reg(0, addr & 7, len, val) & GICV5_ITS_SYNCR_SYNC) &&
-	    !poll_state_synchronize_srcu(&its->srcu, READ_ONCE(its->drop_gp)))
-		synchronize_srcu(&its->srcu);
+	    !poll_state_synchronize_srcu(ssp, READ_ONCE(its->drop_gp)))
+		synchronize_srcu(ssp);
 }
 
 #define ITS_REG(off, rd, wr, length, acc)				\
@@ -971,11 +1034,6 @@ static int vgic_v5_its_create(struct kvm_device *dev, u32 type)
 	if (!its)
 		return -ENOMEM;
 
-	if (init_srcu_struct(&its->srcu)) {
-		kfree(its);
-		return -ENOMEM;
-	}
-
 	mutex_init(&its->lock);
 	xa_init(&its->cache);
 	its->drop_gp = get_completed_synchronize_srcu();
@@ -999,7 +1057,6 @@ static void vgic_v5_its_destroy(struct kvm_device *dev)
 	struct vgic_v5_its *its = dev->private;
 
 	xa_destroy(&its->cache);
-	cleanup_srcu_struct(&its->srcu);
 	kfree(its);
 	kfree(dev);
 }

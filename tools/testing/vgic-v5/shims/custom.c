@@ -974,10 +974,13 @@ void harness_uaccess_fault(const void *p, size_t n)
 	fault_len = n;
 }
 
-/* What harness_uffd_missing() made missing, and the faults that filled it */
+/*
+ * What harness_uffd_missing() made missing, the faults that filled it,
+ * and the accesses that failed on it with page faults disabled
+ */
 static const void *uffd_at;
 static size_t uffd_len;
-static unsigned int uffd_faults;
+static unsigned int uffd_faults, uffd_nofaults;
 static void (*uffd_hook)(void *arg);
 static void *uffd_hook_arg;
 
@@ -990,6 +993,7 @@ void harness_uffd_missing(const void *p, size_t n)
 	uffd_at = p;
 	uffd_len = n;
 	uffd_faults = 0;
+	uffd_nofaults = 0;
 	uffd_hook = NULL;
 }
 
@@ -1009,24 +1013,54 @@ unsigned int harness_uffd_faults(void)
 	return uffd_faults;
 }
 
+/* Accesses that failed on the missing pages with page faults disabled */
+unsigned int harness_uffd_nofaults(void)
+{
+	return uffd_nofaults;
+}
+
+static __thread int pagefault_depth;
+
+void pagefault_disable(void)
+{
+	pagefault_depth++;
+}
+
+void pagefault_enable(void)
+{
+	WARN_ON(pagefault_depth <= 0);
+	pagefault_depth--;
+}
+
+bool pagefault_disabled(void)
+{
+	return pagefault_depth;
+}
+
 /*
  * A user copy from [@p, @p + @n) by a task with the VMM's mm: a fault on a
  * missing page waits for the VMM to bring the range in, and the copy goes
  * on. (get_user_pages_remote() without a @locked argument could not wait:
- * userfaultfd fails its fault with SIGBUS.)
+ * userfaultfd fails its fault with SIGBUS.) With page faults disabled, the
+ * fault is not taken: the copy fails (true), and the page stays missing.
  */
-void harness_uffd_fault(const void *p, size_t n)
+bool harness_uffd_fault(const void *p, size_t n)
 {
 	void (*fn)(void *arg) = uffd_hook;
 	const char *a = p, *m = uffd_at;
 
 	if (!uffd_len || a + n <= m || a >= m + uffd_len)
-		return;
+		return false;
+	if (pagefault_depth) {
+		uffd_nofaults++;
+		return true;
+	}
 	uffd_faults++;
 	uffd_len = 0;
 	uffd_hook = NULL;
 	if (fn)
 		fn(uffd_hook_arg);
+	return false;
 }
 
 /* What harness_on_copy_to_user() or harness_on_copy_from_user() asked for */
@@ -1066,7 +1100,9 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 	const void *u = to_user ? to : from;
 	unsigned long done = n;
 
-	might_sleep();
+	/* might_fault() */
+	if (!pagefault_depth)
+		might_sleep();
 	if (copy_hook.fn && to_user == copy_hook.to_user && n == copy_hook.size &&
 	    !--copy_hook.nth) {
 		void (*fn)(void *arg) = copy_hook.fn;
@@ -1074,7 +1110,8 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 		copy_hook.fn = NULL;
 		fn(copy_hook.arg);
 	}
-	if (!harness_uaccess_ok(u, n))
+	/* A kthread without an mm has no user memory; missing pages fault */
+	if (!harness_uaccess_ok(u, n) || !current->mm || harness_uffd_fault(u, n))
 		done = 0;
 	else if (fault_len && u < fault_at + fault_len && fault_at < u + n)
 		done = u < fault_at ? fault_at - u : 0;

@@ -453,7 +453,13 @@ void kthread_unuse_mm(struct mm_struct *mm);
 void harness_uffd_missing(const void *p, size_t n);
 void harness_uffd_on_fault(void (*fn)(void *arg), void *arg);
 unsigned int harness_uffd_faults(void);
-void harness_uffd_fault(const void *p, size_t n);
+unsigned int harness_uffd_nofaults(void);
+bool harness_uffd_fault(const void *p, size_t n);
+
+/* linux/uaccess.h: a user access that would fault fails instead */
+void pagefault_disable(void);
+void pagefault_enable(void);
+bool pagefault_disabled(void);
 
 /* ---------------------------------------------------------------- uaccess */
 

@@ -190,6 +190,7 @@ struct kvm {
 	struct kvm_io_bus *buses[KVM_NR_BUSES];
 	struct mutex irq_lock;	/* protects irq_routing */
 	struct kvm_irq_routing_table *irq_routing;
+	struct srcu_struct irq_srcu;
 	struct hlist_head irq_ack_notifier_list;
 	bool vm_dead;
 	struct kvm_arch arch;

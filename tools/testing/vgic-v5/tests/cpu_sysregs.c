@@ -366,3 +366,56 @@ VT_TEST(cpu_sysregs_restored_ppi_wakes_vcpu)
 		harness_vm_destroy(kvm);
 	}
 }
+
+/*
+ * The guest makes PPI 29 (CNTPS), which KVM does not model, active with
+ * ICC_PPI_SACTIVER0_EL1, untrapped: the CPU interface keeps it, and KVM
+ * saves it as the raw state it is. A restore into a new VM gives it back,
+ * to the CPU interface too, and CTRL_RESET clears it.
+ */
+#define PPI_UNMODELLED	29
+
+static enum harness_exit guest_activates_ppi(struct kvm_vcpu *vcpu, void *arg)
+{
+	u64 act = harness_sysreg_read(SYS_ICH_PPI_ACTIVER0_EL2, "ICH_PPI_ACTIVER0_EL2");
+
+	harness_sysreg_write(SYS_ICH_PPI_ACTIVER0_EL2, "ICH_PPI_ACTIVER0_EL2",
+			     act | BIT(PPI_UNMODELLED));
+	return HARNESS_EXIT_USER;
+}
+
+static enum harness_exit guest_reads_active(struct kvm_vcpu *vcpu, void *arg)
+{
+	*(u64 *)arg = harness_sysreg_read(SYS_ICH_PPI_ACTIVER0_EL2, "ICH_PPI_ACTIVER0_EL2");
+	return HARNESS_EXIT_USER;
+}
+
+VT_TEST(cpu_sysregs_active_ppi_kvm_does_not_model)
+{
+	struct kvm_device *dev, *dev2;
+	struct kvm_vcpu *vcpu, *vcpu2;
+	struct kvm *kvm, *kvm2;
+	u64 saved, hw = 0;
+
+	VT_ASSERT(!test_bit(PPI_UNMODELLED,
+			    kvm_vgic_global_state.vgic_v5_ppi_caps.impl_ppi_mask));
+	kvm = harness_v5_vm_dev(1, 0, false, &dev);
+	VT_ASSERT(kvm);
+	vcpu = kvm_get_vcpu(kvm, 0);
+	VT_ASSERT_EQ(harness_kvm_run(vcpu, guest_activates_ppi, NULL), 0);
+	saved = sr(dev, vcpu, SYS_ICC_PPI_SACTIVER0_EL1);
+	VT_EXPECT(saved & BIT(PPI_UNMODELLED));
+
+	kvm2 = harness_v5_vm_dev(1, 0, false, &dev2);
+	VT_ASSERT(kvm2);
+	vcpu2 = kvm_get_vcpu(kvm2, 0);
+	VT_EXPECT_EQ(set_sr(dev2, vcpu2, SYS_ICC_PPI_SACTIVER0_EL1, saved), 0);
+	VT_EXPECT_EQ(sr(dev2, vcpu2, SYS_ICC_PPI_SACTIVER0_EL1), saved);
+	VT_ASSERT_EQ(harness_kvm_run(vcpu2, guest_reads_active, &hw), 0);
+	VT_EXPECT(hw & BIT(PPI_UNMODELLED));
+	harness_vm_destroy(kvm2);
+
+	VT_EXPECT_EQ(ctrl_reset(dev), 0);
+	VT_EXPECT_EQ(sr(dev, vcpu, SYS_ICC_PPI_SACTIVER0_EL1), 0);
+	harness_vm_destroy(kvm);
+}

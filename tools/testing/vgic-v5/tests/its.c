@@ -313,12 +313,14 @@ static void inv_device(struct tvm *v, u64 base, u32 d, u32 val)
 /*
  * A vCPU thread started from a hook, while the hook's thread is held up
  * inside KVM: it runs @fn(@v) with vCPU 0 loaded and its mutex held, as
- * the guest's accesses run. @done_in_time: it returned within @wait_ms.
+ * the guest's accesses run, or, with @vmm, as a thread of the VMM outside
+ * any vCPU. @done_in_time: it returned within @wait_ms.
  */
 struct vcpu_meanwhile {
 	struct tvm *v;
 	void (*fn)(struct tvm *v);
 	unsigned int wait_ms;
+	bool vmm;
 	int done;
 	bool started, done_in_time;
 	pthread_t thread;
@@ -329,11 +331,15 @@ static void *vcpu_meanwhile_thread(void *arg)
 	struct vcpu_meanwhile *m = arg;
 	struct kvm_vcpu *vcpu = m->v->vcpu;
 
-	harness_vcpu_load(vcpu);
-	mutex_lock(&vcpu->mutex);
-	m->fn(m->v);
-	mutex_unlock(&vcpu->mutex);
-	harness_vcpu_put(vcpu);
+	if (m->vmm) {
+		m->fn(m->v);
+	} else {
+		harness_vcpu_load(vcpu);
+		mutex_lock(&vcpu->mutex);
+		m->fn(m->v);
+		mutex_unlock(&vcpu->mutex);
+		harness_vcpu_put(vcpu);
+	}
 	__atomic_store_n(&m->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -965,6 +971,148 @@ VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_no_lock)
 	VT_EXPECT_EQ(atomic_read(&harness_mm.mm_users), 1);
 	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
 	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 0);
+	harness_vm_destroy(v.kvm);
+}
+
+/*
+ * Post-copy, a kworker's walk waits for a page outside kvm->srcu: a memslot
+ * update, which waits for kvm->srcu's readers (synchronize_srcu()), is not
+ * held up meanwhile, nor, with it, the VMM's memory and device set-up.
+ */
+static void memslot_update(struct tvm *v)
+{
+	synchronize_srcu(&v->kvm->srcu);
+}
+
+VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_up_no_memslot_update)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
+		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
+	};
+	struct tvm v;
+	struct vcpu_meanwhile m = {
+		.v = &v, .fn = memslot_update, .wait_ms = 1000, .vmm = true,
+	};
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	map_std(&v, 3, 2);
+	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+
+	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
+	harness_uffd_on_fault(vcpu_meanwhile, &m);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	pthread_join(m.thread, NULL);
+	VT_EXPECT(m.done_in_time);
+	VT_EXPECT_EQ(harness_uffd_faults(), 1);
+	VT_EXPECT_EQ(harness_uffd_nofaults(), 0);
+	EXPECT_LPI_PENDING(LPI(2, 1));
+	EXPECT_HIT(&v, 2, 1, LPI(2, 1));
+	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
+	VT_EXPECT_EQ(harness_reports(HR_LOCKDEP), 0);
+	harness_vm_destroy(v.kvm);
+}
+
+/*
+ * Post-copy, the guest moves device 2's ITT to a page yet to come while a
+ * kworker brings the old one in for an MSI: the walk under the ITS's lock
+ * then needs a page that is not there. It must not wait for it holding the
+ * lock: a VMM's GRP_ITS_REGS access (documented not to wait) would wait
+ * with it, uninterruptibly, holding every vCPU's mutex. It fails instead,
+ * and the kworker brings the new page in without the lock and walks again:
+ * the MSI lands on the event's new LPI.
+ */
+#define ITT_MOVED(n)	(RAM + 0x80000 + (n) * 0x1000ULL)
+
+static void vmm_sets_cr1(struct tvm *v)
+{
+	VT_EXPECT_EQ(uset(v->its, GICV5_ITS_CR1, 0x5), 0);
+}
+
+struct itt_mover {
+	struct tvm *v;
+	unsigned int moves, max_moves;
+	struct vcpu_meanwhile then;
+};
+
+/* In a kworker's fault: the guest moves the ITT to a page yet to come */
+static void move_itt(void *arg)
+{
+	struct itt_mover *mv = arg;
+	gpa_t itt = ITT_MOVED(mv->moves);
+
+	put(mv->v->kvm, itt + 1 * 8, ITTE(LPI(2, 7 + mv->moves)));
+	put(mv->v->kvm, DT + 2 * 8, DTE(itt, 3));
+	harness_uffd_missing(harness_guest_mem(mv->v->kvm, itt, SZ_4K), SZ_4K);
+	if (++mv->moves < mv->max_moves)
+		harness_uffd_on_fault(move_itt, mv);
+	else
+		harness_uffd_on_fault(vcpu_meanwhile, &mv->then);
+}
+
+VT_TEST(its_guest_moving_its_itt_in_post_copy_holds_up_no_vmm)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
+		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
+	};
+	struct tvm v;
+	struct itt_mover mv = {
+		.v = &v, .max_moves = 1,
+		.then = { .v = &v, .fn = vmm_sets_cr1, .wait_ms = 1000, .vmm = true },
+	};
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	map_std(&v, 3, 2);
+	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+
+	harness_uffd_missing(harness_guest_mem(v.kvm, ITT(2), SZ_4K), SZ_4K);
+	harness_uffd_on_fault(move_itt, &mv);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	VT_ASSERT(mv.then.started);
+	pthread_join(mv.then.thread, NULL);
+	VT_EXPECT(mv.then.done_in_time);
+	/* The locked walk failed once on the new page, which then came in */
+	VT_EXPECT_EQ(harness_uffd_nofaults(), 1);
+	VT_EXPECT_EQ(harness_uffd_faults(), 1);
+	EXPECT_LPI_PENDING(LPI(2, 7));
+	EXPECT_HIT(&v, 2, 1, LPI(2, 7));
+	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
+	harness_vm_destroy(v.kvm);
+}
+
+/*
+ * A guest that moves the ITT each time the kworker brings it in gets its
+ * MSI dropped after three walks, as for a table outside guest memory: the
+ * kworker does not loop at the guest's will. Once the tables stay put,
+ * MSIs land again.
+ */
+VT_TEST(its_irqfd_walk_gives_up_on_tables_that_keep_moving)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
+		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
+	};
+	struct itt_mover mv = { .max_moves = 100 };
+	struct tvm v;
+
+	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	mv.v = &v;
+	map_std(&v, 3, 2);
+	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+
+	harness_uffd_missing(harness_guest_mem(v.kvm, ITT(2), SZ_4K), SZ_4K);
+	harness_uffd_on_fault(move_itt, &mv);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 0);
+	VT_EXPECT_EQ(mv.moves, 3);
+	EXPECT_NO_LPI();
+	VT_EXPECT_EQ(atomic_read(&harness_mm.mm_users), 1);
+
+	/* The guest stops: its page comes in, and the next MSI lands */
+	harness_uffd_missing(NULL, 0);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	EXPECT_LPI_PENDING(LPI(2, 9));
+	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
 	harness_vm_destroy(v.kvm);
 }
 
@@ -1846,6 +1994,32 @@ VT_TEST(its_create_errnos)
 	kvm = harness_vm_with(1, KVM_DEV_TYPE_ARM_VGIC_V5, NULL);
 	VT_ASSERT(kvm);
 	VT_EXPECT_EQ(harness_create_device(kvm, KVM_DEV_TYPE_ARM_VGIC_V5_ITS, NULL), -ENODEV);
+	harness_vm_destroy(kvm);
+}
+
+/*
+ * KVM_VGIC_V5_ADDR_TYPE_ITS once the VM's MMIO bus holds all the devices
+ * it can (NR_IOBUS_DEVS): -ENOSPC, and the ITS keeps no address.
+ */
+VT_TEST(its_set_addr_on_a_full_mmio_bus)
+{
+	struct kvm *kvm = harness_v5_vm(1, false);
+	struct kvm_device *its;
+	u64 base = 0, got = 0;
+	int n, ret = 0;
+
+	VT_ASSERT(kvm);
+	for (n = 0; n <= NR_IOBUS_DEVS && !ret; n++) {
+		base = SZ_4G + (u64)n * KVM_VGIC_V5_ITS_SIZE;
+		ret = its_create(kvm, base, &its);
+	}
+	VT_EXPECT_EQ(ret, -ENOSPC);
+	VT_EXPECT_EQ(n, NR_IOBUS_DEVS + 1);
+	VT_EXPECT_EQ(harness_get_attr(its, KVM_DEV_ARM_VGIC_GRP_ADDR,
+				      KVM_VGIC_V5_ADDR_TYPE_ITS, &got), 0);
+	VT_EXPECT_EQ(got, VGIC_ADDR_UNDEF);
+	/* Not an ITS_TRANSLATER, nor IRS_SETLPIR */
+	VT_EXPECT_EQ(msi_at(kvm, base + SZ_64K, 1, 0), -EINVAL);
 	harness_vm_destroy(kvm);
 }
 
