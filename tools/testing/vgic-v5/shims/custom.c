@@ -1063,6 +1063,9 @@ bool harness_uffd_fault(const void *p, size_t n)
 	return false;
 }
 
+/* The calling thread's task (tasks and mms, below) */
+static __thread struct task_struct harness_task;
+
 /* What harness_on_copy_to_user() or harness_on_copy_from_user() asked for */
 static struct copy_hook {
 	size_t size;
@@ -1110,8 +1113,12 @@ unsigned long harness_copy(void *to, const void *from, unsigned long n, bool to_
 		copy_hook.fn = NULL;
 		fn(copy_hook.arg);
 	}
-	/* A kthread without an mm has no user memory; missing pages fault */
-	if (!harness_uaccess_ok(u, n) || !current->mm || harness_uffd_fault(u, n))
+	/*
+	 * A kthread without an mm has no user memory; missing pages fault.
+	 * (Inline tests: make bench counts this as copy_from_user()'s cost.)
+	 */
+	if (!harness_uaccess_ok(u, n) || !harness_task.mm ||
+	    (uffd_len && harness_uffd_fault(u, n)))
 		done = 0;
 	else if (fault_len && u < fault_at + fault_len && fault_at < u + n)
 		done = u < fault_at ? fault_at - u : 0;
