@@ -87,7 +87,8 @@
 
 /*
  * Translations cached per ITS: the MSIs of 1024 vectors stay warm, and the
- * host memory a guest's devices can make KVM cache stays bounded.
+ * host memory a guest's devices can make KVM cache stays bounded; a full
+ * cache drops an entry for each new one (vgic_v5_its_cache_insert()).
  */
 #define ITS_CACHE_MAX			1024
 
@@ -105,6 +106,7 @@
  * @lock:	serializes register accesses, walks and cache updates
  * @cache:	(DeviceID << 32 | EventID) to xa_mk_value(LPI ID)
  * @nr_cached:	entries in @cache
+ * @evict:	where a full @cache looks for an entry to drop next
  * @drop_gp:	kvm->irq_srcu's grace period state when entries were last
  *		dropped: cache lookups inject what they find in its read-side
  *		critical sections, without @lock
@@ -124,6 +126,7 @@ struct vgic_v5_its {
 	struct mutex		lock;		/* see the top of the file */
 	struct xarray		cache;
 	unsigned int		nr_cached;
+	unsigned long		evict;
 	unsigned long		drop_gp;
 	u32			idr1;
 	u32			idr2;
@@ -168,6 +171,36 @@ static void vgic_v5_its_drop_range(struct vgic_v5_its *its, unsigned long first,
 static void vgic_v5_its_drop_cache(struct vgic_v5_its *its)
 {
 	vgic_v5_its_drop_range(its, 0, ULONG_MAX);
+}
+
+/*
+ * Cache the translation of @key. A full cache first drops the entry at or
+ * after its eviction cursor, in key order and round again: the events the
+ * guest stopped using leave room for those it uses now. That entry is
+ * still right, unlike an invalidated one: an MSI injecting it meanwhile
+ * needs no ITS_SYNCR wait.
+ */
+static void vgic_v5_its_cache_insert(struct vgic_v5_its *its,
+				     unsigned long key, u32 lpi)
+{
+	unsigned long victim = its->evict;
+
+	lockdep_assert_held(&its->lock);
+
+	if (its->nr_cached >= ITS_CACHE_MAX) {
+		if (!xa_find(&its->cache, &victim, ULONG_MAX, XA_PRESENT)) {
+			victim = 0;
+			if (WARN_ON_ONCE(!xa_find(&its->cache, &victim,
+						  ULONG_MAX, XA_PRESENT)))
+				return;
+		}
+		xa_erase(&its->cache, victim);
+		its->nr_cached--;
+		its->evict = victim + 1;
+	}
+
+	if (!xa_insert(&its->cache, key, xa_mk_value(lpi), GFP_KERNEL_ACCOUNT))
+		its->nr_cached++;
 }
 
 /* -------------------------------------------------------- table walks */
@@ -348,11 +381,7 @@ static int vgic_v5_its_walk_and_inject(struct vgic_v5_its *its, u32 devid,
 	if (ret)
 		return nofault && ret == -EFAULT ? -EFAULT : 0;
 
-	/* Full, the cache takes no more: the next MSIs walk again */
-	if (its->nr_cached < ITS_CACHE_MAX &&
-	    !xa_insert(&its->cache, vgic_v5_its_key(devid, eventid),
-		       xa_mk_value(lpi), GFP_KERNEL_ACCOUNT))
-		its->nr_cached++;
+	vgic_v5_its_cache_insert(its, vgic_v5_its_key(devid, eventid), lpi);
 
 	return vgic_v5_irs_set_lpi_pending(its->dev->kvm, lpi);
 }

@@ -708,8 +708,10 @@ VT_TEST(its_cache_dropped_by_disable_reset_and_uaccess)
 }
 
 /*
- * The cache takes at most 1024 translations per ITS: the MSIs of further
- * events are delivered, walking each time; an invalidation makes room.
+ * The cache takes at most 1024 translations per ITS: full, each new one
+ * takes the place of another, in turn by key, so that the events used
+ * last stay cached; the MSIs of the others are delivered, walking; an
+ * invalidation makes room.
  */
 VT_TEST(its_cache_bounded)
 {
@@ -728,11 +730,16 @@ VT_TEST(its_cache_bounded)
 	for (u32 e = 0; e < nr; e++) {
 		int ret = msi_atomic(&v, 0, e);
 
-		VT_EXPECT(ret == 1 || ret == -EWOULDBLOCK);
+		/* Full, each walk took the place of the first entry left */
+		VT_EXPECT_EQ(ret, e < nr - 1024 ? -EWOULDBLOCK : 1);
 		cached += ret == 1;
 		harness_vdpends(NULL);
 	}
 	VT_EXPECT_EQ(cached, 1024);
+	/* In turn: event 0 walked again takes the place of the next one */
+	EXPECT_WALK(&v, 0, 0, LPI(0, 0));
+	EXPECT_MISS(&v, 0, nr - 1024);
+	EXPECT_HIT(&v, 0, nr - 1023, LPI(0, nr - 1023));
 	/* Room again after an invalidation */
 	inv_device(&v, ITS_BASE, 0, INV_DEVICE);
 	EXPECT_WALK(&v, 0, nr - 1, LPI(0, nr - 1));
