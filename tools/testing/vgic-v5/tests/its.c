@@ -900,6 +900,33 @@ VT_TEST(its_irqfd_slow_path_without_mm)
 }
 
 /*
+ * The post-copy tests' VM: one vCPU, map_std(3, 2)'s tables, and GSI
+ * IRQFD_GSI routed as an MSI to event 1 of device 2, as the irqfd of a
+ * vhost or VFIO device is.
+ */
+#define IRQFD_GSI	50
+
+static int route_irqfd_msi(struct kvm *kvm)
+{
+	struct kvm_irq_routing_entry ue = {
+		.gsi = IRQFD_GSI, .type = KVM_IRQ_ROUTING_MSI,
+		.flags = KVM_MSI_VALID_DEVID,
+		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
+	};
+
+	return kvm_set_irq_routing(kvm, &ue, 1, 0);
+}
+
+#define IRQFD_VM_INIT(v)						\
+	do {								\
+		struct tvm *__iv = (v);					\
+									\
+		ITS_VM_INIT(__iv, 1, RAM_SIZE);				\
+		map_std(__iv, 3, 2);					\
+		VT_ASSERT_EQ(route_irqfd_msi(__iv->kvm), 0);		\
+	} while (0)
+
+/*
  * Post-copy migration: the destination runs the VM before all of guest
  * memory arrived, and userfaultfd brings a page in when it is first
  * touched. The ITS tables are rarely touched: the first MSI of an event
@@ -908,19 +935,13 @@ VT_TEST(its_irqfd_slow_path_without_mm)
  */
 VT_TEST(its_irqfd_walk_waits_for_postcopy_pages)
 {
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
-		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
-	};
 	struct tvm v;
 
-	ITS_VM_INIT(&v, 1, RAM_SIZE);
-	map_std(&v, 3, 2);
-	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+	IRQFD_VM_INIT(&v);
 
 	/* From irqfd's kworker: the walk waits for the pages, once */
 	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
 	EXPECT_LPI_PENDING(LPI(2, 1));
 	VT_EXPECT_EQ(harness_uffd_faults(), 1);
 	EXPECT_HIT(&v, 2, 1, LPI(2, 1));
@@ -953,21 +974,15 @@ static void remap_event(struct tvm *v)
 
 VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_no_lock)
 {
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
-		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
-	};
 	struct tvm v;
 	/* Given a second */
 	struct vcpu_meanwhile m = { .v = &v, .fn = remap_event, .wait_ms = 1000 };
 
-	ITS_VM_INIT(&v, 1, RAM_SIZE);
-	map_std(&v, 3, 2);
-	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+	IRQFD_VM_INIT(&v);
 
 	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
 	harness_uffd_on_fault(vcpu_meanwhile, &m);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
 	pthread_join(m.thread, NULL);
 	VT_EXPECT(m.done_in_time);
 	/* Once: the walk under the lock found the page in */
@@ -993,22 +1008,16 @@ static void memslot_update(struct tvm *v)
 
 VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_up_no_memslot_update)
 {
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
-		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
-	};
 	struct tvm v;
 	struct vcpu_meanwhile m = {
 		.v = &v, .fn = memslot_update, .wait_ms = 1000, .vmm = true,
 	};
 
-	ITS_VM_INIT(&v, 1, RAM_SIZE);
-	map_std(&v, 3, 2);
-	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+	IRQFD_VM_INIT(&v);
 
 	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
 	harness_uffd_on_fault(vcpu_meanwhile, &m);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
 	pthread_join(m.thread, NULL);
 	VT_EXPECT(m.done_in_time);
 	VT_EXPECT_EQ(harness_uffd_faults(), 1);
@@ -1059,23 +1068,17 @@ static void move_itt(void *arg)
 
 VT_TEST(its_guest_moving_its_itt_in_post_copy_holds_up_no_vmm)
 {
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
-		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
-	};
 	struct tvm v;
 	struct itt_mover mv = {
 		.v = &v, .max_moves = 1,
 		.then = { .v = &v, .fn = vmm_sets_cr1, .wait_ms = 1000, .vmm = true },
 	};
 
-	ITS_VM_INIT(&v, 1, RAM_SIZE);
-	map_std(&v, 3, 2);
-	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
+	IRQFD_VM_INIT(&v);
 
 	harness_uffd_missing(harness_guest_mem(v.kvm, ITT(2), SZ_4K), SZ_4K);
 	harness_uffd_on_fault(move_itt, &mv);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
 	VT_ASSERT(mv.then.started);
 	pthread_join(mv.then.thread, NULL);
 	VT_EXPECT(mv.then.done_in_time);
@@ -1096,28 +1099,22 @@ VT_TEST(its_guest_moving_its_itt_in_post_copy_holds_up_no_vmm)
  */
 VT_TEST(its_irqfd_walk_gives_up_on_tables_that_keep_moving)
 {
-	struct kvm_irq_routing_entry ue = {
-		.gsi = 50, .type = KVM_IRQ_ROUTING_MSI, .flags = KVM_MSI_VALID_DEVID,
-		.u.msi = { .address_lo = (u32)ITS_XLATE, .data = 1, .devid = 2 },
-	};
 	struct itt_mover mv = { .max_moves = 100 };
 	struct tvm v;
 
-	ITS_VM_INIT(&v, 1, RAM_SIZE);
+	IRQFD_VM_INIT(&v);
 	mv.v = &v;
-	map_std(&v, 3, 2);
-	VT_ASSERT_EQ(kvm_set_irq_routing(v.kvm, &ue, 1, 0), 0);
 
 	harness_uffd_missing(harness_guest_mem(v.kvm, ITT(2), SZ_4K), SZ_4K);
 	harness_uffd_on_fault(move_itt, &mv);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 0);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 0);
 	VT_EXPECT_EQ(mv.moves, 3);
 	EXPECT_NO_LPI();
 	VT_EXPECT_EQ(atomic_read(&harness_mm.mm_users), 1);
 
 	/* The guest stops: its page comes in, and the next MSI lands */
 	harness_uffd_missing(NULL, 0);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, 50, false), 1);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
 	EXPECT_LPI_PENDING(LPI(2, 9));
 	VT_EXPECT_EQ(harness_reports(HR_WARN), 0);
 	harness_vm_destroy(v.kvm);
