@@ -927,6 +927,19 @@ static int route_irqfd_msi(struct kvm *kvm)
 	} while (0)
 
 /*
+ * The irqfd's MSI, from the kworker, with all of RAM yet to come: @m runs
+ * while the kworker waits for a page, and must be done in its time.
+ */
+static void irqfd_msi_meanwhile(struct tvm *v, struct vcpu_meanwhile *m)
+{
+	harness_uffd_missing(harness_guest_mem(v->kvm, RAM, RAM_SIZE), RAM_SIZE);
+	harness_uffd_on_fault(vcpu_meanwhile, m);
+	VT_EXPECT_EQ(harness_irqfd_wakeup(v->kvm, IRQFD_GSI, false), 1);
+	pthread_join(m->thread, NULL);
+	VT_EXPECT(m->done_in_time);
+}
+
+/*
  * Post-copy migration: the destination runs the VM before all of guest
  * memory arrived, and userfaultfd brings a page in when it is first
  * touched. The ITS tables are rarely touched: the first MSI of an event
@@ -980,11 +993,7 @@ VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_no_lock)
 
 	IRQFD_VM_INIT(&v);
 
-	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
-	harness_uffd_on_fault(vcpu_meanwhile, &m);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
-	pthread_join(m.thread, NULL);
-	VT_EXPECT(m.done_in_time);
+	irqfd_msi_meanwhile(&v, &m);
 	/* Once: the walk under the lock found the page in */
 	VT_EXPECT_EQ(harness_uffd_faults(), 1);
 	EXPECT_LPI_PENDING(LPI(2, 5));
@@ -1015,11 +1024,7 @@ VT_TEST(its_irqfd_walk_waiting_for_a_page_holds_up_no_memslot_update)
 
 	IRQFD_VM_INIT(&v);
 
-	harness_uffd_missing(harness_guest_mem(v.kvm, RAM, RAM_SIZE), RAM_SIZE);
-	harness_uffd_on_fault(vcpu_meanwhile, &m);
-	VT_EXPECT_EQ(harness_irqfd_wakeup(v.kvm, IRQFD_GSI, false), 1);
-	pthread_join(m.thread, NULL);
-	VT_EXPECT(m.done_in_time);
+	irqfd_msi_meanwhile(&v, &m);
 	VT_EXPECT_EQ(harness_uffd_faults(), 1);
 	VT_EXPECT_EQ(harness_uffd_nofaults(), 0);
 	EXPECT_LPI_PENDING(LPI(2, 1));
